@@ -1,0 +1,103 @@
+"""The drawing JSON format: the app's save format and an input of `digitpad classify`.
+
+    {"format": "digitpad-drawing", "version": 1, "width": W, "height": H,
+     "strokes": [[[x, y], ...], ...], "pen_width": P}
+
+Canvas pixels, origin top-left, y down; `pen_width` is optional and defaults to the app's pen.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from digitpad.errors import DrawingError
+from digitpad.files import write_text_atomically
+from digitpad.ink import DEFAULT_PEN_WIDTH, Drawing
+
+FORMAT_NAME = "digitpad-drawing"
+FORMAT_VERSION = 1
+#: Larger files are refused before reading: a million points take about 20 MB of JSON.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def drawing_to_json(drawing: Drawing) -> dict[str, Any]:
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "width": drawing.width,
+        "height": drawing.height,
+        "pen_width": drawing.pen_width,
+        "strokes": [[[round(float(x), 2), round(float(y), 2)] for x, y in s] for s in drawing.strokes],
+    }
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DrawingError(f"{what} must be a number, got {json.dumps(value)[:40]}")
+    if not math.isfinite(value):
+        raise DrawingError(f"{what} must be finite, got {value}")
+    return float(value)
+
+
+def _strokes(value: Any) -> list[list[tuple[float, float]]]:
+    if not isinstance(value, list):
+        raise DrawingError('"strokes" must be a list of strokes')
+    strokes = []
+    for i, stroke in enumerate(value):
+        if not isinstance(stroke, list):
+            raise DrawingError(f"stroke {i} must be a list of [x, y] points")
+        points = []
+        for j, point in enumerate(stroke):
+            if not isinstance(point, list) or len(point) != 2:
+                raise DrawingError(f"stroke {i}, point {j} must be a list [x, y]")
+            points.append((_number(point[0], f"stroke {i}, point {j}: x"), _number(point[1], f"stroke {i}, point {j}: y")))
+        strokes.append(points)
+    return strokes
+
+
+def drawing_from_json(data: Any) -> Drawing:
+    """Validate a parsed drawing JSON document; errors name the field at fault."""
+    if not isinstance(data, dict):
+        raise DrawingError("a drawing file must hold a JSON object")
+    if data.get("format") != FORMAT_NAME:
+        raise DrawingError(f'not a digitpad drawing: "format" is {json.dumps(data.get("format"))}, expected "{FORMAT_NAME}"')
+    if data.get("version") != FORMAT_VERSION:
+        raise DrawingError(f'unsupported drawing version {json.dumps(data.get("version"))}; this digitpad reads version {FORMAT_VERSION}')
+    for key in ("width", "height", "strokes"):
+        if key not in data:
+            raise DrawingError(f'the drawing has no "{key}"')
+    pen_width = _number(data.get("pen_width", DEFAULT_PEN_WIDTH), '"pen_width"')
+    width = _number(data["width"], '"width"')
+    height = _number(data["height"], '"height"')
+    return Drawing(_strokes(data["strokes"]), width, height, pen_width)  # type: ignore[arg-type]
+
+
+def load_drawing(path: str | os.PathLike[str]) -> Drawing:
+    """Read a drawing JSON file; any problem is a DrawingError that names the file."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DrawingError(f"{path}: {size:,} bytes is larger than the {MAX_FILE_BYTES:,}-byte limit for drawings")
+        data = json.loads(path.read_bytes())
+    except DrawingError:
+        raise
+    except OSError as exc:
+        raise DrawingError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DrawingError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise DrawingError(f"{path}: the JSON is nested too deeply") from None
+    try:
+        return drawing_from_json(data)
+    except DrawingError as exc:
+        raise DrawingError(f"{path}: {exc}") from None
+
+
+def save_drawing(path: str | os.PathLike[str], drawing: Drawing) -> None:
+    """Write the drawing JSON atomically: an existing file is replaced whole or not at all."""
+    write_text_atomically(path, json.dumps(drawing_to_json(drawing), separators=(",", ":")) + "\n")

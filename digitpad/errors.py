@@ -1,0 +1,35 @@
+"""One exception hierarchy for everything a person can get wrong or the machine can fail at.
+
+Every message names the file or value at fault and what was expected, so that a person can act on
+it without reading a traceback.
+"""
+
+from __future__ import annotations
+
+
+class DigitpadError(Exception):
+    """Base class of every error digitpad reports to a person."""
+
+
+class DrawingError(DigitpadError):
+    """A drawing (strokes or a drawing JSON file) is malformed or out of range."""
+
+
+class ImageFileError(DigitpadError):
+    """An image file cannot be read, is corrupt, or is too large to decode safely."""
+
+
+class ModelError(DigitpadError):
+    """An ONNX model cannot be used by digitpad."""
+
+
+class ModelNotFoundError(ModelError):
+    """No model file exists at the given or default location."""
+
+
+class ModelContractError(ModelError):
+    """A model file loads but breaks the ONNX contract (input, output, shapes or types)."""
+
+
+class InferenceError(ModelError):
+    """A model that passed validation failed while running."""

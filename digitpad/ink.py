@@ -1,0 +1,130 @@
+"""Ink: the strokes a person drew, as a plain immutable value.
+
+A drawing is what the canvas records, what a drawing JSON file holds and what the recognizer
+reads. It is immutable so that undo/redo can keep old drawings without copying.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from digitpad.errors import DrawingError
+
+#: The canvas is a square of this many canvas pixels (10x MNIST's 28); the GUI scales it to fit.
+DEFAULT_CANVAS_SIZE = 280
+#: Pen diameter in canvas pixels: after MNIST normalization a digit drawn at about half the canvas
+#: height gets strokes of about 2.5-3 px, as MNIST's own strokes are.
+DEFAULT_PEN_WIDTH = 20.0
+#: Largest accepted canvas side, in pixels: keeps a malicious file from asking for a huge raster.
+MAX_CANVAS_SIZE = 8192
+#: Most points a drawing may hold in all its strokes.
+MAX_POINTS = 1_000_000
+
+
+def _as_points(stroke: object, index: int) -> np.ndarray:
+    """One stroke as a float64 array of shape (n, 2), or a DrawingError that names the stroke."""
+    try:
+        points = np.asarray(stroke, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DrawingError(f"stroke {index}: points must be [x, y] pairs of numbers ({exc})") from None
+    if points.size == 0:
+        raise DrawingError(f"stroke {index} has no points")
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise DrawingError(f"stroke {index}: points must be [x, y] pairs, got shape {points.shape}")
+    if not np.isfinite(points).all():
+        raise DrawingError(f"stroke {index} has a coordinate that is NaN or infinite")
+    points.setflags(write=False)
+    return points
+
+
+def _check_size(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DrawingError(f"canvas {name} must be a number of pixels, got {value!r}")
+    if value != int(value) or not 1 <= value <= MAX_CANVAS_SIZE:
+        raise DrawingError(f"canvas {name} must be a whole number from 1 to {MAX_CANVAS_SIZE}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True, eq=False)
+class Drawing:
+    """Pen-down strokes on a canvas: canvas pixels, origin top-left, y growing downward.
+
+    Each stroke is a read-only float64 array of shape (n, 2). Construction validates everything,
+    so any Drawing that exists can be rendered.
+    """
+
+    strokes: tuple[np.ndarray, ...] = ()
+    width: int = DEFAULT_CANVAS_SIZE
+    height: int = DEFAULT_CANVAS_SIZE
+    pen_width: float = DEFAULT_PEN_WIDTH
+    _point_count: int = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "width", _check_size("width", self.width))
+        object.__setattr__(self, "height", _check_size("height", self.height))
+        pen = self.pen_width
+        if isinstance(pen, bool) or not isinstance(pen, (int, float)) or not math.isfinite(pen):
+            raise DrawingError(f"pen width must be a number of pixels, got {pen!r}")
+        if not 0 < pen <= max(self.width, self.height):
+            raise DrawingError(f"pen width must be above 0 and at most the canvas size, got {pen!r}")
+        object.__setattr__(self, "pen_width", float(pen))
+        if isinstance(self.strokes, (str, bytes)) or not isinstance(self.strokes, Iterable):
+            raise DrawingError("strokes must be a list of strokes")
+        strokes = tuple(_as_points(stroke, i) for i, stroke in enumerate(self.strokes))
+        count = sum(len(s) for s in strokes)
+        if count > MAX_POINTS:
+            raise DrawingError(f"the drawing has {count:,} points; at most {MAX_POINTS:,} are accepted")
+        object.__setattr__(self, "strokes", strokes)
+        object.__setattr__(self, "_point_count", count)
+
+    @property
+    def is_blank(self) -> bool:
+        """True when nothing has been drawn."""
+        return not self.strokes
+
+    @property
+    def point_count(self) -> int:
+        return self._point_count
+
+    def with_stroke(self, stroke: Sequence[Sequence[float]] | np.ndarray) -> Drawing:
+        """A new drawing with one more stroke at the end."""
+        return Drawing((*self.strokes, stroke), self.width, self.height, self.pen_width)
+
+    def without_last_stroke(self) -> Drawing:
+        return Drawing(self.strokes[:-1], self.width, self.height, self.pen_width)
+
+    def cleared(self) -> Drawing:
+        return Drawing((), self.width, self.height, self.pen_width)
+
+    def ink_bounds(self) -> tuple[float, float, float, float] | None:
+        """(left, top, right, bottom) of the ink, pen included, clipped to the canvas; None if none.
+
+        Computed from the geometry rather than from pixels, so that it moves exactly with the
+        drawing: a shifted drawing normalizes to the same 28x28 image.
+        """
+        if not self.strokes:
+            return None
+        points = np.concatenate(self.strokes)
+        radius = self.pen_width / 2
+        left, top = points.min(axis=0) - radius
+        right, bottom = points.max(axis=0) + radius
+        left, right = max(left, 0.0), min(right, float(self.width))
+        top, bottom = max(top, 0.0), min(bottom, float(self.height))
+        if left >= right or top >= bottom:
+            return None
+        return float(left), float(top), float(right), float(bottom)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Drawing):
+            return NotImplemented
+        return (
+            (self.width, self.height, self.pen_width) == (other.width, other.height, other.pen_width)
+            and len(self.strokes) == len(other.strokes)
+            and all(np.array_equal(a, b) for a, b in zip(self.strokes, other.strokes))
+        )
+
+    __hash__ = None  # type: ignore[assignment]

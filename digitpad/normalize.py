@@ -1,0 +1,81 @@
+"""MNIST-style normalization: any ink image in, the 28x28 image the model was trained on out.
+
+As the MNIST authors did: take the ink's bounding box, scale it so its longer side is 20 pixels
+(keeping the aspect ratio, anti-aliased), and place it in a 28x28 frame so that its center of
+mass lands on pixel (14, 14), where MNIST digits have theirs. Unlike MNIST, the scale and the shift
+are applied in one sub-pixel resampling step, so that moving a drawing by a fraction of a pixel
+changes the result by a fraction of a gray level rather than jumping a whole pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: (left, top, right, bottom) in continuous pixel coordinates: pixel (x, y) spans [x, x+1] x [y, y+1].
+Bounds = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """Where the ink goes in the model's frame; the defaults are MNIST's own convention."""
+
+    frame: int = 28  #: side of the model's square input, pixels
+    box: float = 20.0  #: the ink's longer side after scaling, pixels
+    center: float = 14.5  #: continuous coordinate of the center of mass: the middle of pixel 14
+
+
+MNIST = Normalization()
+
+
+def ink_bounds(image: np.ndarray, threshold: float) -> Bounds | None:
+    """Bounding box of the pixels above `threshold`, or None if there are none."""
+    rows = np.flatnonzero((image > threshold).any(axis=1))
+    if not len(rows):
+        return None
+    cols = np.flatnonzero((image > threshold).any(axis=0))
+    return float(cols[0]), float(rows[0]), float(cols[-1] + 1), float(rows[-1] + 1)
+
+
+def resampling_matrix(n_out: int, n_in: int, scale: float, shift: float) -> np.ndarray:
+    """Weights (n_out, n_in) that resample a line of n_in pixels so that x maps to scale * x + shift.
+
+    Each output pixel averages the input over its footprint, at least one input pixel wide: an
+    area average when shrinking (anti-aliased), a linear interpolation when enlarging.
+    """
+    footprint = max(1.0 / scale, 1.0)
+    centers = (np.arange(n_out) + 0.5 - shift) / scale  # output pixel centers in input coordinates
+    lo = centers[:, None] - footprint / 2
+    hi = centers[:, None] + footprint / 2
+    pixel = np.arange(n_in)[None, :]
+    overlap = np.clip(np.minimum(hi, pixel + 1) - np.maximum(lo, pixel), 0.0, None)
+    return (overlap / footprint).astype(np.float32)
+
+
+def normalize(image: np.ndarray, bounds: Bounds | None = None, spec: Normalization = MNIST) -> np.ndarray:
+    """A float32 (frame, frame) image in [0, 1] from an ink image (0 = background, 1 = full ink).
+
+    `bounds` is the ink's bounding box; when None it is taken from the pixels with any ink. A
+    blank image gives a blank frame.
+    """
+    image = np.asarray(image, dtype=np.float32)
+    blank = np.zeros((spec.frame, spec.frame), np.float32)
+    if bounds is None:
+        bounds = ink_bounds(image, 0.0)
+    if bounds is None:
+        return blank
+    left, top, right, bottom = bounds
+    # Only the pixels inside the box take part: less work, and stray ink elsewhere is ignored.
+    x0, y0 = max(int(np.floor(left)), 0), max(int(np.floor(top)), 0)
+    x1, y1 = min(int(np.ceil(right)), image.shape[1]), min(int(np.ceil(bottom)), image.shape[0])
+    crop = image[y0:y1, x0:x1]
+    mass = float(crop.sum(dtype=np.float64))
+    if mass <= 0 or right <= left or bottom <= top:
+        return blank
+    scale = spec.box / max(right - left, bottom - top)
+    com_x = float(crop.sum(axis=0, dtype=np.float64) @ (np.arange(x0, x1) + 0.5)) / mass
+    com_y = float(crop.sum(axis=1, dtype=np.float64) @ (np.arange(y0, y1) + 0.5)) / mass
+    columns = resampling_matrix(spec.frame, crop.shape[1], scale, spec.center - scale * (com_x - x0))
+    rows = resampling_matrix(spec.frame, crop.shape[0], scale, spec.center - scale * (com_y - y0))
+    return np.clip(rows @ crop @ columns.T, 0.0, 1.0)
