@@ -239,6 +239,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="one model per writer fold, each trained without that fold's writers: model k judges fold k")
     parser.add_argument("--folds", type=int, default=5, help="writer-disjoint folds, for --fold-models and --only-fold")
     parser.add_argument("--only-fold", type=int, default=None, help="judge only the writers of this fold")
+    parser.add_argument("--only-donor", default=None, help="judge only this donor's writers (leave-one-donor-out)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the placement on the canvas (default 0)")
     parser.add_argument("--baselines", action="store_true",
                         help="also judge the model with the common preprocessings (whole canvas, bbox crop, MNIST COM)")
@@ -253,8 +254,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     needs_folds = args.fold_models is not None or args.only_fold is not None
     fold = unipen.writer_folds(samples, args.folds) if needs_folds else np.zeros(len(samples), np.int64)
     drawings = place_samples(samples, args.seed)  # placed before any selection: the same drawing per sample
-    if args.only_fold is not None:
-        chosen = np.flatnonzero(fold == args.only_fold)
+    if args.only_fold is not None or args.only_donor is not None:
+        chosen = np.arange(len(samples))
+        if args.only_fold is not None:
+            chosen = chosen[fold[chosen] == args.only_fold]
+        if args.only_donor is not None:
+            chosen = chosen[[samples[i].donor == args.only_donor for i in chosen]]
+            if not len(chosen):
+                raise SystemExit(f"no samples by donor {args.only_donor!r}")
         samples, drawings = [samples[i] for i in chosen], [drawings[i] for i in chosen]
         fold = np.zeros(len(chosen), np.int64) if args.fold_models is None else fold[chosen]
     recognizers = [Recognizer(Classifier(path)) for path in model_paths]
