@@ -22,7 +22,11 @@ Bounds = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class Normalization:
-    """Where the ink goes in the model's frame; the defaults are MNIST's own convention."""
+    """Where the ink goes in the model's frame; the defaults are MNIST's own convention.
+
+    Images (files, MNIST) use `frame`, `box` and `center` only: their strokes are already drawn.
+    Drawings also use `pen` and `smoothing`, which need the strokes.
+    """
 
     frame: int = 28  #: side of the model's square input, pixels
     box: float = 20.0  #: the ink's longer side after scaling, pixels

@@ -95,3 +95,9 @@ def test_pen_sets_the_stroke_width(pen: float) -> None:
     image = normalize_strokes(Drawing(([[140.0, 20.0], [140.0, 260.0]],)), Normalization(pen=pen))
     assert image is not None
     assert abs(image[14].sum() - pen) < 0.1
+
+
+def test_images_ignore_the_stroke_settings() -> None:
+    """An image file has no strokes to re-render: it gets the box and center of mass only."""
+    image = rasterize(zigzag(150))
+    assert np.array_equal(normalize(image, spec=Normalization(pen=2.5, smoothing=0.02)), normalize(image, spec=MNIST))

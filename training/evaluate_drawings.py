@@ -28,7 +28,7 @@ from digitpad.ink import Drawing
 from digitpad.model_files import shipped_model_path
 from digitpad.normalize import MNIST, Normalization, resampling_matrix
 from digitpad.raster import rasterize
-from digitpad.recognizer import Recognizer, drawing_input
+from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer, drawing_input
 from training import unipen
 from training.replay import Placement, place
 
@@ -101,6 +101,18 @@ class Report:
         right = self.labels == self.predicted
         return {str(k): (float(right[keys == k].mean()), int((keys == k).sum())) for k in sorted(set(keys.tolist()))}
 
+    def confidence_split(self, threshold: float = CONFIDENCE_THRESHOLD) -> dict[str, float]:
+        """How the app's "not sure" threshold splits the answers: shown share and accuracy of each side."""
+        right = self.labels == self.predicted
+        sure = self.confidence >= threshold
+        return {
+            "threshold": threshold,
+            "confident_share": float(sure.mean()),
+            "confident_accuracy": float(right[sure].mean()) if sure.any() else float("nan"),
+            "unsure_accuracy": float(right[~sure].mean()) if (~sure).any() else float("nan"),
+            "errors_flagged_unsure": float((~sure[~right]).mean()) if (~right).any() else float("nan"),
+        }
+
     def confusion(self) -> np.ndarray:
         from sklearn.metrics import confusion_matrix
 
@@ -116,6 +128,7 @@ class Report:
             "by_writer": self.accuracy_by(self.writers),
             "by_digit": self.accuracy_by(self.labels.astype(str)),
             "confusion": self.confusion().tolist(),
+            "confidence": self.confidence_split(),
             **self.extra,
         }
 
@@ -127,6 +140,10 @@ class Report:
         lines.append("per digit:  " + "  ".join(f"{k}: {a:.2%}" for k, (a, n) in by_digit.items()))
         writers = sorted(self.accuracy_by(self.writers).items(), key=lambda kv: kv[1][0])
         lines.append("worst writers: " + "  ".join(f"{k} {a:.1%} (n={n})" for k, (a, n) in writers[:worst_writers]))
+        split = self.confidence_split()
+        lines.append(f"confidence >= {split['threshold']:.2f}: {split['confident_share']:.1%} of answers, "
+                     f"{split['confident_accuracy']:.2%} right; {split['errors_flagged_unsure']:.0%} of the errors "
+                     f"are shown as not sure")
         lines.append("confusion (rows: true 0-9, columns: predicted 0-9):")
         lines.extend("  " + str(digit) + " " + " ".join(f"{v:4d}" for v in row) for digit, row in enumerate(self.confusion()))
         return "\n".join(lines)

@@ -31,6 +31,8 @@ def test_reports_accuracy_per_donor_digit_and_writer(tmp_path: Path, digits: Pat
     assert set(app["by_donor"]) == {"aaa", "bbb"} and len(app["by_writer"]) == 10
     confusion = np.array(app["confusion"])
     assert confusion[0, 7] == 10 and confusion[7, 7] == 10 and confusion.sum() == 30
+    assert app["confidence"]["confident_share"] == 1.0  # the model always says 90 %
+    assert app["confidence"]["confident_accuracy"] == pytest.approx(1 / 3)
     saved = json.loads((tmp_path / "out" / "report.json").read_text())
     assert saved["app"]["errors"] == 20
     png = (tmp_path / "out" / "failures-app.png").read_bytes()
