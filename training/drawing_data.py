@@ -33,7 +33,7 @@ class Augmentation:
     elastic: float = 0.03  #: smooth warp amplitude, fraction of the digit's height
     spacing: tuple[float, float] = (1.0, 10.0)  #: canvas pixels between mouse events, uniform range
     jitter: float = 0.7  #: canvas pixels of noise on each event (hand tremor, mouse quantization)
-    european: float = 0.3  #: chance that a 0, 1 or 7 gets its European mark (slash, flag, bar)
+    european: float = 0.4  #: chance that a 0, 1 or 7 gets its European mark (cross, flag, bar)
     min_height: float = 0.30  #: digit height on the canvas, fraction: a little wider than people use
     max_height: float = 0.90
 
@@ -51,14 +51,20 @@ def _extent(strokes: Strokes) -> tuple[np.ndarray, np.ndarray]:
     return points.min(axis=0), points.max(axis=0)
 
 
-def slashed_zero(strokes: Strokes, rng: np.random.Generator) -> Strokes:
-    """A 0 with a slash from lower left to upper right, a little past the ring (Ø)."""
+def crossed_zero(strokes: Strokes, rng: np.random.Generator) -> Strokes:
+    """A 0 crossed through, a little past the ring: mostly a slash (Ø), else a bar (θ) or a stem (ф)."""
     low, high = _extent(strokes)
-    size = high - low
-    over = rng.uniform(0.0, 0.15, size=2) * size
-    start = np.array([low[0] - over[0], high[1] + over[1]])
-    end = np.array([high[0] + over[0], low[1] - over[1]])
-    return (*strokes, np.linspace(start, end, 12))
+    middle, half = (low + high) / 2, (high - low) / 2 * (1 + rng.uniform(0.0, 0.25, size=2))
+    kind = rng.choice(3, p=[0.6, 0.2, 0.2])
+    if kind == 0:  # lower left to upper right
+        start, end = middle + [-half[0], half[1]], middle + [half[0], -half[1]]
+    elif kind == 1:  # left to right, near the middle
+        y = middle[1] + rng.uniform(-0.15, 0.15) * (high[1] - low[1])
+        start, end = np.array([middle[0] - half[0], y]), np.array([middle[0] + half[0], y])
+    else:  # top to bottom
+        start, end = np.array([middle[0], middle[1] - half[1]]), np.array([middle[0], middle[1] + half[1]])
+    tilt = rng.uniform(-0.08, 0.08, size=2) * (high - low)
+    return (*strokes, np.linspace(start + tilt, end - tilt, 12))
 
 
 def barred_seven(strokes: Strokes, rng: np.random.Generator) -> Strokes:
@@ -88,7 +94,7 @@ def flagged_one(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     return (flag, *strokes)
 
 
-EUROPEAN_FORMS = {0: slashed_zero, 1: flagged_one, 7: barred_seven}
+EUROPEAN_FORMS = {0: crossed_zero, 1: flagged_one, 7: barred_seven}
 
 
 def _elastic(points: np.ndarray, amplitude: float, rng: np.random.Generator, waves: np.ndarray) -> np.ndarray:

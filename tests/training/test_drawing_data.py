@@ -9,10 +9,10 @@ from tests.training.drawing_fixtures import bar, ring, seven
 from training.drawing_data import (
     Augmentation,
     barred_seven,
+    crossed_zero,
     drawing_dataset,
     flagged_one,
     mouse_events,
-    slashed_zero,
 )
 from training.unipen import PenSample
 
@@ -59,10 +59,13 @@ def test_the_old_raster_pipeline_works_too() -> None:
 def test_european_forms_add_their_mark() -> None:
     rng = np.random.default_rng(0)
     zero = tuple(np.array(s) for s in [ring()])
-    slashed = slashed_zero(zero, rng)
-    assert len(slashed) == 2
-    slash = slashed[1]
-    assert slash[0, 1] > slash[-1, 1] and slash[0, 0] < slash[-1, 0]  # lower left to upper right
+    marks = [crossed_zero(zero, rng)[1] for _ in range(60)]
+    assert all(len(crossed_zero(zero, rng)) == 2 for _ in range(5))
+    directions = {(int(np.sign(round(m[-1, 0] - m[0, 0]))), int(np.sign(round(m[-1, 1] - m[0, 1])))) for m in marks}
+    assert {(1, -1), (1, 0), (0, 1)} <= directions  # slash, bar and stem all occur
+    for mark in marks:  # each crosses the ring's middle and reaches past or to its edge
+        assert np.hypot(*(mark.mean(axis=0) - [30.0, 50.0])) < 18
+        assert np.hypot(*(mark[-1] - mark[0])) >= 55
     barred = barred_seven(tuple(np.array(s) for s in [seven()]), rng)
     assert len(barred) == 2 and abs(barred[1][0, 1] - barred[1][-1, 1]) < 15  # about horizontal
     one = (np.array(bar()),)
