@@ -175,6 +175,8 @@ def _show_and_close_window(model: str | None, folder: Path) -> str:
     app.processEvents()
     if not window.isVisible() or window.width() <= 0 or window.height() <= 0:
         raise SelfTestFailure(f"{what} did not show")
+    if window.grab().toImage().isNull():
+        raise SelfTestFailure(f"{what} could not be painted")
     size = f"{window.width()}x{window.height()}"
     if not window.close():
         raise SelfTestFailure(f"{what} refused to close")

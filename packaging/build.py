@@ -54,6 +54,8 @@ STARTUP_TARGET_S = 2.0
 #: The Qt modules the app uses; the bundle may carry no other.
 QT_MODULES = {"QtCore", "QtGui", "QtWidgets"}
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+#: The Python distributions whose code the bundle carries, for licenses/.
+BUNDLED_DISTRIBUTIONS = ("digitpad", "numpy", "onnxruntime", "PySide6_Essentials", "shiboken6")
 
 
 class BuildError(Exception):
@@ -140,6 +142,8 @@ def assert_no_torch(python: Path) -> None:
 def write_samples(python: Path, folder: Path) -> None:
     """Labelled inputs for `digitpad classify`, made by an installed digitpad (see write_samples.py)."""
     shutil.rmtree(folder, ignore_errors=True)
+    if not MNIST.is_dir():
+        print(f"note: no MNIST at {MNIST}, so the samples are drawings only, no images")
     run([python, HERE / "write_samples.py", folder, "--mnist", MNIST], cwd=WORK, env=clean_env())
 
 
@@ -190,11 +194,12 @@ def build_bundle(wheel: Path) -> Path:
     bundle = DIST / "digitpad"
     shutil.move(WORK / "pyinstaller-dist" / "digitpad", bundle)
     add_desktop_files(bundle)
+    run([bin_dir / "python", HERE / "write_licenses.py", bundle / "licenses", *BUNDLED_DISTRIBUTIONS])
     return bundle
 
 
 def add_desktop_files(bundle: Path) -> None:
-    """The .desktop file, the icons in hicolor theme layout, and install.sh, beside the executable."""
+    """The .desktop file, the icons in hicolor theme layout and install.sh, beside the executable."""
     shutil.copy2(HERE / "desktop" / "install.sh", bundle / "install.sh")
     applications = bundle / "share" / "applications"
     applications.mkdir(parents=True)
@@ -256,6 +261,18 @@ def check_libraries(bundle: Path) -> list[str]:
             raise BuildError(f"{elf.relative_to(bundle)}: libraries not found: {missing}")
     print(f"{len(elves)} binaries; all their libraries found; from the system: {', '.join(sorted(from_system))}")
     return sorted(from_system)
+
+
+def newest_symbol_versions(bundle: Path) -> dict[str, str]:
+    """The newest glibc and libstdc++ symbol versions the bundle's binaries ask for: the oldest
+    systems it runs on are those that have them."""
+    newest: dict[str, tuple[int, ...]] = {}
+    for elf in (p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink() and is_elf(p)):
+        dump = run(["objdump", "-T", elf], echo=False).stdout
+        for library, version in re.findall(r"\b(GLIBC|GLIBCXX)_(\d+(?:\.\d+)+)\b", dump):
+            numbers = tuple(int(n) for n in version.split("."))
+            newest[library] = max(newest.get(library, numbers), numbers)
+    return {library: ".".join(map(str, numbers)) for library, numbers in sorted(newest.items())}
 
 
 def check_bundle_runs(bundle: Path) -> None:
@@ -339,6 +356,10 @@ def build(wheel_only: bool, startup_runs: int) -> None:
         step("checking what is in the bundle")
         check_bundle_contents(bundle, DIST / f"digitpad-{project_version()}-linux-x86_64.contents.txt")
         figures["system_libraries"] = check_libraries(bundle)
+        figures["needs"] = needs = newest_symbol_versions(bundle)
+        print(f"needs glibc >= {needs['GLIBC']} and libstdc++ with GLIBCXX_{needs['GLIBCXX']}")
+        readme = (HERE / "desktop" / "README.txt").read_text()
+        (bundle / "README.txt").write_text(readme.format(glibc=needs["GLIBC"], glibcxx=needs["GLIBCXX"]))
         check_bundle_runs(bundle)
         tarball = make_tarball(bundle)
         figures["bundle_bytes"] = folder_size(bundle)

@@ -33,6 +33,9 @@ MAP_NOTIFY = 19  # X11's event type number for MapNotify
 SUBSTRUCTURE_NOTIFY_MASK = 1 << 19
 #: A launch that shows no window in this many seconds counts as failed.
 WINDOW_TIMEOUT_S = 30.0
+#: A 7 for the screenshot, as fractions of the window's width and height: a bar, then down-left.
+#: The app's canvas fills most of the window's left part.
+SEVEN_STROKE = ((0.20, 0.22), (0.42, 0.22), (0.37, 0.40), (0.30, 0.75))
 
 
 class XMapEvent(ctypes.Structure):
@@ -104,6 +107,34 @@ class XServer:
             select.select([fd], [], [], max(0.0, deadline - time.perf_counter()))
         raise TimeoutError
 
+    def drag_mouse(self, window: int, stroke: tuple[tuple[float, float], ...], steps_per_segment: int = 25) -> None:
+        """Press the left button, move along the stroke (window fractions), release (XTest)."""
+        xtst = ctypes.CDLL(ctypes.util.find_library("Xtst"))
+        xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_ulong]
+        xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+        root, x, y = ctypes.c_ulong(), ctypes.c_int(), ctypes.c_int()
+        width, height, border, depth = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+        self.xlib.XGetGeometry.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + [ctypes.c_void_p] * 7
+        self.xlib.XGetGeometry(
+            self.connection, window, *(ctypes.byref(v) for v in (root, x, y, width, height, border, depth))
+        )
+
+        def move(fx: float, fy: float) -> None:
+            xtst.XTestFakeMotionEvent(
+                self.connection, -1, x.value + round(fx * width.value), y.value + round(fy * height.value), 0
+            )
+            self.xlib.XFlush(self.connection)
+            time.sleep(0.004)  # about a mouse's event rate
+
+        move(*stroke[0])
+        xtst.XTestFakeButtonEvent(self.connection, 1, True, 0)
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for step in range(1, steps_per_segment + 1):
+                t = step / steps_per_segment
+                move(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+        xtst.XTestFakeButtonEvent(self.connection, 1, False, 0)
+        self.xlib.XFlush(self.connection)
+
     def close(self) -> None:
         self.xlib.XCloseDisplay(self.connection)
         self.process.terminate()
@@ -140,12 +171,18 @@ def time_one_start(executable: Path, server: XServer, home: Path) -> float:
 
 
 def take_screenshot(executable: Path, server: XServer, home: Path, qt_python: str, path: Path) -> None:
-    """Start the app, let it settle, and save its window with Qt (any python with PySide6 will do)."""
+    """Start the app, draw a 7 on its canvas with the X server's fake mouse, and save the window.
+
+    The stroke goes where the canvas is in the app's layout (the left part of the window), the
+    way a person would draw it; the screenshot is taken with Qt, by any python with PySide6.
+    """
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "DISPLAY": server.display}
     app = subprocess.Popen([str(executable)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _, window = server.wait_for_window(time.perf_counter() + WINDOW_TIMEOUT_S)
-        time.sleep(1.5)  # let it paint
+        time.sleep(1.0)  # let it paint
+        server.drag_mouse(window, SEVEN_STROKE)
+        time.sleep(1.0)  # let it answer
         grab = (
             "import sys\n"
             "from PySide6.QtGui import QGuiApplication\n"
