@@ -54,6 +54,8 @@ STARTUP_TARGET_S = 2.0
 #: The Qt modules the app uses; the bundle may carry no other.
 QT_MODULES = {"QtCore", "QtGui", "QtWidgets"}
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+#: Enough files for `digitpad classify` to start worker processes (batch.PARALLEL_THRESHOLD is 200).
+WORKER_SAMPLE_COUNT = 210
 #: The Python distributions whose code the bundle carries, for licenses/.
 BUNDLED_DISTRIBUTIONS = ("digitpad", "numpy", "onnxruntime", "PySide6_Essentials", "shiboken6")
 
@@ -157,6 +159,21 @@ def check_installed(command: list[Path], samples: Path, env: dict[str, str]) -> 
         raise BuildError(f"digitpad classify got {len(wrong)} of {len(records)} samples wrong: {wrong[:3]}")
     kinds = ", ".join(sorted({Path(r["path"]).suffix for r in records}))
     print(f"digitpad classify: all {len(records)} samples read right ({kinds})")
+
+
+def check_worker_processes(command: list[Path], env: dict[str, str]) -> None:
+    """`digitpad classify -j 2` on enough files to start worker processes (in a frozen app they
+    need multiprocessing.freeze_support() in the entry point) gives every file its answer."""
+    folder = WORK / "many"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    for i in range(WORKER_SAMPLE_COUNT):
+        (folder / f"7_copy{i:03d}.json").symlink_to(WORK / "samples" / "7_drawn.json")
+    result = run([*command, "classify", "--json", "-j", "2", folder], cwd=WORK, env=env)
+    digits = [json.loads(line).get("digit") for line in result.stdout.splitlines()]
+    if digits != [7] * WORKER_SAMPLE_COUNT:
+        raise BuildError(f"classify -j 2 on {WORKER_SAMPLE_COUNT} files gave {digits[:10]}...")
+    print(f"digitpad classify -j 2: all {WORKER_SAMPLE_COUNT} files read right in worker processes")
 
 
 def check_wheel(wheel: Path) -> None:
@@ -281,6 +298,7 @@ def check_bundle_runs(bundle: Path) -> None:
     if not samples.is_dir():
         raise BuildError("no samples: the wheel check writes them")
     check_installed([bundle / "digitpad"], samples, clean_env())
+    check_worker_processes([bundle / "digitpad"], clean_env())
 
 
 def make_tarball(bundle: Path) -> Path:
