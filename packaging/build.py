@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -336,8 +337,10 @@ def measure_startup(bundle: Path, runs: int) -> dict[str, float] | None:
         "cold_median_s": round(statistics.median(times.cold), 3),
         "cold_max_s": round(max(times.cold), 3),
         "warm_median_s": round(statistics.median(times.warm), 3),
+        "load_average": round(times.load_average, 2),
     }
     print(f"cold: {', '.join(f'{t:.2f}' for t in times.cold)} s; warm: {', '.join(f'{t:.2f}' for t in times.warm)} s")
+    print(f"(the machine's load average before: {times.load_average:.2f} on {os.cpu_count()} CPUs)")
     print(f"screenshot of the window: {(DIST / 'screenshot.png').relative_to(REPO)}")
     return figures
 

@@ -58,6 +58,7 @@ class XEvent(ctypes.Union):
 class StartupTimes:
     cold: list[float]
     warm: list[float]
+    load_average: float  #: the machine's 1-minute load average just before: how busy it was
 
 
 class XServer:
@@ -201,7 +202,7 @@ def measure(executable: Path, runs: int, screenshot: Path | None = None, qt_pyth
     server = XServer()
     try:
         with tempfile.TemporaryDirectory(prefix="digitpad-startup-home-") as home:
-            times = StartupTimes([], [])
+            times = StartupTimes([], [], os.getloadavg()[0])
             for _ in range(runs):
                 evict_from_page_cache(bundle)
                 times.cold.append(time_one_start(executable, server, Path(home)))
@@ -221,6 +222,7 @@ def main() -> None:
     parser.add_argument("--qt-python", default=sys.executable, help="a python with PySide6, for the screenshot")
     args = parser.parse_args()
     times = measure(args.executable, args.runs, args.screenshot, args.qt_python)
+    print(f"load average before: {times.load_average:.2f} on {os.cpu_count()} CPUs")
     for kind, values in (("cold", times.cold), ("warm", times.warm)):
         shown = ", ".join(f"{v:.2f}" for v in values)
         print(f"{kind}: median {statistics.median(values):.2f} s, max {max(values):.2f} s  ({shown})")
