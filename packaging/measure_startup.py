@@ -115,7 +115,7 @@ class XServer:
         xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
         root, x, y = ctypes.c_ulong(), ctypes.c_int(), ctypes.c_int()
         width, height, border, depth = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
-        self.xlib.XGetGeometry.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + [ctypes.c_void_p] * 7
+        self.xlib.XGetGeometry.argtypes = [ctypes.c_void_p, ctypes.c_ulong, *[ctypes.c_void_p] * 7]
         self.xlib.XGetGeometry(
             self.connection, window, *(ctypes.byref(v) for v in (root, x, y, width, height, border, depth))
         )
