@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from digitpad.ink import Drawing
 from digitpad.model_files import resolve_model_path
 from digitpad.raster import rasterize
 from digitpad.recognizer import Recognizer
+
+if TYPE_CHECKING:  # Qt is imported only when the checks that need it run
+    from PySide6.QtWidgets import QWidget
 
 EXIT_PASSED, EXIT_FAILED = 0, 1
 #: Formats the app opens and the check reads back; Qt can read GIF but not write it.
@@ -118,7 +121,7 @@ def check_image_files(recognizer: Recognizer, folder: Path) -> str:
     return f"reads {', '.join(IMAGE_FORMATS)}; a 7 saved as {', '.join(round_trips)} reads back as 7"
 
 
-def _window_for_check(model: str | None, folder: Path) -> tuple[object, str]:
+def _window_for_check(model: str | None, folder: Path) -> tuple[QWidget, str]:
     """The app's main window, or a plain Qt window when this install has no GUI package."""
     if importlib.util.find_spec("digitpad.ui.app") is None:
         from PySide6.QtWidgets import QLabel, QMainWindow
@@ -166,11 +169,10 @@ def check_window(model: str | None, folder: Path) -> str:
 
 
 def _show_and_close_window(model: str | None, folder: Path) -> str:
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["digitpad", "-platform", "offscreen"])
     window, what = _window_for_check(model, folder)
-    assert isinstance(window, QWidget)
     window.show()
     app.processEvents()
     if not window.isVisible() or window.width() <= 0 or window.height() <= 0:
