@@ -115,3 +115,29 @@ def test_a_window_that_will_not_close_fails_the_window_check(monkeypatch: pytest
     assert code == selftest.EXIT_FAILED
     assert check_line(lines, "window") == "FAIL  window    the stubborn window refused to close"
     stubborn.deleteLater()
+
+
+def test_the_window_check_leaves_the_persons_settings_alone(tmp_path: Path) -> None:
+    """In a child process, since QSettings.setPath changes Qt's global state."""
+    pytest.importorskip("digitpad.ui.app", reason="needs the GUI")
+    code = (
+        "import io, sys\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from digitpad import selftest\n"
+        "QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, sys.argv[1])\n"
+        "mine = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, 'digitpad', 'digitpad')\n"
+        "mine.setValue('window/geometry', b'left alone')\n"
+        "mine.sync()\n"
+        "out = io.StringIO()\n"
+        "assert selftest.run_self_test(None, out) == 0, out.getvalue()\n"
+        "assert 'the main window' in out.getvalue(), out.getvalue()\n"
+    )
+    folder = tmp_path / "config"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    written = {p.relative_to(folder).as_posix(): p.read_text() for p in folder.rglob("*") if p.is_file()}
+    # Only what the test itself wrote: one group line and one value, in one file.
+    assert len(written) == 1 and [len(text.splitlines()) for text in written.values()] == [2], written
+    assert "left alone" in next(iter(written.values()))
