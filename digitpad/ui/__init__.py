@@ -1,0 +1,1 @@
+"""The Qt shell over digitpad's pure core: widgets, the main window, and Qt-backed file reading."""
