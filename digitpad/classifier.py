@@ -105,7 +105,9 @@ class Classifier:
     def _check_contract(self) -> None:
         inputs = self._session.get_inputs()
         if [i.name for i in inputs] != [INPUT_NAME]:
-            raise ModelContractError(f"the model's inputs are {[i.name for i in inputs]}; digitpad needs exactly ['{INPUT_NAME}']")
+            raise ModelContractError(
+                f"the model's inputs are {[i.name for i in inputs]}; digitpad needs exactly ['{INPUT_NAME}']"
+            )
         image = inputs[0]
         if image.type != "tensor(float)":
             raise ModelContractError(f"the model's input '{INPUT_NAME}' is {image.type}; digitpad needs tensor(float)")
@@ -115,7 +117,9 @@ class Classifier:
             raise ModelContractError(f"the model has no output '{OUTPUT_NAME}' (it has {sorted(outputs)})")
         output = outputs[OUTPUT_NAME]
         if output.type != "tensor(float)":
-            raise ModelContractError(f"the model's output '{OUTPUT_NAME}' is {output.type}; digitpad needs tensor(float)")
+            raise ModelContractError(
+                f"the model's output '{OUTPUT_NAME}' is {output.type}; digitpad needs tensor(float)"
+            )
         _check_dims("output", OUTPUT_NAME, list(output.shape), (None, NUM_CLASSES))
         # Shapes in the graph can be symbolic or wrong: run it once to see what it really does.
         try:
@@ -131,7 +135,9 @@ class Classifier:
         try:
             (probabilities,) = self._session.run([OUTPUT_NAME], {INPUT_NAME: batch})
         except Exception as exc:  # onnxruntime's own exception types are not public
-            raise InferenceError(f"the model failed while running: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}") from None
+            raise InferenceError(
+                f"the model failed while running: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
+            ) from None
         probabilities = np.asarray(probabilities, dtype=np.float32)
         if probabilities.shape != (len(batch), NUM_CLASSES) or not np.isfinite(probabilities).all():
             raise InferenceError(

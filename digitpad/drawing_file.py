@@ -43,20 +43,29 @@ def _number(value: Any, what: str) -> float:
     return float(value)
 
 
-def _strokes(value: Any) -> list[list[tuple[float, float]]]:
+def _stroke_points(stroke: Any, i: int) -> list[Any]:
+    """Check one stroke's types quickly; only a bad stroke pays for the per-point error search."""
+    if not isinstance(stroke, list):
+        raise DrawingError(f"stroke {i} must be a list of [x, y] points")
+    try:
+        types = {type(v) for point in stroke for v in point}
+        pairs = all(type(point) is list and len(point) == 2 for point in stroke)
+    except TypeError:
+        types, pairs = {object}, False
+    if pairs and types <= {int, float}:
+        return stroke
+    for j, point in enumerate(stroke):
+        if not isinstance(point, list) or len(point) != 2:
+            raise DrawingError(f"stroke {i}, point {j} must be a list [x, y]")
+        _number(point[0], f"stroke {i}, point {j}: x")
+        _number(point[1], f"stroke {i}, point {j}: y")
+    raise AssertionError("unreachable: a stroke failed the fast check but passed the slow one")
+
+
+def _strokes(value: Any) -> list[list[Any]]:
     if not isinstance(value, list):
         raise DrawingError('"strokes" must be a list of strokes')
-    strokes = []
-    for i, stroke in enumerate(value):
-        if not isinstance(stroke, list):
-            raise DrawingError(f"stroke {i} must be a list of [x, y] points")
-        points = []
-        for j, point in enumerate(stroke):
-            if not isinstance(point, list) or len(point) != 2:
-                raise DrawingError(f"stroke {i}, point {j} must be a list [x, y]")
-            points.append((_number(point[0], f"stroke {i}, point {j}: x"), _number(point[1], f"stroke {i}, point {j}: y")))
-        strokes.append(points)
-    return strokes
+    return [_stroke_points(stroke, i) for i, stroke in enumerate(value)]
 
 
 def drawing_from_json(data: Any) -> Drawing:
@@ -64,9 +73,14 @@ def drawing_from_json(data: Any) -> Drawing:
     if not isinstance(data, dict):
         raise DrawingError("a drawing file must hold a JSON object")
     if data.get("format") != FORMAT_NAME:
-        raise DrawingError(f'not a digitpad drawing: "format" is {json.dumps(data.get("format"))}, expected "{FORMAT_NAME}"')
+        raise DrawingError(
+            f'not a digitpad drawing: "format" is {json.dumps(data.get("format"))}, expected "{FORMAT_NAME}"'
+        )
     if data.get("version") != FORMAT_VERSION:
-        raise DrawingError(f'unsupported drawing version {json.dumps(data.get("version"))}; this digitpad reads version {FORMAT_VERSION}')
+        raise DrawingError(
+            f"unsupported drawing version {json.dumps(data.get('version'))}; "
+            f"this digitpad reads version {FORMAT_VERSION}"
+        )
     for key in ("width", "height", "strokes"):
         if key not in data:
             raise DrawingError(f'the drawing has no "{key}"')

@@ -21,7 +21,9 @@ def shipped_model_path() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / SHIPPED_MODEL_NAME
 
 
-def resolve_model_path(explicit: str | os.PathLike[str] | None = None, chosen: str | os.PathLike[str] | None = None) -> Path:
+def resolve_model_path(
+    explicit: str | os.PathLike[str] | None = None, chosen: str | os.PathLike[str] | None = None
+) -> Path:
     """The model to use, in order: an explicit path (--model), the app's choice, the shipped one."""
     for candidate in (explicit, chosen):
         if candidate:

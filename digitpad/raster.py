@@ -12,21 +12,28 @@ import numpy as np
 
 from digitpad.ink import Drawing
 
-#: Points closer than this (canvas pixels of path length) to the previous kept point are merged:
-#: mouse and tablet events often come a fraction of a pixel apart, and each segment costs time.
-MERGE_DISTANCE = 1.0
+#: Along a stroke, keep about one point per this fraction of the pen width (but at least one per
+#: canvas pixel): mouse and tablet events come a pixel or two apart, and every segment costs time,
+#: while dropping points on a smooth curve moves the path by well under a tenth of a pixel.
+THIN_SPACING_PER_PEN = 1 / 8
+#: Points where the path turns by more than this angle are always kept, so corners stay sharp.
+CORNER_DEGREES = 20.0
 #: Stamp at most this many segments at once, to bound memory for huge drawings.
 _SEGMENTS_PER_CHUNK = 2048
 
 
-def _thin(points: np.ndarray) -> np.ndarray:
-    """The points at which the path length passes a new multiple of MERGE_DISTANCE, plus the ends."""
+def _thin(points: np.ndarray, spacing: float) -> np.ndarray:
+    """The stroke's ends, its corners, and the points where its length passes a new `spacing`."""
     if len(points) <= 2:
         return points
-    length = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))))
-    bucket = np.floor(length / MERGE_DISTANCE)
-    keep = np.concatenate(([True], bucket[1:] != bucket[:-1]))
-    keep[-1] = True
+    steps = np.diff(points, axis=0)
+    lengths = np.hypot(steps[:, 0], steps[:, 1])
+    along = np.concatenate(([0.0], np.cumsum(lengths)))
+    bucket = np.floor(along / spacing)
+    keep = np.ones(len(points), bool)
+    product = lengths[:-1] * lengths[1:]
+    cosine = np.where(product > 0, (steps[:-1] * steps[1:]).sum(axis=1) / np.maximum(product, 1e-300), 1.0)
+    keep[1:-1] = (bucket[1:-1] != bucket[:-2]) | (cosine < np.cos(np.radians(CORNER_DEGREES)))
     return points[keep]
 
 
@@ -37,8 +44,9 @@ def segments(drawing: Drawing) -> tuple[np.ndarray, np.ndarray]:
     """
     starts, ends = [], []
     max_length = max(drawing.pen_width / 2, 2.0)
+    spacing = max(1.0, drawing.pen_width * THIN_SPACING_PER_PEN)
     for stroke in drawing.strokes:
-        points = _thin(stroke)
+        points = _thin(stroke, spacing)
         if len(points) == 1:
             starts.append(points)
             ends.append(points)

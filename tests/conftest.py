@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -18,3 +20,15 @@ def shipped_model() -> Path:
     path = REPO / "models" / "digitpad.onnx"
     assert path.is_file(), f"the shipped model is missing at {path}"
     return path
+
+
+def _idx(name: str, offset: int) -> np.ndarray:
+    with gzip.open(SHARED_DATA / "mnist" / name) as stream:
+        return np.frombuffer(stream.read(), np.uint8, offset=offset)
+
+
+@pytest.fixture(scope="session")
+def mnist_test() -> tuple[np.ndarray, np.ndarray]:
+    """MNIST's 10,000 test images as float32 (N, 28, 28) in [0, 1], and their labels."""
+    images = _idx("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28).astype(np.float32) / 255
+    return images, _idx("t10k-labels-idx1-ubyte.gz", 8)

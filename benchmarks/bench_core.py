@@ -1,0 +1,157 @@
+"""Figures for the core pipeline and `digitpad classify` (issue 3's targets).
+
+    python benchmarks/bench_core.py [--model M] [--files 3000]
+
+Prints: ONNX Runtime batch-1 latency, stroke-end-to-probabilities latency through the core (the
+finished strokes' raster cached, as the GUI does), a full-pipeline latency, and the throughput of
+`digitpad classify` on drawing JSON files made from real pen strokes replayed as a mouse would
+draw them. Timings are wall-clock on whatever else this machine is doing: run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from digitpad.classifier import Classifier  # noqa: E402
+from digitpad.drawing_file import save_drawing  # noqa: E402
+from digitpad.ink import Drawing  # noqa: E402
+from digitpad.model_files import resolve_model_path  # noqa: E402
+from digitpad.normalize import normalize  # noqa: E402
+from digitpad.raster import rasterize, stamp_strokes  # noqa: E402
+from digitpad.recognizer import Recognizer  # noqa: E402
+
+UNIPEN = REPO.parent / "shared" / "data" / "unipen-dev" / "digits.jsonl.gz"
+
+
+def mouse_drawings(count: int, seed: int = 0) -> list[Drawing]:
+    """Pen-drawn digits placed on the canvas at 35-85% height, resampled every 2 px like a mouse."""
+    rng = np.random.default_rng(seed)
+    drawings = []
+    with gzip.open(UNIPEN, "rt") as lines:
+        for line, _ in zip(lines, range(count)):
+            strokes = [np.asarray(s, float) for s in json.loads(line)["strokes"]]
+            extent = np.maximum(np.concatenate(strokes).max(axis=0), 1.0)
+            scale = min(rng.uniform(0.35, 0.85) * 280 / extent[1], 250 / extent[0])
+            offset = rng.uniform(15, 265 - extent * scale)
+            placed = []
+            for s in strokes:
+                s = s * scale + offset
+                along = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(s, axis=0).T))))
+                t = np.arange(0.0, along[-1] + 1e-9, 2.0)
+                if len(t) > 1:
+                    s = np.stack([np.interp(t, along, s[:, 0]), np.interp(t, along, s[:, 1])], axis=1)
+                placed.append(s)
+            drawings.append(Drawing(placed))
+    return drawings
+
+
+def percentiles(seconds: list[float]) -> str:
+    ms = np.array(seconds) * 1e3
+    return f"p50 {np.percentile(ms, 50):.3f} ms, p99 {np.percentile(ms, 99):.3f} ms"
+
+
+def bench_inference(classifier: Classifier) -> None:
+    image = np.zeros((1, 28, 28), np.float32)
+    image[0, 6:22, 12:16] = 1.0
+    for _ in range(50):
+        classifier.predict(image)
+    times = []
+    for _ in range(2000):
+        start = time.perf_counter()
+        classifier.predict(image)
+        times.append(time.perf_counter() - start)
+    print(f"ONNX Runtime batch 1:                       {percentiles(times)}  (target p50 <= 0.3 ms)")
+    batch = np.random.default_rng(0).random((256, 28, 28), dtype=np.float32)
+    start = time.perf_counter()
+    for _ in range(10):
+        classifier.predict(batch)
+    print(f"ONNX Runtime batch 256:                     {2560 / (time.perf_counter() - start):,.0f} images/s")
+
+
+def bench_stroke_end(recognizer: Recognizer, drawings: list[Drawing]) -> None:
+    """At a stroke's end the GUI holds the raster of the earlier strokes and adds the last one."""
+    stroke_end, full = [], []
+    for drawing in drawings:
+        finished = np.zeros((drawing.height, drawing.width), np.float32)
+        stamp_strokes(finished, Drawing(drawing.strokes[:-1]))
+        start = time.perf_counter()
+        raster = finished.copy()
+        stamp_strokes(raster, drawing, first_stroke=len(drawing.strokes) - 1)
+        recognizer.recognize(drawing, raster=raster)
+        stroke_end.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        recognizer.recognize(drawing)
+        full.append(time.perf_counter() - start)
+    print(f"stroke end -> probabilities (core):         {percentiles(stroke_end)}  (target p50 <= 2, p99 <= 5 ms)")
+    print(f"whole drawing -> probabilities, no cache:   {percentiles(full)}")
+    parts = {"rasterize": [], "normalize": []}
+    for drawing in drawings:
+        start = time.perf_counter()
+        raster = rasterize(drawing)
+        parts["rasterize"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        normalize(raster, drawing.ink_bounds())
+        parts["normalize"].append(time.perf_counter() - start)
+    for name, times in parts.items():
+        print(f"  {name + ':':42}{percentiles(times)}")
+
+
+def bench_classify(model: Path, drawings: list[Drawing], files: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for i in range(files):
+            save_drawing(Path(folder) / f"{i:05d}.json", drawings[i % len(drawings)])
+        for jobs in (1, 2):
+            command = [
+                sys.executable,
+                "-m",
+                "digitpad",
+                "classify",
+                "--json",
+                "-j",
+                str(jobs),
+                "--model",
+                str(model),
+                folder,
+            ]
+            start = time.perf_counter()
+            result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+            elapsed = time.perf_counter() - start
+            lines = result.stdout.count("\n")
+            print(
+                f"digitpad classify, {lines:,} drawings, -j {jobs}:  {lines / elapsed:,.0f} drawings/s "
+                f"({elapsed:.2f} s including start-up; target >= 1,000/s)"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="ONNX model (default: the shipped one)")
+    parser.add_argument("--files", type=int, default=3000, help="drawing files for the classify benchmark")
+    args = parser.parse_args()
+    model = resolve_model_path(args.model)
+    classifier = Classifier(model)
+    recognizer = Recognizer(classifier)
+    drawings = mouse_drawings(1000)
+    points = np.mean([d.point_count for d in drawings])
+    print(
+        f"model: {model.name} ({classifier.info.name}); {len(drawings)} drawings, {points:.0f} points each on average"
+    )
+    bench_inference(classifier)
+    bench_stroke_end(recognizer, drawings)
+    bench_classify(model, drawings, args.files)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Classify many files in one go: images, drawing JSON files and whole folders.
+
+Files are read and preprocessed (in worker processes when there are many), then classified in
+batches of BATCH_SIZE, so 10,000 files take one pass and bounded memory. A bad file yields its own
+error; the rest go on.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.drawing_file import load_drawing
+from digitpad.errors import DigitpadError, InferenceError
+from digitpad.normalize import Normalization
+from digitpad.recognizer import Prediction, Recognizer, drawing_input
+
+DRAWING_SUFFIXES = (".json",)
+#: How many inputs go to ONNX Runtime in one call.
+BATCH_SIZE = 256
+#: Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 200
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome for one input file: a prediction or an error message, never both."""
+
+    path: Path
+    prediction: Prediction | None = None
+    error: str | None = None
+
+
+def _image_suffixes() -> tuple[str, ...]:
+    from digitpad.ui.image_reader import IMAGE_SUFFIXES  # Qt is imported only when images are read
+
+    return IMAGE_SUFFIXES
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Files named directly, then the files inside named folders (recursively, sorted, by suffix)."""
+    suffixes = DRAWING_SUFFIXES + _image_suffixes()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(suffixes):
+                        yield Path(root) / name
+        else:
+            yield path
+
+
+def model_input_for_file(path: Path, spec: Normalization) -> np.ndarray:
+    """The 28x28 input for one image or drawing file; DigitpadError says what is wrong with it."""
+    if path.suffix.lower() in DRAWING_SUFFIXES:
+        model_input = drawing_input(load_drawing(path), spec)
+        if model_input is None:
+            raise DigitpadError(f"{path}: the drawing is blank (no ink on the canvas)")
+        return model_input
+    if path.suffix.lower() not in _image_suffixes():
+        supported = ", ".join(DRAWING_SUFFIXES + _image_suffixes())
+        raise DigitpadError(f"{path}: unsupported file type; digitpad reads {supported}")
+    from digitpad.images import image_input
+    from digitpad.ui.image_reader import read_image
+
+    model_input = image_input(read_image(path), spec)
+    if model_input is None:
+        raise DigitpadError(f"{path}: the image is blank (no ink found)")
+    return model_input
+
+
+def _prepare(path: Path, spec: Normalization) -> tuple[np.ndarray | None, str | None]:
+    """(input, None) or (None, error message): picklable, for worker processes."""
+    try:
+        return model_input_for_file(path, spec), None
+    except DigitpadError as exc:
+        return None, str(exc)
+    except MemoryError:
+        return None, f"{path}: not enough memory to read the file"
+
+
+def _prepared(paths: list[Path], spec: Normalization, workers: int) -> Iterator[tuple[np.ndarray | None, str | None]]:
+    prepare = functools.partial(_prepare, spec=spec)
+    if workers <= 1 or len(paths) < PARALLEL_THRESHOLD:
+        yield from map(prepare, paths)
+        return
+    # "spawn": a forked child would inherit ONNX Runtime's and Qt's threads in an unknown state.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(prepare, paths, chunksize=32)
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def classify_files(
+    paths: Iterable[Path], recognizer: Recognizer, batch_size: int = BATCH_SIZE, workers: int = 1
+) -> Iterator[FileResult]:
+    """Results in input order; each batch of readable files goes to the model in one call."""
+    paths = list(paths)
+    prepared = _prepared(paths, recognizer.normalization, workers)
+    for start in range(0, len(paths), batch_size):
+        batch = list(zip(paths[start : start + batch_size], islice(prepared, batch_size)))
+        good = [model_input for _, (model_input, _) in batch if model_input is not None]
+        try:
+            predictions = iter(recognizer.predict_inputs(np.stack(good)) if good else [])
+            failure = None
+        except InferenceError as exc:  # the model itself failed: every file of the batch says so
+            failure = str(exc)
+        for path, (model_input, error) in batch:
+            if model_input is None:
+                yield FileResult(path, error=error)
+            elif failure is not None:
+                yield FileResult(path, error=f"{path}: {failure}")
+            else:
+                yield FileResult(path, next(predictions))

@@ -1,0 +1,139 @@
+"""`digitpad classify`: tables, JSON lines, folders, per-file errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from digitpad import batch
+from digitpad.cli import main
+from digitpad.drawing_file import save_drawing
+from digitpad.ink import Drawing
+from digitpad.raster import rasterize
+from tests.drawings import one, zero
+from tests.onnx_models import linear_model
+
+
+def write_png(path: Path, drawing: Drawing) -> Path:
+    """The drawing as dark ink on white paper, as the app saves it."""
+    gray = np.ascontiguousarray(np.round(255 * (1 - rasterize(drawing))).astype(np.uint8))
+    image = QImage(gray.data, gray.shape[1], gray.shape[0], gray.strides[0], QImage.Format.Format_Grayscale8)
+    assert image.save(str(path))
+    return path
+
+
+@pytest.fixture()
+def inputs(tmp_path: Path) -> Path:
+    folder = tmp_path / "inputs"
+    (folder / "nested").mkdir(parents=True)
+    save_drawing(folder / "a_one.json", one())
+    write_png(folder / "nested" / "b_zero.png", zero())
+    (folder / "notes.txt").write_text("ignored: not an image or drawing")
+    return folder
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_table_output_for_a_folder(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "classify", str(inputs))
+    lines = out.splitlines()
+    assert code == 0 and err == ""
+    assert lines[0].split() == ["digit", "confidence", "file"]
+    assert lines[1].split()[0] == "1" and lines[1].endswith("a_one.json")
+    assert lines[2].split()[0] == "0" and lines[2].endswith("b_zero.png")
+    assert len(lines) == 3  # notes.txt was skipped
+
+
+def test_json_lines(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "classify", "--json", str(inputs / "a_one.json"))
+    (record,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and set(record) == {"path", "digit", "probabilities", "confident"}
+    assert record["digit"] == 1 and record["confident"] is True
+    assert len(record["probabilities"]) == 10 and abs(sum(record["probabilities"]) - 1) < 1e-4
+
+
+def test_a_bad_file_gets_its_own_error_and_the_rest_go_on(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = inputs / "bad.json"
+    bad.write_text("{oops")
+    blank = inputs / "blank.json"
+    save_drawing(blank, Drawing())
+    code, out, err = run(
+        capsys, "classify", "--json", str(bad), str(inputs / "a_one.json"), str(blank), str(inputs / "missing.png")
+    )
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [("error" in r, Path(r["path"]).name) for r in records] == [
+        (True, "bad.json"),
+        (False, "a_one.json"),
+        (True, "blank.json"),
+        (True, "missing.png"),
+    ]
+    assert "not valid JSON" in records[0]["error"] and "blank" in records[2]["error"]
+    assert "3 file(s) could not be classified" in err
+
+
+def test_errors_go_to_stderr_in_table_mode(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (inputs / "x.bmp").write_text("not a bitmap")
+    code, out, err = run(capsys, "classify", str(inputs / "x.bmp"), str(inputs / "a_one.json"))
+    assert code == 1 and "a_one.json" in out and "x.bmp" not in out
+    assert "digitpad: error:" in err and "x.bmp" in err
+
+
+def test_unsupported_suffix_named_directly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text("hi")
+    code, out, _ = run(capsys, "classify", "--json", str(tmp_path / "a.txt"))
+    assert code == 1 and "unsupported file type" in json.loads(out)["error"]
+
+
+def test_a_bad_model_stops_before_reading_files(
+    tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = linear_model(tmp_path / "wrong.onnx", classes=5)
+    code, out, err = run(capsys, "classify", "--model", str(wrong), str(inputs))
+    assert code == 2 and out == "" and "shape" in err
+    code, _, err = run(capsys, "classify", str(inputs), "--model", str(tmp_path / "none.onnx"))
+    assert code == 2 and "no model file" in err
+
+
+def test_many_files_in_worker_processes_match_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for i in range(30):
+        save_drawing(tmp_path / f"{i:03d}.json", one(x=100 + 2 * i) if i % 2 else zero(cx=120 + i))
+    (tmp_path / "010.json").write_text("[]")
+    monkeypatch.setattr(batch, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setattr(batch, "BATCH_SIZE", 7)
+    _, serial, _ = run(capsys, "classify", "--json", "-j", "1", str(tmp_path))
+    code, parallel, _ = run(capsys, "classify", "--json", "-j", "2", str(tmp_path))
+    assert code == 1 and parallel == serial and len(parallel.splitlines()) == 30
+    digits = [json.loads(line).get("digit") for line in parallel.splitlines()]
+    assert digits[1] == 1 and digits[2] == 0 and digits[10] is None
+
+
+def test_python_dash_m_runs_the_same_command(inputs: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "digitpad", "classify", "--json", str(inputs / "a_one.json")],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 0 and json.loads(result.stdout)["digit"] == 1
+
+
+def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["classify", "--help"])
+    assert caught.value.code == 0 and "--json" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert "digitpad" in capsys.readouterr().out

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitpad.drawing_file import MAX_FILE_BYTES, drawing_from_json, drawing_to_json, load_drawing, save_drawing
+from digitpad.errors import DrawingError
+from digitpad.ink import DEFAULT_PEN_WIDTH, Drawing
+from tests.drawings import mouse_like, seven
+
+GOOD = {"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[1, 2], [3.5, 4]]]}
+
+
+def test_round_trip_keeps_strokes_to_a_hundredth_of_a_pixel(tmp_path: Path) -> None:
+    drawing = mouse_like(seven())
+    save_drawing(tmp_path / "d.json", drawing)
+    loaded = load_drawing(tmp_path / "d.json")
+    assert (loaded.width, loaded.height, loaded.pen_width) == (280, 280, drawing.pen_width)
+    for a, b in zip(loaded.strokes, drawing.strokes):
+        np.testing.assert_allclose(a, b, atol=0.005)
+
+
+def test_pen_width_is_optional() -> None:
+    assert drawing_from_json(GOOD).pen_width == DEFAULT_PEN_WIDTH
+    assert drawing_from_json({**GOOD, "pen_width": 7}).pen_width == 7.0
+
+
+def test_written_format_is_the_documented_one() -> None:
+    data = drawing_to_json(Drawing([[[1, 2]]], 300, 200, 12))
+    assert data == {
+        "format": "digitpad-drawing",
+        "version": 1,
+        "width": 300,
+        "height": 200,
+        "pen_width": 12.0,
+        "strokes": [[[1.0, 2.0]]],
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format": "svg"}, 'not a digitpad drawing: "format" is "svg"'),
+        ({"version": 2}, "unsupported drawing version 2"),
+        ({"version": "1"}, 'unsupported drawing version "1"'),
+        ({"width": "280"}, '"width" must be a number'),
+        ({"height": 0}, "canvas height must be a whole number"),
+        ({"width": 10**9}, "canvas width must be a whole number"),
+        ({"pen_width": -1}, "pen width must be above 0"),
+        ({"strokes": {}}, '"strokes" must be a list'),
+        ({"strokes": [5]}, "stroke 0 must be a list"),
+        ({"strokes": [[[1, 2]], [[1, True]]]}, "stroke 1, point 0: y must be a number, got true"),
+        ({"strokes": [[[1, 2], [None, 3]]]}, "stroke 0, point 1: x must be a number, got null"),
+        ({"strokes": [[[1, 2, 3]]]}, "stroke 0, point 0 must be a list [x, y]"),
+        ({"strokes": [[]]}, "stroke 0 has no points"),
+    ],
+)
+def test_bad_documents_name_the_field(change: dict[str, object], message: str) -> None:
+    with pytest.raises(DrawingError) as caught:
+        drawing_from_json({**GOOD, **change})
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("missing", ["width", "height", "strokes"])
+def test_missing_fields_are_named(missing: str) -> None:
+    with pytest.raises(DrawingError, match=f'no "{missing}"'):
+        drawing_from_json({k: v for k, v in GOOD.items() if k != missing})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "not valid JSON"),
+        (b'{"format": ', "not valid JSON"),
+        (b"\xff\xfe\x00", "not valid JSON"),
+        (b"[1, 2]", "must hold a JSON object"),
+        (b'{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[NaN, 1]]]}', "NaN"),
+        (b"[" * 100_000, "nested too deeply"),
+    ],
+)
+def test_bad_files_give_errors_that_name_the_file(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    with pytest.raises(DrawingError) as caught:
+        load_drawing(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_missing_and_oversized_files(tmp_path: Path) -> None:
+    with pytest.raises(DrawingError, match="cannot read"):
+        load_drawing(tmp_path / "none.json")
+    big = tmp_path / "big.json"
+    with big.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(DrawingError, match="limit"):
+        load_drawing(big)
+
+
+def test_saving_replaces_atomically_and_leaves_no_temporary_files(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    path.write_text("old")
+    save_drawing(path, seven())
+    assert json.loads(path.read_text())["format"] == "digitpad-drawing"
+    assert [p.name for p in tmp_path.iterdir()] == ["d.json"]
