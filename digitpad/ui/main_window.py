@@ -94,8 +94,9 @@ class MainWindow(QMainWindow):
         if controller.model_info is not None:
             controller.recognize()
         self._restore_settings()
+        self._startup_error = startup_error
         if startup_error:
-            QTimer.singleShot(0, lambda: self._show_error("digitpad cannot use its model", startup_error, PROMPT_NO_MODEL))
+            QTimer.singleShot(0, self._show_startup_error)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -114,7 +115,8 @@ class MainWindow(QMainWindow):
         self.save_action = action("&Save Drawing…", self.save_drawing_dialog, [QKeySequence(standard.Save)], "Save the drawing as a PNG image or as drawing JSON")
         self.open_model_action = action("Open &Model…", self.open_model_dialog, [QKeySequence("Ctrl+M")], "Use another ONNX model")
         self.shipped_model_action = action("Use &Built-in Model", self.use_shipped_model, [], "Go back to the model that comes with digitpad")
-        self.quit_action = action("&Quit", self.close, [QKeySequence(standard.Quit)], "Quit digitpad")
+        quit_keys = QKeySequence.keyBindings(standard.Quit) or [QKeySequence("Ctrl+Q")]  # some platforms have none
+        self.quit_action = action("&Quit", self.close, quit_keys, "Quit digitpad")
 
         stack = self.controller.undo_stack
         self.undo_action = stack.createUndoAction(self, "&Undo")
@@ -154,7 +156,7 @@ class MainWindow(QMainWindow):
         button.setAccessibleName(text)
         button.setMinimumWidth(72)
         button.clicked.connect(action.trigger)
-        action.changed.connect(lambda: button.setEnabled(action.isEnabled()))
+        action.enabledChanged.connect(button.setEnabled)
         button.setEnabled(action.isEnabled())
         return button
 
@@ -251,6 +253,12 @@ class MainWindow(QMainWindow):
         self.answer.show_prompt("The model failed on this input")
         self.chart.set_probabilities(None)
         self.statusBar().showMessage(message, 10_000)
+
+    @Slot()
+    def _show_startup_error(self) -> None:
+        """Once the window is up (a dialog before it would have nothing to sit on)."""
+        if self._startup_error and self.isVisible():
+            self._show_error("digitpad cannot use its model", self._startup_error, PROMPT_NO_MODEL)
 
     def _show_error(self, title: str, message: str, consequence: str) -> None:
         """One clear, non-blocking dialog: what went wrong and what digitpad does about it."""
