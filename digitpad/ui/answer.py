@@ -62,7 +62,7 @@ class AnswerView(QWidget):
         runner_up = int(order[1])
         self._set(
             f"{digit}?",
-            f"Not sure: {percent(confidence)} {digit}, {percent(float(prediction.probabilities[runner_up]))} {runner_up}",
+            f"Not sure: {digit} ({percent(confidence)}) or {runner_up} ({percent(float(prediction.probabilities[runner_up]))})",
             muted=True,
         )
 

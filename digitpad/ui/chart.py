@@ -49,7 +49,7 @@ class ProbabilityChart(QWidget):
         self._probabilities: np.ndarray | None = None
         self._confident = True
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(240, 150)
+        self.setMinimumSize(240, 120)
         self.setAccessibleName("Probabilities of the digits 0 to 9")
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # screen-reader users can reach the figures
         self._describe()

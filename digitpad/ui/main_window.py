@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -55,6 +55,14 @@ def model_summary(info: ModelInfo | None) -> str:
         return "No model: recognition is off"
     accuracy = f" · MNIST test accuracy {info.test_accuracy:.2%}" if info.test_accuracy is not None else ""
     return f"{info.name}{accuracy}"
+
+
+def caption(text: str) -> QLabel:
+    """A small centered heading in the palette's placeholder color."""
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
 
 
 class MainWindow(QMainWindow):
@@ -173,17 +181,13 @@ class MainWindow(QMainWindow):
         left.addWidget(self.canvas, 1)
         left.addLayout(buttons)
 
-        input_caption = QLabel("What the model sees (28×28)")
-        input_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        chart_caption = QLabel("Probabilities")
-        chart_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.answer)
-        side.addSpacing(6)
-        side.addWidget(chart_caption)
+        side.addSpacing(8)
         side.addWidget(self.chart, 1)
-        side.addSpacing(10)
-        side.addWidget(input_caption)
+        side.addSpacing(12)
+        side.addWidget(caption("What the model sees (28×28)"))
         side.addWidget(self.model_input, 0, Qt.AlignmentFlag.AlignHCenter)
         side_widget = QWidget()
         side_widget.setLayout(side)
@@ -232,11 +236,12 @@ class MainWindow(QMainWindow):
             self.answer.show_prompt(PROMPT_NO_INK if no_ink_image else PROMPT_BLANK)
             self.chart.set_probabilities(None)
             self.model_input.set_image(None)
-        else:
-            self.answer.show_prediction(prediction)
-            self.chart.set_probabilities(prediction.probabilities, prediction.confident)
-            self.model_input.set_image(prediction.model_input)
-        self.timing_label.setText(f"{recognition.seconds * 1000:.1f} ms")
+            self.timing_label.clear()
+            return
+        self.answer.show_prediction(prediction)
+        self.chart.set_probabilities(prediction.probabilities, prediction.confident)
+        self.model_input.set_image(prediction.model_input)
+        self.timing_label.setText(f"read in {recognition.seconds * 1000:.1f} ms")
 
     @Slot(object)
     def _show_model(self, info: ModelInfo | None) -> None:
@@ -262,8 +267,10 @@ class MainWindow(QMainWindow):
 
     def _show_error(self, title: str, message: str, consequence: str) -> None:
         """One clear, non-blocking dialog: what went wrong and what digitpad does about it."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
-        box.setInformativeText(consequence)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, f"<b>{html.escape(title)}</b>", QMessageBox.StandardButton.Ok, self)
+        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 340px; }")  # file paths wrap badly in a narrow box
+        detail = message[:1].upper() + message[1:]
+        box.setInformativeText(f"{detail}{'' if detail.endswith('.') else '.'}\n\n{consequence}")
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_box = box
         box.open()

@@ -7,11 +7,14 @@ the normalization made of their drawing: a digit cut off, squashed, or too thin.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QWidget
 
 from digitpad.ui.chart import mix
+
+#: Each of the 28x28 pixels is shown as a square of this many device-independent pixels.
+CELL = 6
 
 
 def gray_qimage(pixels: np.ndarray) -> QImage:
@@ -28,20 +31,10 @@ class ModelInputView(QWidget):
         super().__init__(parent)
         self._pixels: np.ndarray | None = None
         self._image = QImage()
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.setMinimumSize(84, 84)
+        self.setFixedSize(CELL * 28 + 2, CELL * 28 + 2)
         self.setAccessibleName("What the model sees")
         self.setAccessibleDescription("The 28 by 28 pixel image given to the model, enlarged.")
         self.setToolTip("The 28×28 image the model reads: your drawing cropped, scaled to 20 pixels and centered")
-
-    def sizeHint(self) -> QSize:
-        return QSize(140, 140)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt override)
-        return width
 
     @property
     def pixels(self) -> np.ndarray | None:
@@ -53,10 +46,7 @@ class ModelInputView(QWidget):
         self.update()
 
     def image_rect(self) -> QRectF:
-        """The largest square of whole-pixel multiples that fits (28 px per cell at most)."""
-        side = min(self.width(), self.height())
-        cells = 28
-        side = max(side // cells, 1) * cells if side >= cells else side
+        side = CELL * 28
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
@@ -66,6 +56,12 @@ class ModelInputView(QWidget):
         if not self._image.isNull():
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp pixels
             painter.drawImage(rect, self._image)
+        # A faint grid shows where one model pixel ends and the next begins.
+        painter.setPen(QPen(QColor(128, 128, 128, 40), 0))
+        for i in range(1, 28):
+            offset = i * CELL
+            painter.drawLine(QPointF(rect.left() + offset, rect.top()), QPointF(rect.left() + offset, rect.bottom()))
+            painter.drawLine(QPointF(rect.left(), rect.top() + offset), QPointF(rect.right(), rect.top() + offset))
         palette = self.palette()
         painter.setPen(QPen(mix(palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.WindowText), 0.3), 1))
         painter.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
