@@ -85,7 +85,7 @@ class RecognitionController(QObject):
         self._live_cost_ms = 0.0
         self._live_timer = QTimer(self)
         self._live_timer.setSingleShot(True)
-        self._live_timer.timeout.connect(self._recognize_live)
+        self._live_timer.timeout.connect(self.recognize_live)
         self._step_start: float | None = None  # when the step being pushed began, for its timing
         self.undo_stack = QUndoStack(self)
         self.last: Recognition | None = None
@@ -143,7 +143,8 @@ class RecognitionController(QObject):
         self.recognize()
 
     @Slot()
-    def _recognize_live(self) -> None:
+    def recognize_live(self) -> None:
+        """Read the stroke in progress now (the throttle timer calls this)."""
         if self._live_points is None or self._recognizer is None:
             return
         start = time.perf_counter()
