@@ -87,7 +87,10 @@ def bench_stroke_end(recognizer: Recognizer, drawings: list[Drawing], app: QAppl
     for drawing in drawings:
         controller.clear()
         alone += draw(controller, drawing)
-    print(f"stroke end -> probabilities, controller:    {percentiles(alone)}  ({len(alone)} strokes; target p50 <= 2, p99 <= 5 ms)")
+    print(
+        f"stroke end -> probabilities, controller:    {percentiles(alone)}  "
+        f"({len(alone)} strokes; target p50 <= 2, p99 <= 5 ms)"
+    )
 
     window = create_window(str(recognizer.classifier.path), settings)
     window.show()
@@ -153,7 +156,10 @@ def bench_memory(model: Path, drawings: list[Drawing], app: QApplication, settin
         if len(window.controller.drawing.strokes) >= 3:
             window.controller.clear()
         app.processEvents()
-    print(f"memory after {answers:,} recognitions:         {rss_mib():.0f} MiB RSS (window shown: {before:.0f} MiB; target <= 250 MB)")
+    print(
+        f"memory after {answers:,} recognitions:         {rss_mib():.0f} MiB RSS "
+        f"(window shown: {before:.0f} MiB; target <= 250 MB)"
+    )
     window.close()
 
 

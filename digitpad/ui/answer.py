@@ -6,7 +6,7 @@ Three states and nothing in between: a prompt (blank canvas, no model), a confid
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -60,11 +60,8 @@ class AnswerView(QWidget):
             return
         order = prediction.probabilities.argsort()[::-1]
         runner_up = int(order[1])
-        self._set(
-            f"{digit}?",
-            f"Not sure: {digit} ({percent(confidence)}) or {runner_up} ({percent(float(prediction.probabilities[runner_up]))})",
-            muted=True,
-        )
+        second = percent(float(prediction.probabilities[runner_up]))
+        self._set(f"{digit}?", f"Not sure: {digit} ({percent(confidence)}) or {runner_up} ({second})", muted=True)
 
     def _set(self, answer: str, caption: str, muted: bool) -> None:
         self.digit_label.setText(answer)
@@ -81,7 +78,7 @@ class AnswerView(QWidget):
         digit_palette.setColor(QPalette.ColorRole.WindowText, color)
         self.digit_label.setPalette(digit_palette)
 
-    def changeEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() == event.Type.PaletteChange:
             self._recolor()
         super().changeEvent(event)

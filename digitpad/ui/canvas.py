@@ -9,10 +9,11 @@ pixmap at device resolution; `paintEvent` blits it and adds the stroke in progre
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -112,6 +113,7 @@ class DrawingCanvas(QWidget):
         self._touch_id: int | None = None
         self._pixmap = QPixmap()
         self._pixmap_strokes = -1  # strokes already in the pixmap; -1: it must be repainted
+        self._page_before_stroke = self._page  # what to show again if the system cancels a touch
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -201,7 +203,8 @@ class DrawingCanvas(QWidget):
         drawing = self._page.drawing
         height, width = ink_array.shape
         fit = min(drawing.width / width, drawing.height / height)
-        target = QRectF((drawing.width - width * fit) / 2, (drawing.height - height * fit) / 2, width * fit, height * fit)
+        size_x, size_y = width * fit, height * fit
+        target = QRectF((drawing.width - size_x) / 2, (drawing.height - size_y) / 2, size_x, size_y)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, ink_qimage(ink_array, ink))
 
@@ -237,7 +240,7 @@ class DrawingCanvas(QWidget):
         self._pixmap_strokes = -1
         super().resizeEvent(event)
 
-    def changeEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() in (event.Type.PaletteChange, event.Type.StyleChange):
             self._pixmap_strokes = -1
             self.update()
@@ -247,6 +250,7 @@ class DrawingCanvas(QWidget):
 
     def _begin(self, position: QPointF) -> None:
         self._points = [self.to_canvas(position)]
+        self._page_before_stroke = self._page
         if self._page.image is not None:  # a stroke on an opened image starts a new drawing
             self._page = Page(Drawing(pen_width=self._page.drawing.pen_width))
             self._pixmap_strokes = -1
@@ -287,19 +291,19 @@ class DrawingCanvas(QWidget):
         )
         self.update(area.toAlignedRect().adjusted(-1, -1, 1, 1))
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt override)
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         if event.button() == Qt.MouseButton.LeftButton:
             self._begin(event.position())
             event.accept()
         else:
             super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt override)
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         if self._points is not None and event.buttons() & Qt.MouseButton.LeftButton:
             self._extend(event.position())
             event.accept()
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt override)
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         if event.button() == Qt.MouseButton.LeftButton:
             self._end(event.position())
             event.accept()
@@ -315,7 +319,7 @@ class DrawingCanvas(QWidget):
             self._end(event.position())
         event.accept()
 
-    def event(self, event) -> bool:  # noqa: ANN001 (Qt override)
+    def event(self, event: QEvent) -> bool:  # Qt override
         """Touch: the first finger draws; more fingers are ignored."""
         if isinstance(event, QTouchEvent):
             kind = event.type()
@@ -330,10 +334,10 @@ class DrawingCanvas(QWidget):
                 if kind == QTouchEvent.Type.TouchEnd:
                     self._end()
                     self._touch_id = None
-            elif kind == QTouchEvent.Type.TouchCancel:
-                self._points, self._touch_id = None, None
+            elif kind == QTouchEvent.Type.TouchCancel and self._points is not None:
+                self._touch_id = None
+                self.set_page(self._page_before_stroke)  # an opened image comes back
                 self.stroke_cancelled.emit()
-                self.update()
             event.accept()
             return True
         return super().event(event)

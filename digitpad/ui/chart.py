@@ -8,7 +8,7 @@ highlight color with its percentage; every bar has a tooltip, and screen readers
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QHelpEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -123,12 +123,15 @@ class ProbabilityChart(QWidget):
         metrics = QFontMetricsF(self.font())
         for fraction in GRID:
             y = plot.bottom() - fraction * plot.height()
-            painter.setPen(QPen(mix(background, text, 0.15), 1, Qt.PenStyle.DotLine if fraction < 1 else Qt.PenStyle.SolidLine))
+            style = Qt.PenStyle.DotLine if fraction < 1 else Qt.PenStyle.SolidLine
+            painter.setPen(QPen(mix(background, text, 0.15), 1, style))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             if fraction in (0.5, 1.0):
                 painter.setPen(mix(background, text, 0.55))
-                label = QRectF(0, y - metrics.height() / 2, plot.left() - 6, metrics.height())
-                painter.drawText(label, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{fraction:.0%}")
+                label_rect = QRectF(0, y - metrics.height() / 2, plot.left() - 6, metrics.height())
+                painter.drawText(
+                    label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{fraction:.0%}"
+                )
 
         top = self.top
         for index, label in enumerate(self._labels):
@@ -136,7 +139,8 @@ class ProbabilityChart(QWidget):
             is_top = index == top
             value = 0.0 if self._probabilities is None else float(self._probabilities[index])
             bar_width = slot.width() * BAR_SHARE
-            bar = QRectF(slot.center().x() - bar_width / 2, plot.bottom() - value * plot.height(), bar_width, value * plot.height())
+            height = value * plot.height()
+            bar = QRectF(slot.center().x() - bar_width / 2, plot.bottom() - height, bar_width, height)
             if value > 0 and bar.height() < 1.5:
                 bar.setTop(plot.bottom() - 1.5)  # a hairline shows that the digit was considered
             if is_top:
@@ -169,7 +173,7 @@ class ProbabilityChart(QWidget):
         painter.drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.bottom()))
         painter.end()
 
-    def event(self, event) -> bool:  # noqa: ANN001 (Qt override)
+    def event(self, event: QEvent) -> bool:  # Qt override
         if isinstance(event, QHelpEvent) and event.type() == QHelpEvent.Type.ToolTip:
             index = self.bar_at(QPointF(event.pos()))
             if index is None or self._probabilities is None:

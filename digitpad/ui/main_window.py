@@ -118,11 +118,21 @@ class MainWindow(QMainWindow):
             return made
 
         standard = QKeySequence.StandardKey
-        self.open_image_action = action("&Open Image…", self.open_image_dialog, [QKeySequence(standard.Open)], "Read a digit from a PNG, JPEG or BMP image")
-        self.open_drawing_action = action("Open &Drawing…", self.open_drawing_dialog, [QKeySequence("Ctrl+Shift+O")], "Open a digitpad drawing (JSON)")
-        self.save_action = action("&Save Drawing…", self.save_drawing_dialog, [QKeySequence(standard.Save)], "Save the drawing as a PNG image or as drawing JSON")
-        self.open_model_action = action("Open &Model…", self.open_model_dialog, [QKeySequence("Ctrl+M")], "Use another ONNX model")
-        self.shipped_model_action = action("Use &Built-in Model", self.use_shipped_model, [], "Go back to the model that comes with digitpad")
+        open_keys, save_keys = [QKeySequence(standard.Open)], [QKeySequence(standard.Save)]
+        self.open_image_action = action(
+            "&Open Image…", self.open_image_dialog, open_keys, "Read a digit from an image file"
+        )
+        self.open_drawing_action = action(
+            "Open &Drawing…", self.open_drawing_dialog, [QKeySequence("Ctrl+Shift+O")], "Open a digitpad drawing (JSON)"
+        )
+        self.save_action = action(
+            "&Save Drawing…", self.save_drawing_dialog, save_keys, "Save the drawing as PNG or drawing JSON"
+        )
+        model_keys = [QKeySequence("Ctrl+M")]
+        self.open_model_action = action("Open &Model…", self.open_model_dialog, model_keys, "Use another ONNX model")
+        self.shipped_model_action = action(
+            "Use &Built-in Model", self.use_shipped_model, [], "Go back to the model that comes with digitpad"
+        )
         quit_keys = QKeySequence.keyBindings(standard.Quit) or [QKeySequence("Ctrl+Q")]  # some platforms have none
         self.quit_action = action("&Quit", self.close, quit_keys, "Quit digitpad")
 
@@ -130,12 +140,14 @@ class MainWindow(QMainWindow):
         self.undo_action = stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts([QKeySequence(standard.Undo)])
         self.undo_action.setStatusTip("Take back the last stroke")
-        redo_keys = [QKeySequence("Ctrl+Shift+Z")] + [k for k in QKeySequence.keyBindings(standard.Redo) if k != QKeySequence("Ctrl+Shift+Z")]
+        ctrl_shift_z = QKeySequence("Ctrl+Shift+Z")
+        redo_keys = [ctrl_shift_z, *(key for key in QKeySequence.keyBindings(standard.Redo) if key != ctrl_shift_z)]
         self.redo_action = stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts(redo_keys)
         self.redo_action.setStatusTip("Put back the stroke taken back")
         self.addActions([self.undo_action, self.redo_action])
-        self.clear_action = action("&Clear", self.controller.clear, [QKeySequence(Qt.Key.Key_Escape), QKeySequence(standard.Delete)], "Start a new drawing")
+        clear_keys = [QKeySequence(Qt.Key.Key_Escape), QKeySequence(standard.Delete)]
+        self.clear_action = action("&Clear", self.controller.clear, clear_keys, "Start a new drawing")
 
         self.about_action = action("&About digitpad", self.show_about, [], "What digitpad is and which model it uses")
         self.about_qt_action = action("About &Qt", lambda: QMessageBox.aboutQt(self), [], "Qt's version and license")
@@ -267,8 +279,10 @@ class MainWindow(QMainWindow):
 
     def _show_error(self, title: str, message: str, consequence: str) -> None:
         """One clear, non-blocking dialog: what went wrong and what digitpad does about it."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, f"<b>{html.escape(title)}</b>", QMessageBox.StandardButton.Ok, self)
-        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 340px; }")  # file paths wrap badly in a narrow box
+        headline = f"<b>{html.escape(title)}</b>"
+        box = QMessageBox(QMessageBox.Icon.Warning, title, headline, QMessageBox.StandardButton.Ok, self)
+        # File paths wrap badly in a narrow box.
+        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 340px; }")
         detail = message[:1].upper() + message[1:]
         box.setInformativeText(f"{detail}{'' if detail.endswith('.') else '.'}\n\n{consequence}")
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -396,7 +410,8 @@ class MainWindow(QMainWindow):
         else:
             accuracy = f"<br>MNIST test accuracy: {info.test_accuracy:.2%}" if info.test_accuracy is not None else ""
             summary = f"<br>{html.escape(info.summary)}" if info.summary else ""
-            model = f"<p><b>Model: {html.escape(info.name)}</b>{summary}{accuracy}<br><small>{html.escape(str(info.path))}</small></p>"
+            path = f"<br><small>{html.escape(str(info.path))}</small>"
+            model = f"<p><b>Model: {html.escape(info.name)}</b>{summary}{accuracy}{path}</p>"
         box = QMessageBox(self)
         box.setWindowTitle("About digitpad")
         box.setTextFormat(Qt.TextFormat.RichText)

@@ -57,19 +57,20 @@ class StrokeRaster:
 
     def set_drawing(self, drawing: Drawing) -> None:
         """Switch to `drawing`; when it only adds strokes to the current one, stamp just those."""
-        old = self._drawing.strokes
+        old = self._drawing
         extends = (
             self._before_stroke is None
-            and (drawing.width, drawing.height, drawing.pen_width) == (self._drawing.width, self._drawing.height, self._drawing.pen_width)
-            and len(drawing.strokes) >= len(old)
-            and all(a is b for a, b in zip(drawing.strokes, old))
+            and (drawing.width, drawing.height, drawing.pen_width) == (old.width, old.height, old.pen_width)
+            and len(drawing.strokes) >= len(old.strokes)
+            and all(a is b for a, b in zip(drawing.strokes, old.strokes))
         )
         if not extends:
             self.reset(drawing)
             return
-        stamp_strokes_from = len(old)
         self._drawing = drawing
-        new = Drawing(drawing.strokes[stamp_strokes_from:], drawing.width, drawing.height, drawing.pen_width)
+        if len(drawing.strokes) == len(old.strokes):
+            return
+        new = Drawing(drawing.strokes[len(old.strokes) :], drawing.width, drawing.height, drawing.pen_width)
         starts, ends = segments(new)
         stamp_segments(self._raster, starts, ends, drawing.pen_width)
 

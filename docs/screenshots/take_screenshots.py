@@ -34,11 +34,25 @@ def dark_palette() -> QPalette:
     palette = QPalette()
     role, group = QPalette.ColorRole, QPalette.ColorGroup
     colors = {
-        role.Window: "#2b2d30", role.WindowText: "#e3e3e3", role.Base: "#1e1f22", role.AlternateBase: "#2b2d30",
-        role.ToolTipBase: "#3c3f41", role.ToolTipText: "#e3e3e3", role.PlaceholderText: "#8c8f94",
-        role.Text: "#e8e8e8", role.Button: "#3c3f41", role.ButtonText: "#e3e3e3", role.BrightText: "#ffffff",
-        role.Light: "#4a4d50", role.Midlight: "#3f4245", role.Mid: "#2f3134", role.Dark: "#1b1c1e",
-        role.Shadow: "#000000", role.Highlight: "#4a90d9", role.HighlightedText: "#ffffff", role.Link: "#6aa7ea",
+        role.Window: "#2b2d30",
+        role.WindowText: "#e3e3e3",
+        role.Base: "#1e1f22",
+        role.AlternateBase: "#2b2d30",
+        role.ToolTipBase: "#3c3f41",
+        role.ToolTipText: "#e3e3e3",
+        role.PlaceholderText: "#8c8f94",
+        role.Text: "#e8e8e8",
+        role.Button: "#3c3f41",
+        role.ButtonText: "#e3e3e3",
+        role.BrightText: "#ffffff",
+        role.Light: "#4a4d50",
+        role.Midlight: "#3f4245",
+        role.Mid: "#2f3134",
+        role.Dark: "#1b1c1e",
+        role.Shadow: "#000000",
+        role.Highlight: "#4a90d9",
+        role.HighlightedText: "#ffffff",
+        role.Link: "#6aa7ea",
     }
     for color_role, color in colors.items():
         palette.setColor(color_role, QColor(color))
@@ -71,8 +85,11 @@ def main() -> None:
     args = parser.parse_args()
     app = create_application(["-style", "fusion"])
     light, dark = app.style().standardPalette(), dark_palette()
-    shots = (("digitpad-light.png", "two.json", light), ("digitpad-dark.png", "two.json", dark),
-             ("digitpad-not-sure.png", "one-or-seven.json", light))
+    shots = (
+        ("digitpad-light.png", "two.json", light),
+        ("digitpad-dark.png", "two.json", dark),
+        ("digitpad-not-sure.png", "one-or-seven.json", light),
+    )
     for name, drawing, palette in shots:
         screenshot(app, HERE / drawing, args.out / name, palette, tuple(args.size))
 

@@ -39,7 +39,9 @@ def run_main_and_close(argv: list[str]) -> tuple[int, MainWindow]:
     return code, shown[0]
 
 
-def test_main_opens_the_window_with_the_given_model_and_names_the_app(qapp, private_settings: Path, shipped_model: Path) -> None:  # noqa: ANN001
+def test_main_opens_the_window_with_the_given_model_and_names_the_app(
+    qapp, private_settings: Path, shipped_model: Path
+) -> None:  # noqa: ANN001
     code, window = run_main_and_close(["--model", str(shipped_model)])
     assert code == 0
     assert window.controller.model_info is not None and window.controller.model_info.path == shipped_model

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QInputDevice, QPalette, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from digitpad.ink import Drawing
 from digitpad.normalize import normalize
@@ -115,6 +116,44 @@ def test_touch_draws_with_the_first_finger(canvas: DrawingCanvas) -> None:
     shift = finished[0][0] - stroke[0]
     assert np.abs(shift).max() <= 2.5 / canvas.scale()
     assert np.abs(finished[0] - stroke - shift).max() <= 1.0 / canvas.scale() + 1e-9
+
+
+def test_a_pen_draws_with_sub_pixel_positions(canvas: DrawingCanvas) -> None:
+    finished = record(canvas)
+    stylus = QPointingDevice(
+        "test stylus",
+        1,
+        QInputDevice.DeviceType.Stylus,
+        QPointingDevice.PointerType.Pen,
+        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+        1,
+        1,
+    )
+    stroke = [(100.25, 90.5), (130.75, 150.5), (140.5, 200.25)]
+    kinds = [QTabletEvent.Type.TabletPress, QTabletEvent.Type.TabletMove, QTabletEvent.Type.TabletRelease]
+    for kind, (x, y) in zip(kinds, stroke):
+        held = Qt.MouseButton.NoButton if kind == QTabletEvent.Type.TabletRelease else Qt.MouseButton.LeftButton
+        event = QTabletEvent(
+            kind,
+            stylus,
+            QPointF(x, y),
+            canvas.mapToGlobal(QPointF(x, y)),
+            0.5,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.MouseButton.LeftButton,
+            held,
+        )
+        QApplication.sendEvent(canvas, event)
+        assert event.isAccepted()  # so Qt makes no mouse events out of it
+    assert len(finished) == 1
+    rect, scale = canvas.paper_rect(), canvas.scale()
+    expected = [((x - rect.x()) / scale, (y - rect.y()) / scale) for x, y in stroke]
+    assert np.allclose(finished[0], expected)
 
 
 def pixel_at(canvas: DrawingCanvas, x: float, y: float) -> QColor:

@@ -109,7 +109,9 @@ def test_without_a_model_drawing_still_works(qtbot) -> None:  # noqa: ANN001
     assert answers == [] and controller.recognize() is None
 
 
-def test_an_opened_image_is_read_and_a_stroke_on_it_starts_a_new_drawing(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
+def test_an_opened_image_is_read_and_a_stroke_on_it_starts_a_new_drawing(
+    qtbot, controller: RecognitionController
+) -> None:  # noqa: ANN001
     pixels = qimage_to_rgba(render_drawing(Drawing(DIGITS[7])))  # black on white: inverted on reading
     controller.open_image(pixels, Path("seven.png"))
     assert controller.page.image is not None and controller.page.image_ink is not None

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -142,6 +143,20 @@ def test_open_image_from_the_file_menu(window: MainWindow, tmp_path: Path, monke
     assert window.settings.last_dir("images") == str(tmp_path)
 
 
+def test_files_dropped_on_the_window_are_opened(window: MainWindow, tmp_path: Path) -> None:
+    image = write_png(tmp_path / "seven.png", Drawing(DIGITS[7]))
+    drawing = tmp_path / "four.json"
+    save_drawing(drawing, Drawing(DIGITS[4]))
+    for path, digit in ((image, 7), (drawing, 4)):
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(str(path))])
+        event = QDropEvent(
+            QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        )
+        window.dropEvent(event)
+        assert_answer(window, digit)
+
+
 def test_an_image_without_ink_shows_a_prompt(window: MainWindow, tmp_path: Path) -> None:
     path = write_png(tmp_path / "empty.png", Drawing())
     assert window.open_image(path)
@@ -171,7 +186,9 @@ def test_open_a_drawing_file(window: MainWindow, tmp_path: Path) -> None:
 def test_a_bad_drawing_file_gets_a_dialog_and_the_drawing_stays(window: MainWindow, tmp_path: Path) -> None:
     draw_digit(window.canvas, 1)
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps({"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[1, "x"]]]}))
+    path.write_text(
+        json.dumps({"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[1, "x"]]]})
+    )
     assert not window.open_drawing(path)
     assert "stroke 0" in shown_dialog(window).informativeText()
     assert drawn(window, DIGITS[1])
@@ -190,9 +207,13 @@ def test_saved_png_and_json_open_again_with_the_same_answer(window: MainWindow, 
     assert np.abs(window.chart.probabilities - probabilities).max() < 1e-3  # coordinates rounded to 0.01 px
 
 
-def test_save_from_the_file_menu_adds_the_chosen_format(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_save_from_the_file_menu_adds_the_chosen_format(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     draw_digit(window.canvas, 7)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(tmp_path / "seven"), "Drawing JSON (*.json)"))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(tmp_path / "seven"), "Drawing JSON (*.json)")
+    )
     window.save_action.trigger()
     saved = json.loads((tmp_path / "seven.json").read_text())
     assert saved["format"] == "digitpad-drawing" and len(saved["strokes"]) == 1
@@ -227,7 +248,9 @@ def test_a_file_that_is_no_model_is_refused(window: MainWindow, tmp_path: Path) 
     assert "notes.onnx" in shown_dialog(window).informativeText()
 
 
-def test_a_good_model_is_used_and_remembered(qtbot, window: MainWindow, always_three: Path, settings: AppSettings) -> None:  # noqa: ANN001
+def test_a_good_model_is_used_and_remembered(
+    qtbot, window: MainWindow, always_three: Path, settings: AppSettings
+) -> None:  # noqa: ANN001
     draw_digit(window.canvas, 7)
     assert window.open_model(always_three)
     assert window.answer.answer == "3"
@@ -271,6 +294,14 @@ def test_window_geometry_is_remembered(qtbot, window: MainWindow, settings: AppS
 
 
 def test_every_menu_action_has_a_status_tip_and_the_main_ones_a_shortcut(window: MainWindow) -> None:
-    for action in (window.open_image_action, window.open_drawing_action, window.save_action, window.open_model_action,
-                   window.undo_action, window.redo_action, window.clear_action, window.quit_action):
+    for action in (
+        window.open_image_action,
+        window.open_drawing_action,
+        window.save_action,
+        window.open_model_action,
+        window.undo_action,
+        window.redo_action,
+        window.clear_action,
+        window.quit_action,
+    ):
         assert action.statusTip() and not action.shortcut().isEmpty(), action.text()

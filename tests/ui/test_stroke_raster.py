@@ -81,7 +81,9 @@ strokes = st.lists(
 
 @settings(max_examples=30, deadline=None)
 @given(strokes=strokes, every=st.integers(1, 25), pen=st.sampled_from([4.0, 20.0, 33.0]))
-def test_any_strokes_any_live_rhythm_give_exactly_the_full_raster(strokes: list[np.ndarray], every: int, pen: float) -> None:
+def test_any_strokes_any_live_rhythm_give_exactly_the_full_raster(
+    strokes: list[np.ndarray], every: int, pen: float
+) -> None:
     raster = StrokeRaster(Drawing(pen_width=pen))
     for stroke in strokes:
         draw_live(raster, stroke, every, check_every_look=False)
