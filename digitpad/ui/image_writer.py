@@ -13,7 +13,7 @@ def save_png(path: str | os.PathLike[str], image: QImage) -> None:
     file = QSaveFile(os.fspath(path))
     if not file.open(QIODevice.OpenModeFlag.WriteOnly):
         raise OSError(f"{os.fspath(path)}: cannot write the file ({file.errorString()})")
-    if not image.save(file, b"PNG"):
+    if not image.save(file, "PNG"):  # type: ignore[call-overload]  # the stubs say bytes; PySide takes str
         file.cancelWriting()
         raise OSError(f"{os.fspath(path)}: the PNG could not be written ({file.errorString()})")
     if not file.commit():
