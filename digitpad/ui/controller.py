@@ -181,8 +181,8 @@ class RecognitionController(QObject):
         self._live_points = None
         self._page = page
         self._raster.set_drawing(page.drawing)
+        self.recognize(start)  # first: the answer is what a person waits for; the canvas repaints later anyway
         self.page_changed.emit(page)
-        self.recognize(start)
 
     def _push(self, command: SetPageCommand, start: float | None = None) -> None:
         self._step_start = start
