@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QCursor,
     QImage,
     QMouseEvent,
     QPainter,
@@ -87,6 +88,30 @@ def render_drawing(drawing: Drawing, ink: QColor | None = None, paper: QColor | 
     return image
 
 
+def pen_cursor(diameter: float, ratio: float) -> QCursor:
+    """A ring the size of the pen's tip, so a person sees where the ink will go.
+
+    Drawn twice, dark inside light, to stay visible on light and dark paper alike.
+    """
+    if diameter < 6:
+        return QCursor(Qt.CursorShape.CrossCursor)
+    side = int(np.ceil(diameter)) + 4
+    pixmap = QPixmap(round(side * ratio), round(side * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    center = QPointF(side / 2, side / 2)
+    for color, width, radius in (
+        (QColor(255, 255, 255, 200), 3.0, diameter / 2),
+        (QColor(0, 0, 0, 220), 1.0, diameter / 2),
+    ):
+        painter.setPen(QPen(color, width))
+        painter.drawEllipse(center, radius, radius)
+    painter.end()
+    return QCursor(pixmap, side // 2, side // 2)
+
+
 def ink_qimage(ink: np.ndarray, color: QColor) -> QImage:
     """An ink array (H, W) in [0, 1] as a QImage of `color` with the ink as its alpha."""
     alpha = np.clip(ink, 0.0, 1.0).astype(np.float32)
@@ -114,9 +139,9 @@ class DrawingCanvas(QWidget):
         self._pixmap = QPixmap()
         self._pixmap_strokes = -1  # strokes already in the pixmap; -1: it must be repainted
         self._page_before_stroke = self._page  # what to show again if the system cancels a touch
+        self._cursor_diameter = -1.0  # pen size, in widget pixels, that the cursor shows
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setCursor(Qt.CursorShape.CrossCursor)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setAccessibleName("Drawing canvas")
@@ -150,6 +175,7 @@ class DrawingCanvas(QWidget):
             self._pixmap_strokes = -1
         self._page = page
         self._points = None
+        self._update_cursor()
         self.update()
 
     def paper_rect(self) -> QRectF:
@@ -238,7 +264,14 @@ class DrawingCanvas(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         self._pixmap_strokes = -1
+        self._update_cursor()
         super().resizeEvent(event)
+
+    def _update_cursor(self) -> None:
+        diameter = self._page.drawing.pen_width * self.scale()
+        if diameter != self._cursor_diameter:
+            self._cursor_diameter = diameter
+            self.setCursor(pen_cursor(diameter, self.devicePixelRatioF()))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() in (event.Type.PaletteChange, event.Type.StyleChange):
