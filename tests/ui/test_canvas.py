@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QInputDevice, QPalette, QPointingDevice, QTabletEvent
+from PySide6.QtGui import QColor, QImage, QInputDevice, QPalette, QPointingDevice, QTabletEvent, QTouchEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -154,6 +154,20 @@ def test_a_pen_draws_with_sub_pixel_positions(canvas: DrawingCanvas) -> None:
     rect, scale = canvas.paper_rect(), canvas.scale()
     expected = [((x - rect.x()) / scale, (y - rect.y()) / scale) for x, y in stroke]
     assert np.allclose(finished[0], expected)
+
+
+def test_a_cancelled_touch_leaves_no_stroke_and_brings_back_an_opened_image(canvas: DrawingCanvas) -> None:
+    finished, cancelled = record(canvas), []
+    canvas.stroke_cancelled.connect(lambda: cancelled.append(True))
+    image_page = Page(Drawing(), image=np.zeros((10, 10), np.uint8), image_ink=np.eye(10, dtype=np.float32))
+    canvas.set_page(image_page)
+    device = QTest.createTouchDevice()
+    QTest.touchEvent(canvas, device).press(0, to_widget(canvas, 100, 100)).commit()
+    QTest.touchEvent(canvas, device).move(0, to_widget(canvas, 120, 150)).commit()
+    assert canvas.is_drawing and canvas.page.image is None  # drawing on an image starts a new drawing
+    QApplication.sendEvent(canvas, QTouchEvent(QTouchEvent.Type.TouchCancel, device))
+    assert cancelled and finished == [] and not canvas.is_drawing
+    assert canvas.page is image_page
 
 
 def pixel_at(canvas: DrawingCanvas, x: float, y: float) -> QColor:
