@@ -20,7 +20,7 @@ from digitpad.model_files import resolve_model_path
 from digitpad.recognizer import Recognizer
 from digitpad.ui.controller import RecognitionController
 from digitpad.ui.main_window import MainWindow
-from digitpad.ui.settings import AppSettings
+from digitpad.ui.settings import APPLICATION_NAME, ORGANIZATION_NAME, AppSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,8 +49,8 @@ def create_application(qt_args: Sequence[str] = ()) -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication([sys.argv[0] if sys.argv else "digitpad", *qt_args])
-    app.setOrganizationName("digitpad")
-    app.setApplicationName("digitpad")
+    app.setOrganizationName(ORGANIZATION_NAME)
+    app.setApplicationName(APPLICATION_NAME)
     app.setApplicationDisplayName("digitpad")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("digitpad")

@@ -10,6 +10,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+#: Where QSettings keeps the app's settings; the command line reads the chosen model from there too.
+ORGANIZATION_NAME = "digitpad"
+APPLICATION_NAME = "digitpad"
+
 #: Every key the app stores, with its default; the type of the default is the type read back.
 _DEFAULTS: dict[str, object] = {
     "window/geometry": QByteArray(),
@@ -25,7 +29,7 @@ class AppSettings:
     """Typed access to the app's QSettings."""
 
     def __init__(self, store: QSettings | None = None) -> None:
-        self.store = store if store is not None else QSettings()
+        self.store = store if store is not None else QSettings(ORGANIZATION_NAME, APPLICATION_NAME)
 
     def _get(self, key: str) -> object:
         default = _DEFAULTS[key]
