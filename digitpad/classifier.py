@@ -78,7 +78,10 @@ class Classifier:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._session = self._open_session(self.path)
-        self._check_contract()
+        try:
+            self._check_contract()
+        except ModelContractError as exc:
+            raise ModelContractError(f"{self.path} does not fit digitpad: {exc}") from None
         metadata = dict(self._session.get_modelmeta().custom_metadata_map)
         self.info = ModelInfo(
             path=self.path,

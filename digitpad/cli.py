@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from digitpad import __version__
@@ -70,13 +71,21 @@ def _table_line(result: FileResult) -> str:
     return f"{p.digit:>5}  {p.confidence:>10.1%}  {result.path}{note}"
 
 
+def model_chosen_in_app() -> Path | None:
+    """The model picked with the app's File > Open Model, so the CLI reads as the app does."""
+    from digitpad.ui.settings import AppSettings
+
+    return AppSettings().model_path
+
+
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from digitpad.classifier import Classifier
     from digitpad.model_files import resolve_model_path
     from digitpad.recognizer import Recognizer
 
+    explicit = args.classify_model or args.model
     try:
-        recognizer = Recognizer(Classifier(resolve_model_path(args.classify_model or args.model)))
+        recognizer = Recognizer(Classifier(resolve_model_path(explicit, None if explicit else model_chosen_in_app())))
     except ModelError as exc:
         print(f"digitpad: {exc}", file=err)
         return EXIT_USAGE
