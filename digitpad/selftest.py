@@ -1,6 +1,7 @@
 """`digitpad --self-test`: prove that an installation works, end to end, with no person and no display.
 
-It loads the model the normal way, reads a few digits drawn in code through the same pipeline as
+It loads the model (--model, else the shipped one: it checks the installation, so a model chosen
+in the app's settings is left out), reads a few digits drawn in code through the same pipeline as
 the app and the CLI, reads one of them back from every image format the app opens (in a bundle
 that proves Qt's image plugins came along), and opens the main window offscreen. The packaging
 scripts run it after every build; a person can run it to check an install.
