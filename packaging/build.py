@@ -16,8 +16,9 @@ Every check below must pass, or the build stops with the reason:
 - bundle: built by PyInstaller from that same wheel in another fresh environment; no torch, no
   training code, no tests, no Qt module beyond QtCore/QtGui/QtWidgets inside; every library it
   loads is in it or is a desktop system library (bundle_policy.HOST_LIBRARIES); in a clean
-  environment (`env -i`, no Python anywhere) it passes the self-test and classifies the samples;
-  unpacked and packed sizes within their targets.
+  environment (HOME and PATH only, as `env -i` leaves them: no Python anywhere) it passes the
+  self-test, classifies the samples, and classifies 210 files in worker processes; install.sh
+  installs and uninstalls the menu entry; unpacked and packed sizes within their targets.
 The start-up time is measured under Xvfb when Xvfb is installed; it is reported, not enforced,
 since it depends on how busy the machine is. Standard library only: run it with any python3.
 """
@@ -54,7 +55,6 @@ TARBALL_TARGET = 80 * MB
 STARTUP_TARGET_S = 2.0
 #: The Qt modules the app uses; the bundle may carry no other.
 QT_MODULES = {"QtCore", "QtGui", "QtWidgets"}
-ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 #: Enough files for `digitpad classify` to start worker processes (batch.PARALLEL_THRESHOLD is 200).
 WORKER_SAMPLE_COUNT = 210
 #: The Python distributions whose code the bundle carries, for licenses/.
@@ -223,10 +223,11 @@ def add_desktop_files(bundle: Path) -> None:
     applications.mkdir(parents=True)
     shutil.copy2(HERE / "desktop" / "digitpad.desktop", applications)
     icons = bundle / "share" / "icons" / "hicolor"
-    for size in ICON_SIZES:
+    for png in sorted((HERE / "icons").glob("digitpad-*.png")):  # digitpad-SIZE.png, from render_icons.py
+        size = png.stem.removeprefix("digitpad-")
         folder = icons / f"{size}x{size}" / "apps"
         folder.mkdir(parents=True)
-        shutil.copy2(HERE / "icons" / f"digitpad-{size}.png", folder / "digitpad.png")
+        shutil.copy2(png, folder / "digitpad.png")
     (icons / "scalable" / "apps").mkdir(parents=True)
     shutil.copy2(HERE / "icons" / "digitpad.svg", icons / "scalable" / "apps" / "digitpad.svg")
 
@@ -300,6 +301,31 @@ def check_bundle_runs(bundle: Path) -> None:
         raise BuildError("no samples: the wheel check writes them")
     check_installed([bundle / "digitpad"], samples, clean_env())
     check_worker_processes([bundle / "digitpad"], clean_env())
+
+
+def check_install_script(bundle: Path) -> None:
+    """install.sh puts the menu entry, the icons and the command where desktops look, pointing at
+    this bundle, and --uninstall takes every one of them away again."""
+    home = WORK / "install-home"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir()
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    run([bundle / "install.sh"], env=env)
+    desktop_file = home / ".local" / "share" / "applications" / "digitpad.desktop"
+    if f'Exec="{bundle / "digitpad"}"' not in desktop_file.read_text():
+        raise BuildError(f"install.sh wrote no Exec line for {bundle / 'digitpad'} into {desktop_file}")
+    if shutil.which("desktop-file-validate"):
+        run(["desktop-file-validate", desktop_file], echo=False)
+    icons = list((home / ".local" / "share" / "icons" / "hicolor").rglob("digitpad.*"))
+    if len(icons) < 2:
+        raise BuildError(f"install.sh installed {len(icons)} icons")
+    if (home / ".local" / "bin" / "digitpad").resolve() != (bundle / "digitpad").resolve():
+        raise BuildError("install.sh did not link ~/.local/bin/digitpad to the bundle")
+    run([bundle / "install.sh", "--uninstall"], env=env)
+    left = [p.relative_to(home).as_posix() for p in home.rglob("digitpad*")]
+    if left:
+        raise BuildError(f"install.sh --uninstall left {left}")
+    print(f"install.sh: menu entry, {len(icons)} icons and ~/.local/bin/digitpad installed, then uninstalled")
 
 
 def make_tarball(bundle: Path) -> Path:
@@ -392,6 +418,7 @@ def build(wheel_only: bool, startup_runs: int) -> None:
         readme = (HERE / "desktop" / "README.txt").read_text()
         (bundle / "README.txt").write_text(readme.format(glibc=needs["GLIBC"], glibcxx=needs["GLIBCXX"]))
         check_bundle_runs(bundle)
+        check_install_script(bundle)
         tarball = make_tarball(bundle)
         figures["bundle_bytes"] = folder_size(bundle)
         figures["tarball_bytes"] = tarball.stat().st_size

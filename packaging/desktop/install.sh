@@ -8,7 +8,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 data=${XDG_DATA_HOME:-$HOME/.local/share}
 bin=$HOME/.local/bin
-sizes="16 24 32 48 64 128 256 512"
+# The icons this folder carries, as paths under share/icons/hicolor (e.g. 48x48/apps/digitpad.png).
+icons=$(cd "$here/share/icons/hicolor" && find . -type f -name 'digitpad.*' | sed 's|^\./||')
 
 refresh_caches() {
     command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$data/applications" || true
@@ -16,9 +17,9 @@ refresh_caches() {
 }
 
 if [ "${1:-}" = "--uninstall" ]; then
-    rm -f "$data/applications/digitpad.desktop" "$data/icons/hicolor/scalable/apps/digitpad.svg"
-    for size in $sizes; do
-        rm -f "$data/icons/hicolor/${size}x${size}/apps/digitpad.png"
+    rm -f "$data/applications/digitpad.desktop"
+    for icon in $icons; do
+        rm -f "$data/icons/hicolor/$icon"
     done
     if [ -L "$bin/digitpad" ] && [ "$(readlink "$bin/digitpad")" = "$here/digitpad" ]; then
         rm -f "$bin/digitpad"
@@ -32,12 +33,11 @@ case "$here" in  # characters a desktop entry's Exec line would need escaped
     *[\"\`\$\\%]*) echo "install.sh: move this folder to a path without \", \`, \$, \\ or % in it first" >&2; exit 1 ;;
 esac
 
-for size in $sizes; do
-    mkdir -p "$data/icons/hicolor/${size}x${size}/apps"
-    cp "$here/share/icons/hicolor/${size}x${size}/apps/digitpad.png" "$data/icons/hicolor/${size}x${size}/apps/"
+for icon in $icons; do
+    mkdir -p "$data/icons/hicolor/$(dirname "$icon")"
+    cp "$here/share/icons/hicolor/$icon" "$data/icons/hicolor/$icon"
 done
-mkdir -p "$data/icons/hicolor/scalable/apps" "$data/applications" "$bin"
-cp "$here/share/icons/hicolor/scalable/apps/digitpad.svg" "$data/icons/hicolor/scalable/apps/"
+mkdir -p "$data/applications" "$bin"
 # The menu entry names this very folder's executable, quoted as the desktop entry spec asks.
 path=$(printf '%s' "$here/digitpad" | sed 's/[&|]/\\&/g')  # as sed's replacement text
 sed -e "s|^Exec=.*|Exec=\"$path\"|" -e "s|^TryExec=.*|TryExec=$path|" \
