@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
+
+# ONNX Runtime 1.32 on Linux starts Microsoft's telemetry when it is imported (a device id and an
+# event cache under ~/.cache/Microsoft) unless this is set first; digitpad works offline.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+import onnxruntime as ort  # noqa: E402
 
 from digitpad.contract import (
     IMAGE_SIZE,

@@ -23,6 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
     parser.add_argument("--model", metavar="M", help="ONNX model to use instead of the app's choice or the shipped one")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: load the model, read built-in drawings and images, open the window "
+        "offscreen; exits 0 if all is well",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     classify = commands.add_parser(
         "classify",
@@ -106,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "classify":
             return run_classify(args, sys.stdout, sys.stderr)
+        if args.self_test:
+            from digitpad.selftest import run_self_test
+
+            return run_self_test(args.model, sys.stdout)
         from digitpad.ui.app import main as run_app
 
         return run_app(["--model", args.model] if args.model else [])
