@@ -40,6 +40,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+ICONS = REPO / "digitpad" / "ui" / "icons"  # the app's own icon, also its window icon
 DIST = REPO / "dist"
 WORK = REPO / "build" / "packaging"
 MNIST = REPO.parent / "shared" / "data" / "mnist"
@@ -223,13 +224,13 @@ def add_desktop_files(bundle: Path) -> None:
     applications.mkdir(parents=True)
     shutil.copy2(HERE / "desktop" / "digitpad.desktop", applications)
     icons = bundle / "share" / "icons" / "hicolor"
-    for png in sorted((HERE / "icons").glob("digitpad-*.png")):  # digitpad-SIZE.png, from render_icons.py
+    for png in sorted((ICONS).glob("digitpad-*.png")):  # digitpad-SIZE.png, from render_icons.py
         size = png.stem.removeprefix("digitpad-")
         folder = icons / f"{size}x{size}" / "apps"
         folder.mkdir(parents=True)
         shutil.copy2(png, folder / "digitpad.png")
     (icons / "scalable" / "apps").mkdir(parents=True)
-    shutil.copy2(HERE / "icons" / "digitpad.svg", icons / "scalable" / "apps" / "digitpad.svg")
+    shutil.copy2(ICONS / "digitpad.svg", icons / "scalable" / "apps" / "digitpad.svg")
 
 
 def is_elf(path: Path) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from digitpad import __version__
@@ -21,6 +23,9 @@ from digitpad.recognizer import Recognizer
 from digitpad.ui.controller import RecognitionController
 from digitpad.ui.main_window import MainWindow
 from digitpad.ui.settings import APPLICATION_NAME, ORGANIZATION_NAME, AppSettings
+
+
+ICONS = Path(__file__).resolve().parent / "icons"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +59,16 @@ def create_application(qt_args: Sequence[str] = ()) -> QApplication:
     app.setApplicationDisplayName("digitpad")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("digitpad")
+    app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon() -> QIcon:
+    """The digitpad icon at every size it is drawn in (rendered from icons/digitpad.svg)."""
+    icon = QIcon()
+    for png in sorted(ICONS.glob("digitpad-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -59,3 +59,10 @@ def test_main_with_a_broken_model_still_opens(qapp, private_settings: Path, tmp_
 def test_only_model_is_ours_other_arguments_go_to_qt() -> None:
     args, rest = build_parser().parse_known_args(["--model", "m.onnx", "-style", "fusion"])
     assert args.model == "m.onnx" and rest == ["-style", "fusion"]
+
+
+def test_the_app_has_its_icon(qapp) -> None:  # noqa: ANN001
+    from digitpad.ui.app import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull() and len(icon.availableSizes()) >= 5

@@ -1,6 +1,6 @@
 """Render digitpad.svg to the PNG sizes desktops look for (hicolor theme), with Qt's SVG renderer.
 
-    python packaging/icons/render_icons.py      (any python with PySide6, e.g. the project's .venv)
+    python packaging/render_icons.py      (any python with PySide6, e.g. the project's .venv)
 
 The PNGs are committed, so building needs no SVG support; run this again after editing the SVG.
 """
@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-HERE = Path(__file__).resolve().parent
+ICONS = Path(__file__).resolve().parent.parent / "digitpad" / "ui" / "icons"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
@@ -30,16 +30,16 @@ def render(renderer: QSvgRenderer, size: int) -> QImage:
 
 def main() -> int:
     app = QGuiApplication(["render_icons", "-platform", "offscreen"])  # noqa: F841 (QPainter needs it)
-    renderer = QSvgRenderer(str(HERE / "digitpad.svg"))
+    renderer = QSvgRenderer(str(ICONS / "digitpad.svg"))
     if not renderer.isValid():
         print("render_icons: digitpad.svg is not a valid SVG", file=sys.stderr)
         return 1
     for size in SIZES:
-        path = HERE / f"digitpad-{size}.png"
+        path = ICONS / f"digitpad-{size}.png"
         if not render(renderer, size).save(str(path)):
             print(f"render_icons: cannot write {path}", file=sys.stderr)
             return 1
-        print(path.relative_to(HERE.parent.parent))
+        print(path.relative_to(ICONS.parent.parent.parent))
     return 0
 
 
