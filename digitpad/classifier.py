@@ -25,6 +25,10 @@ from digitpad.contract import (
 from digitpad.errors import InferenceError, ModelContractError, ModelError, ModelNotFoundError
 from digitpad.normalize import Normalization
 
+#: ONNX Runtime threads per inference: a 28x28 image is too small to share among more, and
+#: threads that spin while waiting for work steal the CPU from drawing on a busy machine.
+INFERENCE_THREADS = 2
+
 #: Refuse model files larger than this before parsing them (the shipped model is ~13 MB).
 MAX_MODEL_BYTES = 512 * 1024 * 1024
 
@@ -74,7 +78,10 @@ class Classifier:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._session = self._open_session(self.path)
-        self._check_contract()
+        try:
+            self._check_contract()
+        except ModelContractError as exc:
+            raise ModelContractError(f"{self.path} does not fit digitpad: {exc}") from None
         metadata = dict(self._session.get_modelmeta().custom_metadata_map)
         self.info = ModelInfo(
             path=self.path,
@@ -96,6 +103,8 @@ class Classifier:
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: warnings would clutter the CLI's output
         options.inter_op_num_threads = 1
+        options.intra_op_num_threads = min(INFERENCE_THREADS, os.cpu_count() or 1)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises several unrelated types for a bad file

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from digitpad import __version__
@@ -22,6 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
     parser.add_argument("--model", metavar="M", help="ONNX model to use instead of the app's choice or the shipped one")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: load the model, read built-in drawings and images, open the window "
+        "offscreen; exits 0 if all is well",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     classify = commands.add_parser(
         "classify",
@@ -64,13 +71,21 @@ def _table_line(result: FileResult) -> str:
     return f"{p.digit:>5}  {p.confidence:>10.1%}  {result.path}{note}"
 
 
+def model_chosen_in_app() -> Path | None:
+    """The model picked with the app's File > Open Model, so the CLI reads as the app does."""
+    from digitpad.ui.settings import AppSettings
+
+    return AppSettings().model_path
+
+
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from digitpad.classifier import Classifier
     from digitpad.model_files import resolve_model_path
     from digitpad.recognizer import Recognizer
 
+    explicit = args.classify_model or args.model
     try:
-        recognizer = Recognizer(Classifier(resolve_model_path(args.classify_model or args.model)))
+        recognizer = Recognizer(Classifier(resolve_model_path(explicit, None if explicit else model_chosen_in_app())))
     except ModelError as exc:
         print(f"digitpad: {exc}", file=err)
         return EXIT_USAGE
@@ -97,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "classify":
             return run_classify(args, sys.stdout, sys.stderr)
+        if args.self_test:
+            from digitpad.selftest import run_self_test
+
+            return run_self_test(args.model, sys.stdout)
         from digitpad.ui.app import main as run_app
 
         return run_app(["--model", args.model] if args.model else [])

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Settings written or read by the app and the CLI go to a throwaway folder, never the person's own.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="digitpad-test-config-")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -16,6 +16,7 @@ from digitpad.cli import main
 from digitpad.drawing_file import save_drawing
 from digitpad.ink import Drawing
 from digitpad.raster import rasterize
+from tests.conftest import REPO
 from tests.drawings import one, zero
 from tests.onnx_models import linear_model
 
@@ -137,3 +138,19 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--version"])
     assert "digitpad" in capsys.readouterr().out
+
+
+def test_the_model_chosen_in_the_app_is_used_unless_model_is_given(
+    tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digitpad.ui.settings import AppSettings
+
+    chosen = linear_model(tmp_path / "chosen.onnx", classes=5)  # a broken choice shows which model is read
+    AppSettings().model_path = chosen
+    try:
+        code, _, err = run(capsys, "classify", str(inputs / "a_one.json"))
+        assert code == 2 and "chosen.onnx does not fit digitpad" in err and "shape" in err
+        code, out, _ = run(capsys, "classify", "--model", str(REPO / "models" / "digitpad.onnx"), str(inputs))
+        assert code == 0 and "a_one.json" in out
+    finally:
+        AppSettings().model_path = None

@@ -1,0 +1,69 @@
+"""The 28x28 image the model actually sees, enlarged with crisp pixels.
+
+Shown as MNIST shows it, white ink on black whatever the palette, so that a person can see what
+the normalization made of their drawing: a digit cut off, squashed, or too thin.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QWidget
+
+from digitpad.ui.chart import mix
+
+#: Each of the 28x28 pixels is shown as a square of this many device-independent pixels.
+CELL = 6
+
+
+def gray_qimage(pixels: np.ndarray) -> QImage:
+    """A float image in [0, 1] as an 8-bit grayscale QImage (a copy)."""
+    gray = np.ascontiguousarray(np.round(np.clip(pixels, 0.0, 1.0) * 255), dtype=np.uint8)
+    height, width = gray.shape
+    return QImage(gray.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+
+
+class ModelInputView(QWidget):
+    """Paints the model's input; `set_image(None)` shows an empty frame."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pixels: np.ndarray | None = None
+        self._image = QImage()
+        self.setFixedSize(CELL * 28 + 2, CELL * 28 + 2)
+        self.setAccessibleName("What the model sees")
+        self.setAccessibleDescription("The 28 by 28 pixel image given to the model, enlarged.")
+        self.setToolTip("The 28×28 image the model reads: your drawing cropped, scaled to 20 pixels and centered")
+
+    @property
+    def pixels(self) -> np.ndarray | None:
+        return self._pixels
+
+    def set_image(self, pixels: np.ndarray | None) -> None:
+        self._pixels = None if pixels is None else np.array(pixels, dtype=np.float32)
+        self._image = QImage() if pixels is None else gray_qimage(pixels)
+        self.update()
+
+    def image_rect(self) -> QRectF:
+        side = CELL * 28
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        rect = self.image_rect()
+        painter.fillRect(rect, QColor(Qt.GlobalColor.black))
+        if not self._image.isNull():
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp pixels
+            painter.drawImage(rect, self._image)
+        # A faint grid shows where one model pixel ends and the next begins.
+        painter.setPen(QPen(QColor(128, 128, 128, 40), 0))
+        for i in range(1, 28):
+            offset = i * CELL
+            painter.drawLine(QPointF(rect.left() + offset, rect.top()), QPointF(rect.left() + offset, rect.bottom()))
+            painter.drawLine(QPointF(rect.left(), rect.top() + offset), QPointF(rect.right(), rect.top() + offset))
+        palette = self.palette()
+        frame = mix(palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.WindowText), 0.3)
+        painter.setPen(QPen(frame, 1))
+        painter.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
+        painter.end()

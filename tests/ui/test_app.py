@@ -1,0 +1,68 @@
+"""`digitpad.ui.app.main`: the entry point that `digitpad` and `python -m digitpad` call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from digitpad.ui.app import build_parser, main
+from digitpad.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def private_settings(tmp_path: Path) -> Path:
+    """Point QSettings' default location at a temporary folder for this test."""
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path))
+    return tmp_path
+
+
+def run_main_and_close(argv: list[str]) -> tuple[int, MainWindow]:
+    """Run main(); once the window is up, record it and close it, which ends the event loop."""
+    shown: list[MainWindow] = []
+
+    def close_when_shown() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if not windows:
+            QTimer.singleShot(10, close_when_shown)
+            return
+        shown.append(windows[0])
+        if windows[0].message_box is not None:
+            windows[0].message_box.close()
+        windows[0].close()
+
+    QTimer.singleShot(0, close_when_shown)
+    code = main(argv)
+    return code, shown[0]
+
+
+def test_main_opens_the_window_with_the_given_model_and_names_the_app(
+    qapp, private_settings: Path, shipped_model: Path
+) -> None:  # noqa: ANN001
+    code, window = run_main_and_close(["--model", str(shipped_model)])
+    assert code == 0
+    assert window.controller.model_info is not None and window.controller.model_info.path == shipped_model
+    assert (qapp.organizationName(), qapp.applicationName()) == ("digitpad", "digitpad")
+    assert any(private_settings.rglob("*.conf")) or any(private_settings.rglob("*.ini"))  # geometry saved on close
+
+
+def test_main_with_a_broken_model_still_opens(qapp, private_settings: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"\x00" * 100)
+    code, window = run_main_and_close(["--model", str(broken)])
+    assert code == 0 and window.controller.model_info is None
+
+
+def test_only_model_is_ours_other_arguments_go_to_qt() -> None:
+    args, rest = build_parser().parse_known_args(["--model", "m.onnx", "-style", "fusion"])
+    assert args.model == "m.onnx" and rest == ["-style", "fusion"]
+
+
+def test_the_app_has_its_icon(qapp) -> None:  # noqa: ANN001
+    from digitpad.ui.app import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull() and len(icon.availableSizes()) >= 5

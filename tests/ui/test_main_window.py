@@ -1,0 +1,307 @@
+"""The window as a person uses it: draw with the mouse, undo, clear, open and save files, swap models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from digitpad.drawing_file import save_drawing
+from digitpad.ink import Drawing
+from digitpad.ui.app import create_window
+from digitpad.ui.canvas import render_drawing
+from digitpad.ui.controller import LIVE_MIN_INTERVAL_MS
+from digitpad.ui.main_window import PROMPT_BLANK, PROMPT_NO_INK, MainWindow
+from digitpad.ui.settings import AppSettings
+from tests.ui.helpers import DIGITS, drag, draw_digit
+
+
+def shown_dialog(window: MainWindow) -> QMessageBox:
+    box = window.message_box
+    assert box is not None and box.isVisible(), "expected a dialog"
+    return box
+
+
+def assert_answer(window: MainWindow, digit: int) -> None:
+    assert window.answer.answer == str(digit)
+    assert "sure" in window.answer.caption and "Not" not in window.answer.caption
+    assert window.chart.top == digit
+    assert window.model_input.pixels is not None and window.model_input.pixels.shape == (28, 28)
+    assert window.timing_label.text().endswith(" ms")
+
+
+def assert_blank(window: MainWindow, prompt: str = PROMPT_BLANK) -> None:
+    assert window.answer.caption == prompt and window.answer.answer == "–"
+    assert window.chart.probabilities is None
+    assert window.model_input.pixels is None
+
+
+def drawn(window: MainWindow, strokes: list[np.ndarray]) -> bool:
+    """Whether the page holds `strokes` as the mouse drew them (positions are whole widget pixels)."""
+    drawing = window.controller.drawing
+    return len(drawing.strokes) == len(strokes) and all(
+        a.shape == b.shape and np.abs(a - b).max() <= 1.0 for a, b in zip(drawing.strokes, strokes)
+    )
+
+
+def press(window: MainWindow, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    QTest.keyClick(window.canvas, key, modifiers)
+
+
+def test_a_blank_canvas_shows_a_prompt_never_a_guess(window: MainWindow) -> None:
+    assert_blank(window)
+    assert not window.save_action.isEnabled()
+
+
+def test_drawing_a_digit_with_the_mouse_updates_answer_chart_and_model_input(window: MainWindow) -> None:
+    draw_digit(window.canvas, 7)
+    assert_answer(window, 7)
+    assert window.chart.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+    assert window.save_action.isEnabled()
+
+
+def test_the_answer_updates_while_the_stroke_is_drawn(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    drag(window.canvas, DIGITS[1][0], release=False)
+    qtbot.waitUntil(lambda: window.chart.probabilities is not None, timeout=LIVE_MIN_INTERVAL_MS * 20)
+    assert window.answer.answer == "1"
+    assert window.controller.drawing.is_blank  # still drawing: nothing committed yet
+
+
+def test_a_low_confidence_answer_says_not_sure(qtbot, settings: AppSettings, unsure_model: Path) -> None:  # noqa: ANN001
+    window = create_window(str(unsure_model), settings)
+    qtbot.addWidget(window)
+    draw_digit(window.canvas, 1)
+    assert window.answer.answer == "4?"
+    assert window.answer.caption.startswith("Not sure") and "9" in window.answer.caption
+    assert window.chart.top == 4
+
+
+def test_undo_and_redo_step_by_stroke_from_the_keyboard(window: MainWindow) -> None:
+    draw_digit(window.canvas, 4)
+    assert_answer(window, 4)
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert drawn(window, DIGITS[4][:1])
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert_blank(window)
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert drawn(window, DIGITS[4])
+    assert_answer(window, 4)
+
+
+def test_the_buttons_undo_redo_and_clear(window: MainWindow) -> None:
+    assert not window.undo_button.isEnabled()
+    draw_digit(window.canvas, 1)
+    assert window.undo_button.isEnabled() and not window.redo_button.isEnabled()
+    QTest.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+    assert_blank(window)
+    QTest.mouseClick(window.redo_button, Qt.MouseButton.LeftButton)
+    assert_answer(window, 1)
+    QTest.mouseClick(window.clear_button, Qt.MouseButton.LeftButton)
+    assert_blank(window)
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Escape, Qt.Key.Key_Delete], ids=["Esc", "Delete"])
+def test_clear_from_the_keyboard_and_undo_it(window: MainWindow, key: Qt.Key) -> None:
+    draw_digit(window.canvas, 7)
+    press(window, key)
+    assert window.controller.drawing.is_blank
+    assert_blank(window)
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert_answer(window, 7)
+
+
+def write_png(path: Path, drawing: Drawing, dark_on_light: bool = True) -> Path:
+    image = render_drawing(drawing)
+    if not dark_on_light:
+        image.invertPixels()
+    assert image.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("dark_on_light", [True, False], ids=["dark-on-light", "light-on-dark"])
+def test_open_an_image_to_classify(window: MainWindow, tmp_path: Path, dark_on_light: bool) -> None:
+    big = Drawing([stroke * 3 for stroke in DIGITS[4]], width=840, height=840, pen_width=60)  # any size
+    path = write_png(tmp_path / "four.png", big, dark_on_light)
+    assert window.open_image(path)
+    assert_answer(window, 4)
+    assert window.canvas.page.image_ink is not None
+    assert window.windowTitle().startswith("four.png")
+
+
+def test_open_image_from_the_file_menu(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_png(tmp_path / "seven.png", Drawing(DIGITS[7]))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), ""))
+    window.open_image_action.trigger()
+    assert_answer(window, 7)
+    assert window.settings.last_dir("images") == str(tmp_path)
+
+
+def test_files_dropped_on_the_window_are_opened(window: MainWindow, tmp_path: Path) -> None:
+    image = write_png(tmp_path / "seven.png", Drawing(DIGITS[7]))
+    drawing = tmp_path / "four.json"
+    save_drawing(drawing, Drawing(DIGITS[4]))
+    for path, digit in ((image, 7), (drawing, 4)):
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(str(path))])
+        event = QDropEvent(
+            QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        )
+        window.dropEvent(event)
+        assert_answer(window, digit)
+
+
+def test_an_image_without_ink_shows_a_prompt(window: MainWindow, tmp_path: Path) -> None:
+    path = write_png(tmp_path / "empty.png", Drawing())
+    assert window.open_image(path)
+    assert_blank(window, PROMPT_NO_INK)
+
+
+def test_a_bad_image_gets_a_dialog_and_the_drawing_stays(window: MainWindow, tmp_path: Path) -> None:
+    draw_digit(window.canvas, 7)
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10)
+    assert not window.open_image(path)
+    box = shown_dialog(window)
+    assert "Cannot open this image" in box.text()
+    assert "broken.png" in box.informativeText() and "unchanged" in box.informativeText()
+    assert drawn(window, DIGITS[7])
+    assert_answer(window, 7)
+
+
+def test_open_a_drawing_file(window: MainWindow, tmp_path: Path) -> None:
+    path = tmp_path / "four.json"
+    save_drawing(path, Drawing(DIGITS[4]))
+    assert window.open_drawing(path)
+    assert window.controller.drawing == Drawing([np.round(s, 2) for s in DIGITS[4]])
+    assert_answer(window, 4)
+
+
+def test_a_bad_drawing_file_gets_a_dialog_and_the_drawing_stays(window: MainWindow, tmp_path: Path) -> None:
+    draw_digit(window.canvas, 1)
+    path = tmp_path / "bad.json"
+    path.write_text(
+        json.dumps({"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[1, "x"]]]})
+    )
+    assert not window.open_drawing(path)
+    assert "stroke 0" in shown_dialog(window).informativeText()
+    assert drawn(window, DIGITS[1])
+
+
+def test_saved_png_and_json_open_again_with_the_same_answer(window: MainWindow, tmp_path: Path) -> None:
+    draw_digit(window.canvas, 4)
+    probabilities = window.chart.probabilities.copy()
+    assert window.save_drawing(tmp_path / "four.png")
+    assert window.save_drawing(tmp_path / "four.json")
+    assert window.open_image(tmp_path / "four.png")
+    assert_answer(window, 4)
+    assert np.abs(window.chart.probabilities - probabilities).max() < 0.05
+    assert window.open_drawing(tmp_path / "four.json")
+    assert_answer(window, 4)
+    assert np.abs(window.chart.probabilities - probabilities).max() < 1e-3  # coordinates rounded to 0.01 px
+
+
+def test_save_from_the_file_menu_adds_the_chosen_format(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draw_digit(window.canvas, 7)
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(tmp_path / "seven"), "Drawing JSON (*.json)")
+    )
+    window.save_action.trigger()
+    saved = json.loads((tmp_path / "seven.json").read_text())
+    assert saved["format"] == "digitpad-drawing" and len(saved["strokes"]) == 1
+
+
+def test_a_failed_save_gets_a_dialog_and_keeps_the_drawing(window: MainWindow, tmp_path: Path) -> None:
+    draw_digit(window.canvas, 7)
+    assert not window.save_drawing(tmp_path / "no-such-folder" / "seven.png")
+    assert "seven.png" in shown_dialog(window).informativeText()
+    assert drawn(window, DIGITS[7])
+
+
+def test_a_model_that_breaks_the_contract_is_refused_and_the_current_one_kept(
+    window: MainWindow, five_class_model: Path
+) -> None:
+    draw_digit(window.canvas, 7)
+    name = window.model_label.text()
+    assert not window.open_model(five_class_model)
+    box = shown_dialog(window)
+    assert "Cannot use this model" in box.text()
+    assert "probabilities" in box.informativeText() and "10" in box.informativeText()
+    assert "keeps the current model" in box.informativeText()
+    assert window.model_label.text() == name
+    assert window.settings.model_path is None
+    assert_answer(window, 7)
+
+
+def test_a_file_that_is_no_model_is_refused(window: MainWindow, tmp_path: Path) -> None:
+    path = tmp_path / "notes.onnx"
+    path.write_text("these are not the weights you are looking for")
+    assert not window.open_model(path)
+    assert "notes.onnx" in shown_dialog(window).informativeText()
+
+
+def test_a_good_model_is_used_and_remembered(
+    qtbot, window: MainWindow, always_three: Path, settings: AppSettings
+) -> None:  # noqa: ANN001
+    draw_digit(window.canvas, 7)
+    assert window.open_model(always_three)
+    assert window.answer.answer == "3"
+    assert window.model_label.text() == "always three · MNIST test accuracy 50.00%"
+    assert settings.model_path == always_three.resolve()
+    again = create_window(None, settings)  # the next start, without --model
+    qtbot.addWidget(again)
+    assert again.controller.model_info.name == "always three"
+    window.use_shipped_model()
+    assert settings.model_path is None and window.answer.answer == "7"
+
+
+def test_a_missing_model_still_opens_the_app_with_recognition_off(qtbot, settings: AppSettings, tmp_path: Path) -> None:  # noqa: ANN001
+    window = create_window(str(tmp_path / "gone.onnx"), settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.message_box is not None and window.message_box.isVisible())
+    assert "gone.onnx" in window.message_box.informativeText()
+    assert "Recognition is off" in window.answer.caption
+    assert window.model_label.text().startswith("No model")
+    window.message_box.close()
+    draw_digit(window.canvas, 7)  # drawing still works
+    assert drawn(window, DIGITS[7])
+    assert window.chart.probabilities is None
+
+
+def test_about_shows_the_model_card_summary(window: MainWindow) -> None:
+    window.about_action.trigger()
+    text = shown_dialog(window).text()
+    info = window.controller.model_info
+    assert info.name.split(" ")[0] in text and info.summary.split(" ")[0] in text
+    assert "98." in text or f"{info.test_accuracy:.2%}" in text
+
+
+def test_window_geometry_is_remembered(qtbot, window: MainWindow, settings: AppSettings) -> None:  # noqa: ANN001
+    window.resize(720, 560)  # smaller than the offscreen screen (800 x 600), which clamps it
+    window.close()
+    again = create_window(None, settings)
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (720, 560)
+
+
+def test_every_menu_action_has_a_status_tip_and_the_main_ones_a_shortcut(window: MainWindow) -> None:
+    for action in (
+        window.open_image_action,
+        window.open_drawing_action,
+        window.save_action,
+        window.open_model_action,
+        window.undo_action,
+        window.redo_action,
+        window.clear_action,
+        window.quit_action,
+    ):
+        assert action.statusTip() and not action.shortcut().isEmpty(), action.text()
