@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.classifier import Classifier
+from digitpad.errors import DigitpadError
 from digitpad.files import atomic_writer, write_text_atomically
 from digitpad.ink import Drawing
 from digitpad.model_files import shipped_model_path
@@ -294,9 +296,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return results
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    run(_parse(argv))
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        run(_parse(argv))
+    except DigitpadError as exc:  # a missing or bad data file or model: say which, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

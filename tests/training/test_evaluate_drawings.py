@@ -80,3 +80,10 @@ def test_baseline_preprocessings_center_the_digit() -> None:
     assert 12 <= cols.mean() <= 15  # the crop centers the box
     assert evaluate_drawings.whole_canvas_input(Drawing(), MNIST) is None
     assert evaluate_drawings.bbox_crop_input(Drawing(), MNIST) is None
+
+
+def test_a_missing_file_or_model_is_a_clear_error(tmp_path: Path, digits: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert evaluate_drawings.main([str(tmp_path / "absent.jsonl")]) == 1
+    assert "no pen-digit file at" in capsys.readouterr().err
+    assert evaluate_drawings.main([str(digits), "--model", str(tmp_path / "absent.onnx"), "--out", str(tmp_path / "o")]) == 1
+    assert "no model file at" in capsys.readouterr().err
