@@ -12,7 +12,7 @@ import numpy as np
 
 from digitpad.classifier import Classifier
 from digitpad.ink import Drawing
-from digitpad.normalize import MNIST, Normalization, normalize
+from digitpad.normalize import MNIST, Normalization, normalize, normalize_strokes
 from digitpad.raster import rasterize
 
 #: An answer whose top probability is below this is shown as "not sure" (and `confident: false`).
@@ -43,8 +43,11 @@ class Prediction:
 def drawing_input(drawing: Drawing, spec: Normalization = MNIST, raster: np.ndarray | None = None) -> np.ndarray | None:
     """The 28x28 model input for a drawing, or None if it has no ink on the canvas.
 
-    `raster` may pass in `rasterize(drawing)` when the caller already has it (the GUI does).
+    `raster` may pass in `rasterize(drawing)` when the caller already has it (the GUI does); a
+    model that asks for stroke-width normalization (`spec.pen`) is fed from the strokes instead.
     """
+    if spec.pen > 0:
+        return normalize_strokes(drawing, spec)
     bounds = drawing.ink_bounds()
     if bounds is None:
         return None
