@@ -1,0 +1,35 @@
+"""Fixtures for the training tests: the shared MNIST copy (never the network) and a small trained run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch", reason="the training tests need the [train] extra")
+
+from training.config import TrainConfig  # noqa: E402
+from training.data import Mnist, load_mnist  # noqa: E402
+from training.train import TrainResult, train  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
+
+#: A run small enough for a test (seconds), big enough to learn: ~90% validation accuracy.
+SMOKE_CONFIG = TrainConfig(epochs=2, train_subset=2048, val_size=1000, batch_size=64)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    assert MNIST_DIR.is_dir(), f"the shared MNIST copy is missing at {MNIST_DIR}"
+    return MNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir: Path) -> Mnist:
+    return load_mnist(mnist_dir)
+
+
+@pytest.fixture(scope="session")
+def smoke_run(mnist: Mnist, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+    return train(SMOKE_CONFIG, mnist, tmp_path_factory.mktemp("smoke-run"), progress=False)
