@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         train.add_argument(f"--{name.replace('_', '-')}", type=kind, metavar=kind.__name__.upper(),
                            help=f"recipe setting {name} (default: training/config.py)")
     train.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    train.add_argument("--fp32", action="store_true",
+                       help="no bfloat16 autocast (faster on CPUs without AVX512-BF16/AMX; changes the recipe)")
     train.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
     train.add_argument("--device", metavar="NAME", help="torch device, e.g. cpu or cuda (default: a GPU if present)")
 
@@ -84,6 +86,8 @@ def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
     changes = {name: getattr(args, name) for name in CONFIG_FLAGS if getattr(args, name) is not None}
     if args.no_augment:
         changes["augment"] = NO_AUGMENTATION
+    if args.fp32:
+        changes["bf16"] = False
     return changes
 
 

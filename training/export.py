@@ -101,7 +101,8 @@ def architecture_text(model: SeedNet) -> str:
             f"{count_parameters(model):,} parameters")
 
 
-def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: float) -> dict[str, str]:
+def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: float,
+                   test_images: int) -> dict[str, str]:
     """Every metadata entry the app reads (the drawing accuracy is measured elsewhere)."""
     config = TrainConfig.from_dict(checkpoint["config"])
     data = checkpoint["data"]
@@ -115,9 +116,12 @@ def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: fl
         "mnist_val_images": data["mnist_val_images"],
         "extra_data": data["extra"],
     }
-    summary = (f"The convnet of the classic TensorFlow MNIST tutorial, trained in PyTorch with AdamW, a one-cycle "
-               f"schedule, augmentation (rotation, scale, shear, translation, elastic distortion, pen width) and "
-               f"label smoothing. {test_accuracy:.2%} of the 10,000 MNIST test digits right.")
+    augmentation = "augmentation (rotation, scale, shear, translation, elastic distortion, pen width)" \
+        if config.augment.enabled else "no augmentation"
+    extra = f" and {', '.join(e['name'] for e in data['extra'])}" if data["extra"] else ""
+    summary = (f"The convnet of the classic TensorFlow MNIST tutorial, trained in PyTorch on MNIST{extra} with "
+               f"AdamW, a one-cycle schedule, {augmentation} and label smoothing {config.label_smoothing}. "
+               f"{test_accuracy:.2%} of the {test_images:,} MNIST test digits right.")
     return {
         MetadataKey.NAME: MODEL_NAME,
         MetadataKey.SUMMARY: summary,
@@ -155,7 +159,7 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
         proto = build_onnx(model)
     except Exception as exc:  # the exporter raises many types; none is a person's mistake to fix
         raise ExportError(f"torch.onnx.export failed: {str(exc).strip().splitlines()[0]}") from exc
-    metadata = build_metadata(checkpoint, model, test_accuracy)
+    metadata = build_metadata(checkpoint, model, test_accuracy, len(images))
     onnx.helper.set_model_props(proto, metadata)
     try:
         onnx.checker.check_model(proto, full_check=True)

@@ -10,6 +10,7 @@ pytest.importorskip("torch", reason="the training tests need the [train] extra")
 
 from training.config import TrainConfig  # noqa: E402
 from training.data import Mnist, load_mnist  # noqa: E402
+from training.export import ExportReport, export_checkpoint  # noqa: E402
 from training.train import TrainResult, train  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -17,6 +18,8 @@ MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
 
 #: A run small enough for a test (seconds), big enough to learn: ~90% validation accuracy.
 SMOKE_CONFIG = TrainConfig(epochs=2, train_subset=2048, val_size=1000, batch_size=64)
+#: One thread: on a shared 2-core machine, two threads per process run slower than one, not faster.
+THREADS = 1
 
 
 @pytest.fixture(scope="session")
@@ -32,4 +35,10 @@ def mnist(mnist_dir: Path) -> Mnist:
 
 @pytest.fixture(scope="session")
 def smoke_run(mnist: Mnist, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
-    return train(SMOKE_CONFIG, mnist, tmp_path_factory.mktemp("smoke-run"), progress=False)
+    return train(SMOKE_CONFIG, mnist, tmp_path_factory.mktemp("smoke-run"), progress=False, threads=THREADS)
+
+
+@pytest.fixture(scope="session")
+def exported(smoke_run: TrainResult, mnist: Mnist, tmp_path_factory: pytest.TempPathFactory) -> ExportReport:
+    """The smoke run's best checkpoint, exported to ONNX."""
+    return export_checkpoint(smoke_run.best_path, tmp_path_factory.mktemp("export") / "model.onnx", mnist)

@@ -9,17 +9,17 @@ import numpy as np
 
 from training.data import Mnist
 from training.evaluate import evaluate_probabilities, probabilities_of, write_report
-from training.export import export_checkpoint
+from training.export import ExportReport
 from training.train import TrainResult
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def test_report_files_from_a_checkpoint_and_its_onnx_export_agree(smoke_run: TrainResult, mnist: Mnist,
-                                                                  tmp_path: Path) -> None:
+def test_report_files_from_a_checkpoint_and_its_onnx_export_agree(smoke_run: TrainResult, exported: ExportReport,
+                                                                  mnist: Mnist, tmp_path: Path) -> None:
     images, labels = mnist.test_images[:600], mnist.test_labels[:600]
     from_checkpoint = evaluate_probabilities(probabilities_of(smoke_run.best_path, images), labels)
-    onnx_path = export_checkpoint(smoke_run.best_path, tmp_path / "model.onnx", mnist).path
+    onnx_path = exported.path
     from_onnx = evaluate_probabilities(probabilities_of(onnx_path, images), labels)
     assert from_onnx.accuracy == from_checkpoint.accuracy > 0.8
     assert np.array_equal(from_onnx.confusion, from_checkpoint.confusion)

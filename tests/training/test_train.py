@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import SMOKE_CONFIG
+from conftest import SMOKE_CONFIG, THREADS
 
 from training.checkpoint import BEST, LAST, load_checkpoint, model_from_checkpoint
 from training.config import TrainConfig
@@ -61,22 +61,23 @@ def _assert_same_run(a: Path, b: Path) -> None:
 
 
 def test_resume_mid_epoch_matches_an_uninterrupted_run(mnist: Mnist, tmp_path: Path) -> None:
-    train(TINY, mnist, tmp_path / "straight", progress=False)
+    train(TINY, mnist, tmp_path / "straight", progress=False, threads=THREADS)
 
     def stop_at_step_3(report: StepReport) -> bool:
         return report.global_step == 3
 
-    stopped = train(TINY, mnist, tmp_path / "resumed", progress=False, on_step=stop_at_step_3)
+    stopped = train(TINY, mnist, tmp_path / "resumed", progress=False, on_step=stop_at_step_3, threads=THREADS)
     assert stopped.interrupted and stopped.history == []
     position = load_checkpoint(tmp_path / "resumed" / LAST)
     assert (position["epoch"], position["step"]) == (0, 3)
-    finished = train(None, mnist, tmp_path / "resumed", resume=True, progress=False)
+    finished = train(None, mnist, tmp_path / "resumed", resume=True, progress=False, threads=THREADS)
     assert not finished.interrupted and len(finished.history) == TINY.epochs
     _assert_same_run(tmp_path / "straight", tmp_path / "resumed")
 
 
 def test_resume_refuses_changed_settings(mnist: Mnist, tmp_path: Path) -> None:
-    train(TINY.replace(epochs=1), mnist, tmp_path, progress=False, on_step=lambda r: r.global_step == 1)
+    train(TINY.replace(epochs=1), mnist, tmp_path, progress=False, threads=THREADS,
+          on_step=lambda report: report.global_step == 1)
     with pytest.raises(CheckpointError, match="peak_lr"):
         train(TINY.replace(epochs=1, peak_lr=0.1), mnist, tmp_path, resume=True, progress=False)
     with pytest.raises(CheckpointError, match="no checkpoint"):
@@ -101,7 +102,7 @@ def test_extra_labelled_images_join_every_epoch(mnist: Mnist) -> None:
 @pytest.mark.slow
 def test_ctrl_c_leaves_a_checkpoint_that_resumes(mnist_dir: Path, tmp_path: Path) -> None:
     start = [sys.executable, "-m", "training", "train", "--data-dir", str(mnist_dir), "--out", str(tmp_path)]
-    command = start + ["--epochs", "2", "--train-subset", "4096", "--val-size", "500"]
+    command = start + ["--epochs", "2", "--train-subset", "3072", "--val-size", "500", "--threads", str(THREADS)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (tmp_path / LAST).exists() and time.monotonic() < deadline and process.poll() is None:
@@ -115,6 +116,7 @@ def test_ctrl_c_leaves_a_checkpoint_that_resumes(mnist_dir: Path, tmp_path: Path
     checkpoint = torch.load(tmp_path / LAST, weights_only=True)
     assert checkpoint["epoch"] == 1 and checkpoint["step"] > 0
 
-    resumed = subprocess.run(start + ["--resume", "--quiet"], cwd=REPO, capture_output=True, text=True)
+    resumed = subprocess.run(start + ["--resume", "--quiet", "--threads", str(THREADS)], cwd=REPO,
+                             capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert len(load_checkpoint(tmp_path / LAST)["history"]) == 2

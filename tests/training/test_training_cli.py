@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from training.__main__ import main
+from training.train import TrainResult
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,9 +41,9 @@ def test_resume_without_a_checkpoint_is_a_clear_error(mnist_dir: Path, tmp_path:
     assert "no checkpoint at" in capsys.readouterr().err
 
 
-def test_evaluate_and_export_commands(smoke_run: object, mnist_dir: Path, tmp_path: Path,
+def test_evaluate_and_export_commands(smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    checkpoint = smoke_run.best_path  # type: ignore[attr-defined]
+    checkpoint = smoke_run.best_path
     assert main(["export", str(checkpoint), "--out", str(tmp_path / "m.onnx"), "--data-dir", str(mnist_dir)]) == 0
     assert "max |p_onnx - p_torch|" in capsys.readouterr().out
     assert main(["evaluate", str(tmp_path / "m.onnx"), "--data-dir", str(mnist_dir), "--out", str(tmp_path)]) == 0
