@@ -62,7 +62,7 @@ def short_run(mnist: Mnist, threads: int, folder: Path) -> Path:
               f"test accuracy {accuracy:.4f}", flush=True)
 
     print(f"short run: {SHORT.epochs} epochs of {60000 - SHORT.val_size:,} images, batch {SHORT.batch_size}, "
-          f"no augmentation, {threads} threads; test accuracy vs training wall time:")
+          f"no augmentation, {threads} thread(s); test accuracy vs training wall time:")
     result = train(SHORT, mnist, folder, threads=threads, on_step=measure, progress=False)
     reached = next((seconds for seconds, _, accuracy in curve if accuracy >= TARGET), None)
     verdict = f"reached {TARGET:.1%} after {reached:.1f} s of training" if reached else f"never reached {TARGET:.1%}"
@@ -86,7 +86,7 @@ def inference(checkpoint: Path, mnist: Mnist, threads: int, folder: Path) -> Non
     classifier = Classifier(onnx_path)
     model, _ = model_from_checkpoint(load_checkpoint(checkpoint))
     torch.set_num_threads(threads)
-    print(f"inference images/s ({threads} PyTorch threads; ONNX Runtime through the app's Classifier):")
+    print(f"inference images/s ({threads} PyTorch thread(s); ONNX Runtime through the app's Classifier):")
     for batch in (1, 256):
         images = mnist.test_images[:batch].astype(np.float32) / 255
         tensor = torch.from_numpy(images).unsqueeze(1)

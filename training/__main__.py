@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"checkpoint to export (default {DEFAULT_RUN / 'best.pt'})")
     export.add_argument("--out", type=Path, default=DEFAULT_MODEL, metavar="FILE",
                         help=f"ONNX file to write (default {DEFAULT_MODEL})")
+    export.add_argument("--no-calibration", action="store_true",
+                        help="keep the raw softmax (no temperature fitted on the validation split)")
     _add_data_options(export)
     return parser
 
@@ -151,9 +153,10 @@ def run_export(args: argparse.Namespace) -> int:
     from training.export import export_checkpoint
 
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
-    report = export_checkpoint(args.checkpoint, args.out, mnist)
+    report = export_checkpoint(args.checkpoint, args.out, mnist, calibrate=not args.no_calibration)
     print(f"wrote {report.path} ({report.bytes:,} bytes): MNIST test accuracy {report.test_accuracy:.4f}, "
-          f"max |p_onnx - p_torch| {report.max_abs_difference:.2g} over the test set")
+          f"max |p_onnx - p_torch| {report.max_abs_difference:.2g} over the test set, "
+          f"temperature {report.temperature:.3f}")
     return 0
 
 

@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import torch
 from matplotlib.figure import Figure  # the object API draws off screen: no pyplot, no window
-from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, classification_report, confusion_matrix
+from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, classification_report, confusion_matrix, log_loss
 
 from digitpad.classifier import Classifier
 from digitpad.contract import LABELS
 from digitpad.files import write_bytes_atomically, write_text_atomically
+from digitpad.recognizer import CONFIDENCE_THRESHOLD
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.train import predict_logits, to_tensor
 
@@ -34,17 +35,23 @@ MAX_MISTAKES_SHOWN = 240  #: a bad model's thousands of mistakes would make a hu
 @dataclass(frozen=True)
 class Evaluation:
     accuracy: float
+    log_loss: float  #: mean cross-entropy of the probabilities: low when confident and right
     report: dict[str, Any]  #: scikit-learn's classification_report, per class and averaged
     confusion: np.ndarray  #: (10, 10) counts, rows = true digit, columns = predicted digit
     predictions: np.ndarray  #: (N,) predicted digits
     probabilities: np.ndarray  #: (N, 10)
 
     def to_json(self, source: str) -> dict[str, Any]:
+        confidence = self.probabilities.max(axis=1)
         return {
             "model": source,
             "test_images": int(len(self.predictions)),
             "accuracy": self.accuracy,
             "errors": int(self.confusion.sum() - np.trace(self.confusion)),
+            "log_loss": self.log_loss,
+            "mean_confidence": float(confidence.mean()),
+            "below_app_confidence_threshold": {"threshold": CONFIDENCE_THRESHOLD,
+                                               "fraction": float((confidence < CONFIDENCE_THRESHOLD).mean())},
             "per_class": {label: {k: self.report[label][k] for k in ("precision", "recall", "f1-score", "support")}
                           for label in LABELS},
             "confusion_matrix": self.confusion.tolist(),
@@ -69,6 +76,7 @@ def evaluate_probabilities(probabilities: np.ndarray, labels: np.ndarray) -> Eva
     digits = list(range(len(LABELS)))
     return Evaluation(
         accuracy=float(accuracy_score(labels, predictions)),
+        log_loss=float(log_loss(labels, probabilities, labels=digits)),
         report=classification_report(labels, predictions, labels=digits, target_names=list(LABELS),
                                      output_dict=True, zero_division=0),
         confusion=confusion_matrix(labels, predictions, labels=digits),

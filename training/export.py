@@ -1,7 +1,8 @@
 """Export a checkpoint to the ONNX file the app loads, and prove it computes what PyTorch does.
 
 Steps, any of which fails the export before the target file is touched:
-1. rebuild the network from the checkpoint alone and export it (dynamic batch axis);
+1. rebuild the network from the checkpoint alone, calibrate its probabilities with one
+   temperature fitted on the validation split (see `calibrate`), and export it (dynamic batch axis);
 2. attach the metadata the app reads (labels, input convention, preprocessing, architecture,
    test accuracy, data checksums, recipe, creation time) and run `onnx.checker`'s full check;
 3. load the bytes with the app's own `Classifier` (its contract validation) and run the whole
@@ -39,12 +40,13 @@ from digitpad.contract import (
 )
 from digitpad.errors import ModelError
 from digitpad.files import write_bytes_atomically
+from training.calibrate import fit_temperature, with_temperature
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.config import TrainConfig
 from training.data import Mnist
 from training.errors import ExportError
 from training.model import ProbabilitiesAndLogits, SeedNet, count_parameters
-from training.train import predict_logits, to_tensor
+from training.train import predict_logits, split_train_val, to_tensor
 
 OPSET = 18
 #: IR version 8 (ONNX 1.13) is the oldest that carries opset 18: readable by onnxruntime >= 1.14.
@@ -59,6 +61,7 @@ class ExportReport:
     bytes: int
     test_accuracy: float  #: on the MNIST test set, as run by the exported file
     max_abs_difference: float  #: largest |p_onnx - p_torch| over the test set
+    temperature: float  #: the calibration folded into the last layer (1.0 = none)
     metadata: dict[str, str]
 
 
@@ -101,8 +104,8 @@ def architecture_text(model: SeedNet) -> str:
             f"{count_parameters(model):,} parameters")
 
 
-def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: float,
-                   test_images: int) -> dict[str, str]:
+def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: float, test_images: int,
+                   temperature: float) -> dict[str, str]:
     """Every metadata entry the app reads (the drawing accuracy is measured elsewhere)."""
     config = TrainConfig.from_dict(checkpoint["config"])
     data = checkpoint["data"]
@@ -115,6 +118,7 @@ def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: fl
         "mnist_train_images": data["mnist_train_images"],
         "mnist_val_images": data["mnist_val_images"],
         "extra_data": data["extra"],
+        "temperature": temperature,  # softmax(logits / T), fitted on the validation split, folded in
     }
     augmentation = "augmentation (rotation, scale, shear, translation, elastic distortion, pen width)" \
         if config.augment.enabled else "no augmentation"
@@ -145,12 +149,23 @@ def _check_parity(onnx_probabilities: np.ndarray, torch_probabilities: np.ndarra
     return difference
 
 
+def calibration_temperature(model: SeedNet, config: TrainConfig, mnist: Mnist) -> float:
+    """The temperature fitted on the run's validation split (1.0 if the run held none out)."""
+    val = split_train_val(mnist.train_labels, config.val_size, config.seed)[1]
+    if not len(val):
+        return 1.0
+    logits = predict_logits(model, to_tensor(mnist.train_images[val]))
+    return fit_temperature(logits, torch.from_numpy(mnist.train_labels[val]))
+
+
 def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | os.PathLike[str], mnist: Mnist, *,
-                      tolerance: float = PARITY_TOLERANCE) -> ExportReport:
+                      calibrate: bool = True, tolerance: float = PARITY_TOLERANCE) -> ExportReport:
     """Export `checkpoint_path` to `out_path`; see the module docstring. Raises ExportError."""
     out_path = Path(out_path)
     checkpoint = load_checkpoint(checkpoint_path)
-    model, _ = model_from_checkpoint(checkpoint)
+    model, config = model_from_checkpoint(checkpoint)
+    temperature = calibration_temperature(model, config, mnist) if calibrate else 1.0
+    model = with_temperature(model, temperature)
     images = mnist.test_images.astype(np.float32) / 255  # (10000, 28, 28)
     torch_probabilities = torch.softmax(predict_logits(model, to_tensor(images)), dim=1).numpy()
     test_accuracy = float((torch_probabilities.argmax(1) == mnist.test_labels).mean())
@@ -159,7 +174,7 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
         proto = build_onnx(model)
     except Exception as exc:  # the exporter raises many types; none is a person's mistake to fix
         raise ExportError(f"torch.onnx.export failed: {str(exc).strip().splitlines()[0]}") from exc
-    metadata = build_metadata(checkpoint, model, test_accuracy, len(images))
+    metadata = build_metadata(checkpoint, model, test_accuracy, len(images), temperature)
     onnx.helper.set_model_props(proto, metadata)
     try:
         onnx.checker.check_model(proto, full_check=True)
@@ -179,4 +194,4 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
     difference = _check_parity(onnx_probabilities, torch_probabilities, tolerance)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomically(out_path, data)
-    return ExportReport(out_path, len(data), test_accuracy, difference, metadata)
+    return ExportReport(out_path, len(data), test_accuracy, difference, temperature, metadata)

@@ -15,6 +15,7 @@ import training.export
 from digitpad.classifier import Classifier
 from digitpad.contract import INPUT_NAME, LABELS, LOGITS_NAME, OUTPUT_NAME, MetadataKey, normalization_to_metadata
 from digitpad.normalize import MNIST
+from training.calibrate import with_temperature
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.data import MNIST_MD5, Mnist
 from training.errors import ExportError
@@ -50,6 +51,7 @@ def test_metadata_describes_model_data_and_recipe(exported: ExportReport, smoke_
     assert json.loads(metadata[MetadataKey.DATA_CHECKSUMS]) == MNIST_MD5
     recipe = json.loads(metadata[MetadataKey.RECIPE])
     assert recipe["config"] == load_checkpoint(smoke_run.best_path)["config"]
+    assert recipe["temperature"] == exported.temperature
     assert datetime.fromisoformat(metadata[MetadataKey.CREATED]).tzinfo is not None
     assert "conv 5x5x32" in metadata[MetadataKey.ARCHITECTURE]
 
@@ -59,6 +61,7 @@ def test_app_loads_it_and_it_matches_pytorch_at_any_batch_size(exported: ExportR
     classifier = Classifier(exported.path)
     assert classifier.info.test_accuracy == pytest.approx(exported.test_accuracy, abs=5e-5)
     model, _ = model_from_checkpoint(load_checkpoint(smoke_run.best_path))
+    model = with_temperature(model, exported.temperature)
     images = mnist.test_images[:300].astype(np.float32) / 255
     with torch.no_grad():
         expected = torch.softmax(model(torch.from_numpy(images).unsqueeze(1)), 1).numpy()
