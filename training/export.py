@@ -123,9 +123,11 @@ def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: fl
     augmentation = "augmentation (rotation, scale, shear, translation, elastic distortion, pen width)" \
         if config.augment.enabled else "no augmentation"
     extra = f" and {', '.join(e['name'] for e in data['extra'])}" if data["extra"] else ""
+    calibration = (f" Probabilities calibrated by temperature scaling (T = {temperature:.3f}, fitted on held-out "
+                   f"training digits)." if temperature != 1.0 else "")
     summary = (f"The convnet of the classic TensorFlow MNIST tutorial, trained in PyTorch on MNIST{extra} with "
-               f"AdamW, a one-cycle schedule, {augmentation} and label smoothing {config.label_smoothing}. "
-               f"{test_accuracy:.2%} of the {test_images:,} MNIST test digits right.")
+               f"AdamW, a one-cycle schedule, {augmentation} and label smoothing {config.label_smoothing}."
+               f"{calibration} {test_accuracy:.2%} of the {test_images:,} MNIST test digits right.")
     return {
         MetadataKey.NAME: MODEL_NAME,
         MetadataKey.SUMMARY: summary,

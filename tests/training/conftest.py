@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,21 @@ MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
 SMOKE_CONFIG = TrainConfig(epochs=2, train_subset=2048, val_size=1000, batch_size=64)
 #: One thread: on a shared 2-core machine, two threads per process run slower than one, not faster.
 THREADS = 1
+
+
+@pytest.fixture(autouse=True)
+def only_loopback_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests talk to 127.0.0.1 only: a connection anywhere else fails the test instead of reaching out."""
+    connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else None
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+            raise AssertionError(f"a training test tried to connect to {address}; tests must stay on 127.0.0.1")
+        return connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield
 
 
 @pytest.fixture(scope="session")

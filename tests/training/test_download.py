@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.server
+import socket
 import subprocess
 import sys
 import threading
@@ -184,3 +185,9 @@ def test_download_command(server: MirrorServer, content: dict[str, bytes], tmp_p
     result = subprocess.run([sys.executable, "-m", "training", "download", "--data-dir", str(tmp_path),
                              "--mirror", server.url("a"), "--quiet"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 1 and "HTTP 404" in result.stderr and MNIST_MD5[TEST_LABELS] in result.stderr
+
+
+def test_the_default_mirrors_are_never_reached_from_tests(tmp_path: Path) -> None:
+    """The guard in conftest.py turns any connection beyond 127.0.0.1 into a failure."""
+    with pytest.raises(AssertionError, match="must stay on 127.0.0.1"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)  # TEST-NET-1: never routable
