@@ -23,10 +23,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import training  # noqa: E402, F401, I001  (first: it sets OMP_WAIT_POLICY before torch loads OpenMP)
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 from digitpad.classifier import Classifier  # noqa: E402
 from training.augment import NO_AUGMENTATION  # noqa: E402
