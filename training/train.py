@@ -55,6 +55,8 @@ class LabelledImages:
                                f"got {self.images.shape} and {self.labels.shape}")
         if len(self.labels) and (self.labels.min() < 0 or self.labels.max() > 9):
             raise DatasetError(f"extra data '{self.name}': labels must be digits 0-9")
+        if len(self.images) and (self.images.min() < 0 or self.images.max() > 1):
+            raise DatasetError(f"extra data '{self.name}': pixels must lie in [0, 1] (0 = background, 1 = ink)")
         if self.repeats < 0:
             raise DatasetError(f"extra data '{self.name}': repeats must be >= 0, got {self.repeats}")
 
@@ -212,7 +214,7 @@ class Trainer:
             "mnist_val_images": len(val_idx),
             "extra": [e.describe() for e in self.extra],
         }
-        self.steps_per_epoch = len(self._epoch_order(0)) // config.batch_size
+        self.steps_per_epoch = len(self.epoch_order(0)) // config.batch_size
         if self.steps_per_epoch == 0:
             raise DatasetError(f"{len(self.labels)} training images are fewer than one batch of {config.batch_size}")
         self.total_steps = config.epochs * self.steps_per_epoch
@@ -243,7 +245,7 @@ class Trainer:
     def deploy_model(self) -> torch.nn.Module:
         return self.average.module if self.average is not None else self.model
 
-    def _epoch_order(self, epoch: int) -> torch.Tensor:
+    def epoch_order(self, epoch: int) -> torch.Tensor:
         """The pool indices of one epoch, shuffled: every MNIST image once, extra sets per their repeats."""
         generator = torch.Generator().manual_seed(derive_seed(self.config.seed, "order", epoch))
         parts = [torch.arange(self.mnist_count)]
@@ -257,7 +259,7 @@ class Trainer:
         order = torch.cat(parts)
         return order[torch.randperm(len(order), generator=generator)]
 
-    def _train_step(self, batch: torch.Tensor) -> tuple[float, int]:
+    def train_step(self, batch: torch.Tensor) -> tuple[float, int]:
         """One optimizer step on pool indices `batch`; returns the loss and the correct predictions."""
         torch.manual_seed(derive_seed(self.config.seed, "step", self.epoch * self.steps_per_epoch + self.step))
         images = augment(self.images[batch].to(self.device), self.config.augment)  # (B, 1, 28, 28)
@@ -374,7 +376,7 @@ def train(
     images_seen, seconds_this_call = 0, 0.0
     with stop.on_signals():
         while trainer.epoch < config.epochs and not stop.requested:
-            order = trainer._epoch_order(trainer.epoch)
+            order = trainer.epoch_order(trainer.epoch)
             epoch_start = time.perf_counter()
             bar = tqdm(total=trainer.steps_per_epoch, initial=trainer.step, disable=not progress, leave=False,
                        desc=f"epoch {trainer.epoch + 1}/{config.epochs}", unit="step", dynamic_ncols=True)
@@ -382,7 +384,7 @@ def train(
                 while trainer.step < trainer.steps_per_epoch:
                     batch = order[trainer.step * config.batch_size : (trainer.step + 1) * config.batch_size]
                     started = time.perf_counter()
-                    loss, correct = trainer._train_step(batch)
+                    loss, correct = trainer.train_step(batch)
                     elapsed = time.perf_counter() - started
                     trainer.train_seconds += elapsed
                     seconds_this_call += elapsed

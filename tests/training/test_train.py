@@ -88,13 +88,15 @@ def test_extra_labelled_images_join_every_epoch(mnist: Mnist) -> None:
     rng = np.random.default_rng(0)
     pen = LabelledImages("pen", rng.random((300, 28, 28), dtype=np.float32), rng.integers(0, 10, 300), repeats=2.5)
     trainer = Trainer(TINY, mnist, [pen], torch.device("cpu"))
-    order = trainer._epoch_order(0)
+    order = trainer.epoch_order(0)
     assert len(order) == 640 + 750 and len(set(order.tolist())) == 640 + 300
     assert (order >= 640).sum() == 750
     assert trainer.data_description["extra"] == [pen.describe()]
-    assert not torch.equal(order, trainer._epoch_order(1))
+    assert not torch.equal(order, trainer.epoch_order(1))
     with pytest.raises(DatasetError, match="labels must be digits"):
         LabelledImages("bad", np.zeros((2, 28, 28), np.float32), np.array([3, 10]))
+    with pytest.raises(DatasetError, match=r"pixels must lie in \[0, 1\]"):
+        LabelledImages("bad", np.full((2, 28, 28), 255, np.float32), np.array([3, 1]))
     with pytest.raises(DatasetError, match=r"\(N, 28, 28\)"):
         LabelledImages("bad", np.zeros((2, 32, 32), np.float32), np.array([3, 1]))
 
