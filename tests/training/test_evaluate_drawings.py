@@ -87,3 +87,14 @@ def test_a_missing_file_or_model_is_a_clear_error(tmp_path: Path, digits: Path, 
     assert "no pen-digit file at" in capsys.readouterr().err
     assert evaluate_drawings.main([str(digits), "--model", str(tmp_path / "absent.onnx"), "--out", str(tmp_path / "o")]) == 1
     assert "no model file at" in capsys.readouterr().err
+
+
+def test_the_training_command_line_runs_it(tmp_path: Path, digits: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from training.__main__ import main
+
+    model = constant_model(tmp_path / "ones.onnx", 1)
+    assert main(["evaluate-drawings", str(digits), "--model", str(model), "--out", str(tmp_path / "o")]) == 0
+    assert "== app:" in capsys.readouterr().out
+    assert json.loads((tmp_path / "o" / "report.json").read_text())["app"]["errors"] == 20
+    assert main(["evaluate-drawings", str(tmp_path / "absent.jsonl")]) == 1
+    assert "absent.jsonl" in capsys.readouterr().err

@@ -1,0 +1,134 @@
+"""Training and inference figures for the seed convnet on this machine. Prints; asserts nothing.
+
+    python benchmarks/bench_training.py --data-dir ../shared/data/mnist          # about 2 minutes
+    python benchmarks/bench_training.py --data-dir ../shared/data/mnist --full   # + the shipped recipe
+
+1. A short run: MNIST test accuracy against training wall time (the clock stops while the test
+   set is evaluated), and the time at which it first reaches 99.0%.
+2. Training images/s and the peak resident memory of the whole process.
+3. Inference images/s, PyTorch vs ONNX Runtime (the app's Classifier), at batch 1 and 256.
+4. With --full: the shipped model's recipe end to end (wall time, test accuracy of best.pt).
+
+The machine may be shared: the load average is printed before and after, read figures with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import training  # noqa: E402, F401, I001  (first: it sets OMP_WAIT_POLICY before torch loads OpenMP)
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from digitpad.classifier import Classifier  # noqa: E402
+from training.augment import NO_AUGMENTATION  # noqa: E402
+from training.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: E402
+from training.config import TrainConfig  # noqa: E402
+from training.data import Mnist  # noqa: E402
+from training.download import obtain_mnist  # noqa: E402
+from training.evaluate import probabilities_of  # noqa: E402
+from training.export import export_checkpoint  # noqa: E402
+from training.train import StepReport, available_cpus, predict_logits, to_tensor, train  # noqa: E402
+
+#: The short recipe: two epochs of plain images (augmentation pays off only in longer runs).
+SHORT = TrainConfig(epochs=2, augment=NO_AUGMENTATION, ema_decay=0.0, peak_lr=2e-3, warmup_fraction=0.15)
+TARGET = 0.99
+EVAL_EVERY_STEPS = 40
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def short_run(mnist: Mnist, threads: int, folder: Path) -> Path:
+    test_images = to_tensor(mnist.test_images)
+    test_labels = torch.from_numpy(mnist.test_labels)
+    curve: list[tuple[float, int, float]] = []
+
+    def measure(report: StepReport) -> None:
+        if report.global_step % EVAL_EVERY_STEPS and report.global_step != report.total_steps:
+            return
+        accuracy = (predict_logits(report.model, test_images).argmax(1) == test_labels).float().mean().item()
+        curve.append((report.train_seconds, report.global_step * SHORT.batch_size, accuracy))
+        print(f"  {report.train_seconds:7.1f} s  {report.global_step * SHORT.batch_size:7,d} images  "
+              f"test accuracy {accuracy:.4f}", flush=True)
+
+    print(f"short run: {SHORT.epochs} epochs of {60000 - SHORT.val_size:,} images, batch {SHORT.batch_size}, "
+          f"no augmentation, {threads} thread(s); test accuracy vs training wall time:")
+    result = train(SHORT, mnist, folder, threads=threads, on_step=measure, progress=False)
+    reached = next((seconds for seconds, _, accuracy in curve if accuracy >= TARGET), None)
+    verdict = f"reached {TARGET:.1%} after {reached:.1f} s of training" if reached else f"never reached {TARGET:.1%}"
+    print(f"  → {verdict}; final test accuracy {curve[-1][2]:.4f} after {result.train_seconds:.1f} s")
+    print(f"training throughput: {result.images_per_second:,.0f} images/s (forward, backward, AdamW step)")
+    return result.best_path
+
+
+def images_per_second(run: Callable[[], object], batch: int, min_seconds: float = 2.0) -> float:
+    for _ in range(3):
+        run()
+    count, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < min_seconds:
+        run()
+        count += 1
+    return count * batch / elapsed
+
+
+def inference(checkpoint: Path, mnist: Mnist, threads: int, folder: Path) -> None:
+    onnx_path = export_checkpoint(checkpoint, folder / "bench.onnx", mnist).path
+    classifier = Classifier(onnx_path)
+    model, _ = model_from_checkpoint(load_checkpoint(checkpoint))
+    torch.set_num_threads(threads)
+    print(f"inference images/s ({threads} PyTorch thread(s); ONNX Runtime through the app's Classifier):")
+    for batch in (1, 256):
+        images = mnist.test_images[:batch].astype(np.float32) / 255
+        tensor = torch.from_numpy(images).unsqueeze(1)
+        with torch.inference_mode():
+            torch_rate = images_per_second(lambda: model(tensor), batch)  # noqa: B023 (used at once)
+        onnx_rate = images_per_second(lambda: classifier.predict(images), batch)  # noqa: B023
+        print(f"  batch {batch:3d}: PyTorch {torch_rate:9,.0f}   ONNX Runtime {onnx_rate:9,.0f}   "
+              f"(ONNX Runtime batch latency {batch / onnx_rate * 1000:.3f} ms)")
+
+
+def full_run(mnist: Mnist, threads: int, folder: Path) -> None:
+    print(f"full recipe (the shipped model's, {TrainConfig().epochs} epochs):", flush=True)
+    started = time.perf_counter()
+    result = train(TrainConfig(), mnist, folder / "full", threads=threads, progress=True)
+    wall = time.perf_counter() - started
+    probabilities = probabilities_of(result.best_path, mnist.test_images)
+    accuracy = float((probabilities.argmax(1) == mnist.test_labels).mean())
+    print(f"  wall time {wall:.0f} s ({wall / 60:.1f} min; {result.train_seconds:.0f} s in training steps, "
+          f"{result.images_per_second:,.0f} images/s); best validation {result.best_val_accuracy:.4f}, "
+          f"MNIST test accuracy {accuracy:.4f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="MNIST folder (default: as python -m training)")
+    parser.add_argument("--threads", type=int, default=available_cpus(), help="CPU threads (default: all cores)")
+    parser.add_argument("--full", action="store_true", help="also time the full recipe of the shipped model")
+    args = parser.parse_args()
+    mnist = obtain_mnist(args.data_dir, progress=False)
+    print(f"{os.cpu_count()} CPUs, torch {torch.__version__}, load average {load_average()}")
+    with tempfile.TemporaryDirectory(prefix="digitpad-bench-") as folder:
+        checkpoint = short_run(mnist, args.threads, Path(folder) / "short")
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak resident memory of this process after training: {peak_mib:,.0f} MiB")
+        inference(checkpoint, mnist, args.threads, Path(folder))
+        if args.full:
+            full_run(mnist, args.threads, Path(folder))
+            peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak resident memory after the full recipe: {peak_mib:,.0f} MiB")
+    print(f"load average at the end: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""The downloader against a local HTTP server on 127.0.0.1 (never a real mirror).
+
+The server serves good, corrupted and truncated files, HTTP errors and a stalled response; every
+failure must name the file and its expected checksum and leave nothing in the data folder that
+looks like a valid file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import http.server
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training.data import MNIST_MD5, TEST_LABELS, TRAIN_LABELS, load_file, load_mnist
+from training.download import download_file, download_mnist, obtain_mnist
+from training.errors import DownloadError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Route:
+    status: int = 200
+    body: bytes = b""
+    content_length: int | None = None  #: a lie about the length, to truncate a response
+    stall_seconds: float = 0.0  #: wait this long before answering
+
+
+class MirrorServer:
+    """A threaded HTTP server on 127.0.0.1 whose answers the test sets per path."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                server.requests.append(self.path)
+                route = server.routes.get(self.path, Route(status=404))
+                time.sleep(route.stall_seconds)
+                self.send_response(route.status)
+                self.send_header("Content-Length", str(route.content_length or len(route.body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
+                    self.wfile.write(route.body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def url(self, prefix: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/{prefix}/"
+
+
+@pytest.fixture
+def server() -> Iterator[MirrorServer]:
+    mirror = MirrorServer()
+    mirror.thread.start()
+    yield mirror
+    mirror.httpd.shutdown()
+    mirror.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def content(mnist_dir: Path) -> dict[str, bytes]:
+    """Each file's decompressed content, as the real mirrors' files decompress to."""
+    return {name: gzip.decompress((mnist_dir / f"{name}.gz").read_bytes()) for name in MNIST_MD5}
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_good_file_is_downloaded_verified_and_readable(server: MirrorServer, content: dict[str, bytes],
+                                                       mnist_dir: Path, tmp_path: Path) -> None:
+    server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=gzip.compress(content[TEST_LABELS], compresslevel=1))
+    paths = download_mnist(tmp_path, [server.url("a")], names=[TEST_LABELS], progress=False)
+    assert paths == [tmp_path / f"{TEST_LABELS}.gz"] and _leftovers(tmp_path) == [f"{TEST_LABELS}.gz"]
+    assert np.array_equal(load_file(tmp_path, TEST_LABELS), load_file(mnist_dir, TEST_LABELS))
+
+
+@pytest.mark.parametrize("case", ["corrupted", "truncated gzip", "short body", "not gzip", "wrong file"])
+def test_bad_content_is_rejected_and_nothing_is_left(case: str, server: MirrorServer, content: dict[str, bytes],
+                                                     tmp_path: Path) -> None:
+    good = gzip.compress(content[TEST_LABELS])
+    corrupted = bytearray(content[TEST_LABELS])
+    corrupted[9000] ^= 1
+    body, length, phrase = {
+        "corrupted": (gzip.compress(bytes(corrupted)), None, "wrong content"),
+        "truncated gzip": (good[: len(good) // 2], None, "truncated"),
+        "short body": (good[: len(good) // 2], len(good), "truncated"),
+        "not gzip": (b"<html>Access denied</html>", None, "not a valid gzip"),
+        "wrong file": (gzip.compress(content[TRAIN_LABELS]), None, "wrong content"),
+    }[case]
+    server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=body, content_length=length)
+    with pytest.raises(DownloadError) as caught:
+        download_mnist(tmp_path, [server.url("a")], names=[TEST_LABELS], progress=False)
+    message = str(caught.value)
+    assert TEST_LABELS in message and MNIST_MD5[TEST_LABELS] in message and phrase in message, message
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_http_errors_are_reported_and_the_next_mirror_is_tried(status: int, server: MirrorServer,
+                                                               content: dict[str, bytes], tmp_path: Path) -> None:
+    server.routes[f"/a/{TEST_LABELS}.gz"] = Route(status=status, body=b"error page")
+    server.routes[f"/b/{TEST_LABELS}.gz"] = Route(body=gzip.compress(content[TEST_LABELS]))
+    download_mnist(tmp_path, [server.url("a"), server.url("b")], names=[TEST_LABELS], progress=False)
+    assert server.requests == [f"/a/{TEST_LABELS}.gz", f"/b/{TEST_LABELS}.gz"]
+    assert _leftovers(tmp_path) == [f"{TEST_LABELS}.gz"]
+
+    with pytest.raises(DownloadError, match=f"HTTP {status}"):
+        download_mnist(tmp_path / "other", [server.url("a")], names=[TEST_LABELS], progress=False)
+    assert _leftovers(tmp_path / "other") == []
+
+
+def test_every_failed_mirror_is_listed(server: MirrorServer, tmp_path: Path) -> None:
+    server.routes[f"/b/{TEST_LABELS}.gz"] = Route(status=500)
+    with pytest.raises(DownloadError) as caught:
+        download_mnist(tmp_path, [server.url("a"), server.url("b")], names=[TEST_LABELS], progress=False)
+    assert "HTTP 404" in str(caught.value) and "HTTP 500" in str(caught.value)
+
+
+def test_a_stalled_server_times_out(server: MirrorServer, content: dict[str, bytes], tmp_path: Path) -> None:
+    server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=gzip.compress(content[TEST_LABELS]), stall_seconds=3)
+    with pytest.raises(DownloadError, match="timed out"):
+        download_mnist(tmp_path, [server.url("a")], names=[TEST_LABELS], progress=False, timeout=0.5)
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_failed_download_never_replaces_a_good_file(server: MirrorServer, mnist_dir: Path, tmp_path: Path) -> None:
+    good = (mnist_dir / f"{TEST_LABELS}.gz").read_bytes()
+    (tmp_path / f"{TEST_LABELS}.gz").write_bytes(good)
+    server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=b"\x1f\x8b garbage")
+    with pytest.raises(DownloadError):
+        download_file(TEST_LABELS, tmp_path, [server.url("a")], progress=False)
+    assert (tmp_path / f"{TEST_LABELS}.gz").read_bytes() == good and _leftovers(tmp_path) == [f"{TEST_LABELS}.gz"]
+
+
+def test_present_files_are_not_downloaded_again(server: MirrorServer, mnist_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / f"{TEST_LABELS}.gz").write_bytes((mnist_dir / f"{TEST_LABELS}.gz").read_bytes())
+    assert download_mnist(tmp_path, [server.url("a")], names=[TEST_LABELS], progress=False) == []
+    assert server.requests == []
+
+
+def test_the_default_cache_is_filled_by_downloading(server: MirrorServer, content: dict[str, bytes], mnist: object,
+                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, data in content.items():
+        server.routes[f"/a/{name}.gz"] = Route(body=gzip.compress(data, compresslevel=1))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("DIGITPAD_MNIST_DIR", raising=False)
+    downloaded = obtain_mnist(None, [server.url("a")], progress=False)
+    assert np.array_equal(downloaded.test_images, mnist.test_images)  # type: ignore[attr-defined]
+    assert len(list((tmp_path / "cache").rglob("*.gz"))) == 4
+    obtain_mnist(None, [server.url("a")], progress=False)  # second time: from the cache
+    assert len(server.requests) == 4
+
+
+def test_download_command(server: MirrorServer, content: dict[str, bytes], tmp_path: Path) -> None:
+    for name, data in content.items():
+        server.routes[f"/a/{name}.gz"] = Route(body=gzip.compress(data, compresslevel=1))
+    result = subprocess.run([sys.executable, "-m", "training", "download", "--data-dir", str(tmp_path),
+                             "--mirror", server.url("a"), "--quiet"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "MNIST verified (4 file(s) downloaded)" in result.stdout
+    load_mnist(tmp_path)
+
+    server.routes[f"/a/{TEST_LABELS}.gz"] = Route(status=404)
+    (tmp_path / f"{TEST_LABELS}.gz").unlink()
+    result = subprocess.run([sys.executable, "-m", "training", "download", "--data-dir", str(tmp_path),
+                             "--mirror", server.url("a"), "--quiet"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 1 and "HTTP 404" in result.stderr and MNIST_MD5[TEST_LABELS] in result.stderr
+
+
+def test_the_default_mirrors_are_never_reached_from_tests(tmp_path: Path) -> None:
+    """The guard in conftest.py turns any connection beyond 127.0.0.1 into a failure."""
+    with pytest.raises(AssertionError, match="must stay on 127.0.0.1"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)  # TEST-NET-1: never routable

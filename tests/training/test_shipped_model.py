@@ -1,0 +1,30 @@
+"""The shipped model, judged as the app runs it: contract, metadata, and MNIST test accuracy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from digitpad.classifier import Classifier
+from digitpad.contract import MetadataKey
+from training.data import MNIST_MD5, Mnist
+
+
+def test_shipped_model_reaches_its_target_on_mnist_test(shipped_model: Path, mnist: Mnist) -> None:
+    classifier = Classifier(shipped_model)
+    images = mnist.test_images.astype(np.float32) / 255
+    probabilities = np.concatenate([classifier.predict(images[i : i + 1000]) for i in range(0, 10000, 1000)])
+    accuracy = float((probabilities.argmax(1) == mnist.test_labels).mean())
+    assert accuracy >= 0.996
+    assert classifier.info.test_accuracy is not None and abs(classifier.info.test_accuracy - accuracy) < 5e-5
+
+
+def test_shipped_model_carries_its_metadata(shipped_model: Path) -> None:
+    metadata = {p.key: p.value for p in onnx.load(shipped_model, load_external_data=False).metadata_props}
+    for key in (v for k, v in vars(MetadataKey).items() if k.isupper() and v != MetadataKey.DRAWING_ACCURACY):
+        assert metadata.get(key), f"the shipped model lacks {key}"
+    assert MNIST_MD5.items() <= json.loads(metadata[MetadataKey.DATA_CHECKSUMS]).items()
+    assert json.loads(metadata[MetadataKey.RECIPE])["config"]["model"]["dense_units"] == 1764

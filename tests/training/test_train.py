@@ -1,0 +1,124 @@
+"""Training: a short run learns, checkpoints load with weights_only=True, resume is exact."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import SMOKE_CONFIG, THREADS
+
+from training.checkpoint import BEST, LAST, load_checkpoint, model_from_checkpoint
+from training.config import TrainConfig
+from training.data import Mnist
+from training.errors import CheckpointError, DatasetError
+from training.train import LabelledImages, StepReport, Trainer, TrainResult, train
+
+REPO = Path(__file__).resolve().parents[2]
+#: Tiny runs for the resume tests: they compare weights bit for bit, not accuracy.
+TINY = TrainConfig(epochs=2, train_subset=640, val_size=500, batch_size=64)
+
+
+def test_smoke_run_learns(smoke_run: TrainResult) -> None:
+    first, last = smoke_run.history[0], smoke_run.history[-1]
+    assert len(smoke_run.history) == SMOKE_CONFIG.epochs and not smoke_run.interrupted
+    assert last["train_loss"] < first["train_loss"]
+    assert last["val_accuracy"] > 0.85  # chance is 0.10
+    assert smoke_run.best_val_accuracy == max(h["val_accuracy"] for h in smoke_run.history)
+    assert json.loads((smoke_run.out_dir / "history.json").read_text()) == smoke_run.history
+
+
+def test_checkpoints_load_with_weights_only_and_rebuild_the_network(smoke_run: TrainResult) -> None:
+    for name in (LAST, BEST):
+        raw = torch.load(smoke_run.out_dir / name, weights_only=True)
+        assert TrainConfig.from_dict(raw["config"]) == SMOKE_CONFIG
+    model, config = model_from_checkpoint(load_checkpoint(smoke_run.best_path))
+    assert config == SMOKE_CONFIG and not model.training
+    assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+def _weights(out_dir: Path) -> dict[str, torch.Tensor]:
+    checkpoint = load_checkpoint(out_dir / LAST)
+    return {**{f"model.{k}": v for k, v in checkpoint["model"].items()},
+            **{f"deploy.{k}": v for k, v in checkpoint["deploy"].items()}}
+
+
+def _assert_same_run(a: Path, b: Path) -> None:
+    wa, wb = _weights(a), _weights(b)
+    assert wa.keys() == wb.keys()
+    different = [k for k in wa if not torch.equal(wa[k], wb[k])]
+    assert not different, f"weights differ after resume: {different}"
+    def history(run: Path) -> list[dict[str, float]]:  # all but the wall time
+        return [{k: v for k, v in h.items() if k != "seconds"} for h in load_checkpoint(run / LAST)["history"]]
+
+    assert history(a) == history(b)
+
+
+def test_resume_mid_epoch_matches_an_uninterrupted_run(mnist: Mnist, tmp_path: Path) -> None:
+    train(TINY, mnist, tmp_path / "straight", progress=False, threads=THREADS)
+
+    def stop_at_step_3(report: StepReport) -> bool:
+        return report.global_step == 3
+
+    stopped = train(TINY, mnist, tmp_path / "resumed", progress=False, on_step=stop_at_step_3, threads=THREADS)
+    assert stopped.interrupted and stopped.history == []
+    position = load_checkpoint(tmp_path / "resumed" / LAST)
+    assert (position["epoch"], position["step"]) == (0, 3)
+    finished = train(None, mnist, tmp_path / "resumed", resume=True, progress=False, threads=THREADS)
+    assert not finished.interrupted and len(finished.history) == TINY.epochs
+    _assert_same_run(tmp_path / "straight", tmp_path / "resumed")
+
+
+def test_resume_refuses_changed_settings(mnist: Mnist, tmp_path: Path) -> None:
+    train(TINY.replace(epochs=1), mnist, tmp_path, progress=False, threads=THREADS,
+          on_step=lambda report: report.global_step == 1)
+    with pytest.raises(CheckpointError, match="peak_lr"):
+        train(TINY.replace(epochs=1, peak_lr=0.1), mnist, tmp_path, resume=True, progress=False)
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        train(None, mnist, tmp_path / "empty", resume=True, progress=False)
+
+
+def test_extra_labelled_images_join_every_epoch(mnist: Mnist) -> None:
+    rng = np.random.default_rng(0)
+    pen = LabelledImages("pen", rng.random((300, 28, 28), dtype=np.float32), rng.integers(0, 10, 300), repeats=2.5)
+    trainer = Trainer(TINY, mnist, [pen], torch.device("cpu"))
+    order = trainer.epoch_order(0)
+    assert len(order) == 640 + 750 and len(set(order.tolist())) == 640 + 300
+    assert (order >= 640).sum() == 750
+    assert trainer.data_description["extra"] == [pen.describe()]
+    assert not torch.equal(order, trainer.epoch_order(1))
+    with pytest.raises(DatasetError, match="labels must be digits"):
+        LabelledImages("bad", np.zeros((2, 28, 28), np.float32), np.array([3, 10]))
+    with pytest.raises(DatasetError, match=r"pixels must lie in \[0, 1\]"):
+        LabelledImages("bad", np.full((2, 28, 28), 255, np.float32), np.array([3, 1]))
+    with pytest.raises(DatasetError, match=r"\(N, 28, 28\)"):
+        LabelledImages("bad", np.zeros((2, 32, 32), np.float32), np.array([3, 1]))
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_a_checkpoint_that_resumes(mnist_dir: Path, tmp_path: Path) -> None:
+    start = [sys.executable, "-m", "training", "train", "--data-dir", str(mnist_dir), "--out", str(tmp_path)]
+    command = start + ["--epochs", "2", "--train-subset", "3072", "--val-size", "500", "--threads", str(THREADS)]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (tmp_path / LAST).exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)  # the first epoch ends with a checkpoint
+    assert process.poll() is None, process.communicate()
+    time.sleep(1.0)  # now well inside the second epoch
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "--resume" in stderr
+    checkpoint = torch.load(tmp_path / LAST, weights_only=True)
+    assert checkpoint["epoch"] == 1 and checkpoint["step"] > 0
+
+    resumed = subprocess.run(start + ["--resume", "--quiet", "--threads", str(THREADS)], cwd=REPO,
+                             capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(load_checkpoint(tmp_path / LAST)["history"]) == 2

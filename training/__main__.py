@@ -1,0 +1,193 @@
+"""python -m training {download,train,evaluate,export,evaluate-drawings}: the training package's command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from digitpad.errors import DigitpadError
+from training.data import DATA_DIR_ENV, resolve_data_dir
+
+DEFAULT_RUN = Path("runs") / "seed"
+DEFAULT_MODEL = Path("models") / "digitpad.onnx"
+
+#: --flag → TrainConfig field, for the recipe settings the command line can change.
+CONFIG_FLAGS = {
+    "epochs": int, "batch_size": int, "peak_lr": float, "weight_decay": float, "label_smoothing": float,
+    "ema_decay": float, "seed": int, "val_size": int, "train_subset": int,
+}
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help=f"folder with the four MNIST IDX files (.gz or raw); default ${DATA_DIR_ENV}, "
+                             "else a per-user cache folder that is filled by downloading")
+    parser.add_argument("--mirror", action="append", metavar="URL",
+                        help="base URL serving <file>.gz, tried in order (repeatable); "
+                             "default $DIGITPAD_MNIST_MIRRORS, else the standard public mirrors")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training", description=(
+        "Train digitpad's convnet on MNIST, evaluate it and export it to ONNX. "
+        "The shipped model: python -m training train --out runs/seed && "
+        "python -m training export runs/seed/best.pt --out models/digitpad.onnx"))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    download = commands.add_parser("download", help="fetch and verify the MNIST files",
+                                   description="Download the MNIST files that the data folder lacks, verifying "
+                                               "each one's content MD5 before it is renamed into place.")
+    _add_data_options(download)
+
+    train = commands.add_parser("train", help="train the seed convnet (checkpoint every epoch; Ctrl-C saves one)",
+                                description="Train the seed convnet with the recipe in training/config.py. "
+                                            "Ctrl-C saves a checkpoint; --resume continues exactly where it stopped.")
+    _add_data_options(train)
+    train.add_argument("--out", type=Path, default=DEFAULT_RUN, metavar="DIR",
+                       help=f"run folder for last.pt, best.pt and history.json (default {DEFAULT_RUN})")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
+    for name, kind in CONFIG_FLAGS.items():
+        train.add_argument(f"--{name.replace('_', '-')}", type=kind, metavar=kind.__name__.upper(),
+                           help=f"recipe setting {name} (default: training/config.py)")
+    train.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    train.add_argument("--fp32", action="store_true",
+                       help="no bfloat16 autocast (faster on CPUs without AVX512-BF16/AMX; changes the recipe)")
+    train.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
+    train.add_argument("--device", metavar="NAME", help="torch device, e.g. cpu or cuda (default: a GPU if present)")
+
+    evaluate = commands.add_parser("evaluate", help="test-set accuracy, per-class figures, confusion matrix, mistakes",
+                                   description="Evaluate a checkpoint (.pt) or an ONNX model (.onnx, run by the "
+                                               "app's classifier) on the MNIST test set.")
+    evaluate.add_argument("model", type=Path, nargs="?", default=DEFAULT_MODEL,
+                          help=f"checkpoint or ONNX file (default {DEFAULT_MODEL})")
+    evaluate.add_argument("--out", type=Path, metavar="DIR",
+                          help="folder for metrics.json, confusion_matrix.png and misclassified.png "
+                               "(default: the model's folder)")
+    _add_data_options(evaluate)
+
+    export = commands.add_parser("export", help="export a checkpoint to ONNX, checked for parity with PyTorch",
+                                 description="Export a checkpoint to ONNX with metadata; the file is replaced only "
+                                             "if onnx.checker, the app's validation and the test-set parity pass.")
+    export.add_argument("checkpoint", type=Path, nargs="?", default=DEFAULT_RUN / "best.pt",
+                        help=f"checkpoint to export (default {DEFAULT_RUN / 'best.pt'})")
+    export.add_argument("--out", type=Path, default=DEFAULT_MODEL, metavar="FILE",
+                        help=f"ONNX file to write (default {DEFAULT_MODEL})")
+    export.add_argument("--no-calibration", action="store_true",
+                        help="keep the raw softmax (no temperature fitted on the validation split)")
+    _add_data_options(export)
+
+    from training import evaluate_drawings
+
+    drawings = commands.add_parser("evaluate-drawings", help="accuracy on pen-drawn digits replayed on the canvas",
+                                   description=evaluate_drawings.__doc__.split("\n\n")[0])
+    evaluate_drawings.add_arguments(drawings)
+    return parser
+
+
+def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
+    from training.augment import NO_AUGMENTATION
+
+    changes = {name: getattr(args, name) for name in CONFIG_FLAGS if getattr(args, name) is not None}
+    if args.no_augment:
+        changes["augment"] = NO_AUGMENTATION
+    if args.fp32:
+        changes["bf16"] = False
+    return changes
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from training.data import load_mnist
+    from training.download import download_mnist
+
+    folder = resolve_data_dir(args.data_dir)[0]
+    fetched = download_mnist(folder, args.mirror, progress=not args.quiet)
+    load_mnist(folder)  # verifies all four, including those that were already there
+    print(f"{folder}: MNIST verified ({len(fetched)} file(s) downloaded)")
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from training.checkpoint import load_checkpoint
+    from training.config import TrainConfig
+    from training.download import obtain_mnist
+    from training.train import train
+
+    changes = _config_changes(args)
+    if args.resume:
+        saved = TrainConfig.from_dict(load_checkpoint(args.out / "last.pt")["config"])
+        config = saved.replace(**changes)
+    else:
+        config = TrainConfig().replace(**changes)
+    mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
+    result = train(config, mnist, args.out, resume=args.resume, device=args.device, threads=args.threads,
+                   progress=not args.quiet)
+    if result.interrupted:
+        print(f"stopped; continue with: python -m training train --resume --out {args.out}", file=sys.stderr)
+        return 130
+    best = f", best validation accuracy {result.best_val_accuracy:.4f}" if result.best_val_accuracy is not None else ""
+    print(f"trained {len(result.history)} epochs in {result.train_seconds:.0f} s of training steps "
+          f"({result.images_per_second:.0f} images/s){best}; checkpoints in {args.out}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from training.download import obtain_mnist
+    from training.evaluate import evaluate_probabilities, probabilities_of, write_report
+
+    mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
+    evaluation = evaluate_probabilities(probabilities_of(args.model, mnist.test_images), mnist.test_labels)
+    paths = write_report(evaluation, mnist.test_images, mnist.test_labels, args.out or args.model.parent,
+                         source=str(args.model))
+    print(f"{args.model}: MNIST test accuracy {evaluation.accuracy:.4f} "
+          f"({int(len(mnist.test_labels) - round(evaluation.accuracy * len(mnist.test_labels)))} errors)")
+    for label in evaluation.report:
+        if label in ("accuracy",):
+            continue
+        row = evaluation.report[label]
+        print(f"  {label:>12}: precision {row['precision']:.4f}  recall {row['recall']:.4f}  "
+              f"support {row['support']:.0f}")
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def run_evaluate_drawings(args: argparse.Namespace) -> int:
+    from training import evaluate_drawings
+
+    evaluate_drawings.run(args)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from training.download import obtain_mnist
+    from training.export import export_checkpoint
+
+    mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
+    report = export_checkpoint(args.checkpoint, args.out, mnist, calibrate=not args.no_calibration)
+    print(f"wrote {report.path} ({report.bytes:,} bytes): MNIST test accuracy {report.test_accuracy:.4f}, "
+          f"max |p_onnx - p_torch| {report.max_abs_difference:.2g} over the test set, "
+          f"temperature {report.temperature:.3f}")
+    return 0
+
+
+COMMANDS = {"download": run_download, "train": run_train, "evaluate": run_evaluate, "export": run_export,
+            "evaluate-drawings": run_evaluate_drawings}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except DigitpadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

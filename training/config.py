@@ -1,0 +1,57 @@
+"""The training recipe in one place: every default, with its unit, and the config round-trip.
+
+The whole config is saved inside every checkpoint (as plain dicts, so checkpoints load with
+`torch.load(weights_only=True)`), and export rebuilds the network from it alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from digitpad.normalize import MNIST, Normalization
+from training.augment import AugmentConfig
+from training.model import ModelConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Defaults are the shipped model's recipe (models/README.md)."""
+
+    # data
+    seed: int = 0  #: seeds the validation split, the data order, augmentation and dropout
+    val_size: int = 5000  #: images held out of MNIST's 60,000 training images (stratified)
+    train_subset: int | None = None  #: train on only this many of the remaining images (smoke runs)
+    # optimization: AdamW with a one-cycle learning-rate schedule
+    epochs: int = 30  #: passes over the training images
+    batch_size: int = 128  #: images per step
+    peak_lr: float = 2e-3  #: learning rate at the top of the one-cycle schedule
+    warmup_fraction: float = 0.2  #: share of all steps spent climbing to peak_lr
+    weight_decay: float = 0.05  #: AdamW decoupled weight decay, on weight matrices only
+    label_smoothing: float = 0.1  #: probability mass spread evenly over the ten classes
+    ema_decay: float = 0.999  #: exponential moving average of the weights per step; 0 = off
+    #: run the training forward pass in bfloat16 (autocast): about twice as fast on CPUs with
+    #: AVX512-BF16 or AMX, slower on older ones; weights, optimizer and evaluation stay float32
+    bf16: bool = True
+    # what the network sees
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    #: the preprocessing the app applies to drawings before this model; exported as metadata
+    normalization: Normalization = MNIST
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
+        """The config saved by `to_dict`; unknown keys are an error, missing ones take defaults."""
+        nested = {"augment": AugmentConfig, "model": ModelConfig, "normalization": Normalization}
+        values = dict(raw)
+        for name, kind in nested.items():
+            if name in values:
+                values[name] = kind(**values[name])
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        return dataclasses.replace(self, **changes)

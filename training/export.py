@@ -1,0 +1,199 @@
+"""Export a checkpoint to the ONNX file the app loads, and prove it computes what PyTorch does.
+
+Steps, any of which fails the export before the target file is touched:
+1. rebuild the network from the checkpoint alone, calibrate its probabilities with one
+   temperature fitted on the validation split (see `calibrate`), and export it (dynamic batch axis);
+2. attach the metadata the app reads (labels, input convention, preprocessing, architecture,
+   test accuracy, data checksums, recipe, creation time) and run `onnx.checker`'s full check;
+3. load the bytes with the app's own `Classifier` (its contract validation) and run the whole
+   MNIST test set through it: probabilities within `tolerance` of PyTorch's, identical argmax;
+4. only then replace the target, atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import torch
+
+from digitpad.classifier import Classifier
+from digitpad.contract import (
+    INPUT_CONVENTION,
+    INPUT_NAME,
+    LABELS,
+    LOGITS_NAME,
+    OUTPUT_NAME,
+    MetadataKey,
+    normalization_to_metadata,
+)
+from digitpad.errors import ModelError
+from digitpad.files import write_bytes_atomically
+from training.calibrate import fit_temperature, with_temperature
+from training.checkpoint import load_checkpoint, model_from_checkpoint
+from training.config import TrainConfig
+from training.data import Mnist
+from training.errors import ExportError
+from training.model import ProbabilitiesAndLogits, SeedNet, count_parameters
+from training.train import predict_logits, split_train_val, to_tensor
+
+OPSET = 18
+#: IR version 8 (ONNX 1.13) is the oldest that carries opset 18: readable by onnxruntime >= 1.14.
+IR_VERSION = 8
+PARITY_TOLERANCE = 1e-5  #: largest allowed |p_onnx - p_torch| on any test image and class
+MODEL_NAME = "digitpad seed convnet"
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    path: Path
+    bytes: int
+    test_accuracy: float  #: on the MNIST test set, as run by the exported file
+    max_abs_difference: float  #: largest |p_onnx - p_torch| over the test set
+    temperature: float  #: the calibration folded into the last layer (1.0 = none)
+    metadata: dict[str, str]
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """The exporter logs about optional packages (torchvision) and internals: not our concern."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=FutureWarning)
+            warnings.simplefilter("ignore", category=DeprecationWarning)
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def build_onnx(model: SeedNet) -> onnx.ModelProto:
+    """The graph image (N, 1, 28, 28) → probabilities (N, 10), logits (N, 10), batch size N free."""
+    wrapper = ProbabilitiesAndLogits(model.cpu().float().eval()).eval()
+    example = torch.zeros(2, 1, model.config.image_size, model.config.image_size)
+    with _quiet_exporter():
+        program = torch.onnx.export(
+            wrapper, (example,), dynamo=True, opset_version=OPSET, verbose=False,
+            input_names=[INPUT_NAME], output_names=[OUTPUT_NAME, LOGITS_NAME],
+            dynamic_shapes=({0: torch.export.Dim("N")},),
+        )
+    proto = program.model_proto
+    proto.ir_version = IR_VERSION
+    return proto
+
+
+def architecture_text(model: SeedNet) -> str:
+    c = model.config
+    return (f"seed convnet of the TensorFlow MNIST tutorial: (x - {c.input_mean}) / {c.input_std} → "
+            f"conv {c.kernel_size}x{c.kernel_size}x{c.conv1_filters} same, ReLU → max-pool 2x2 → "
+            f"conv {c.kernel_size}x{c.kernel_size}x{c.conv2_filters} same, ReLU → max-pool 2x2 → "
+            f"dense {c.dense_units}, ReLU → dropout {c.dropout} (training only) → dense {c.num_classes} → softmax; "
+            f"{count_parameters(model):,} parameters")
+
+
+def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: float, test_images: int,
+                   temperature: float) -> dict[str, str]:
+    """Every metadata entry the app reads (the drawing accuracy is measured elsewhere)."""
+    config = TrainConfig.from_dict(checkpoint["config"])
+    data = checkpoint["data"]
+    checksums = dict(data["mnist_md5"]) | {extra["name"]: extra["md5"] for extra in data["extra"]}
+    recipe = {
+        "trainer": "python -m training train",
+        "config": config.to_dict(),
+        "selected_epoch": checkpoint.get("epoch"),
+        "val_accuracy": checkpoint.get("val_accuracy"),
+        "mnist_train_images": data["mnist_train_images"],
+        "mnist_val_images": data["mnist_val_images"],
+        "extra_data": data["extra"],
+        "temperature": temperature,  # softmax(logits / T), fitted on the validation split, folded in
+    }
+    augmentation = "augmentation (rotation, scale, shear, translation, elastic distortion, pen width)" \
+        if config.augment.enabled else "no augmentation"
+    extra = f" and {', '.join(e['name'] for e in data['extra'])}" if data["extra"] else ""
+    calibration = (f" Probabilities calibrated by temperature scaling (T = {temperature:.3f}, fitted on held-out "
+                   f"training digits)." if temperature != 1.0 else "")
+    summary = (f"The convnet of the classic TensorFlow MNIST tutorial, trained in PyTorch on MNIST{extra} with "
+               f"AdamW, a one-cycle schedule, {augmentation} and label smoothing {config.label_smoothing}."
+               f"{calibration} {test_accuracy:.2%} of the {test_images:,} MNIST test digits right.")
+    return {
+        MetadataKey.NAME: MODEL_NAME,
+        MetadataKey.SUMMARY: summary,
+        MetadataKey.LABELS: json.dumps(list(LABELS)),
+        MetadataKey.INPUT_CONVENTION: INPUT_CONVENTION,
+        MetadataKey.PREPROCESSING: normalization_to_metadata(config.normalization),
+        MetadataKey.ARCHITECTURE: architecture_text(model),
+        MetadataKey.TEST_ACCURACY: f"{test_accuracy:.4f}",
+        MetadataKey.DATA_CHECKSUMS: json.dumps(checksums, sort_keys=True),
+        MetadataKey.RECIPE: json.dumps(recipe, sort_keys=True),
+        MetadataKey.CREATED: datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _check_parity(onnx_probabilities: np.ndarray, torch_probabilities: np.ndarray, tolerance: float) -> float:
+    difference = float(np.abs(onnx_probabilities - torch_probabilities).max())
+    disagreements = int((onnx_probabilities.argmax(1) != torch_probabilities.argmax(1)).sum())
+    if difference > tolerance or disagreements:
+        raise ExportError(f"the ONNX model does not match PyTorch on the MNIST test set: max |Δp| = {difference:.3g} "
+                          f"(allowed {tolerance:g}), {disagreements} different predictions")
+    return difference
+
+
+def calibration_temperature(model: SeedNet, config: TrainConfig, mnist: Mnist) -> float:
+    """The temperature fitted on the run's validation split (1.0 if the run held none out)."""
+    val = split_train_val(mnist.train_labels, config.val_size, config.seed)[1]
+    if not len(val):
+        return 1.0
+    logits = predict_logits(model, to_tensor(mnist.train_images[val]))
+    return fit_temperature(logits, torch.from_numpy(mnist.train_labels[val]))
+
+
+def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | os.PathLike[str], mnist: Mnist, *,
+                      calibrate: bool = True, tolerance: float = PARITY_TOLERANCE) -> ExportReport:
+    """Export `checkpoint_path` to `out_path`; see the module docstring. Raises ExportError."""
+    out_path = Path(out_path)
+    checkpoint = load_checkpoint(checkpoint_path)
+    model, config = model_from_checkpoint(checkpoint)
+    temperature = calibration_temperature(model, config, mnist) if calibrate else 1.0
+    model = with_temperature(model, temperature)
+    images = mnist.test_images.astype(np.float32) / 255  # (10000, 28, 28)
+    torch_probabilities = torch.softmax(predict_logits(model, to_tensor(images)), dim=1).numpy()
+    test_accuracy = float((torch_probabilities.argmax(1) == mnist.test_labels).mean())
+
+    try:
+        proto = build_onnx(model)
+    except Exception as exc:  # the exporter raises many types; none is a person's mistake to fix
+        raise ExportError(f"torch.onnx.export failed: {str(exc).strip().splitlines()[0]}") from exc
+    metadata = build_metadata(checkpoint, model, test_accuracy, len(images), temperature)
+    onnx.helper.set_model_props(proto, metadata)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except onnx.checker.ValidationError as exc:
+        raise ExportError(f"onnx.checker rejects the exported model: {str(exc).strip().splitlines()[0]}") from None
+    data = proto.SerializeToString()
+
+    with tempfile.TemporaryDirectory(prefix="digitpad-export-") as folder:
+        candidate = Path(folder) / out_path.name
+        candidate.write_bytes(data)
+        try:
+            classifier = Classifier(candidate)  # the app's own contract validation
+            onnx_probabilities = np.concatenate([classifier.predict(images[i : i + 1000])
+                                                 for i in range(0, len(images), 1000)])
+        except ModelError as exc:
+            raise ExportError(f"the app rejects the exported model: {exc}") from None
+    difference = _check_parity(onnx_probabilities, torch_probabilities, tolerance)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomically(out_path, data)
+    return ExportReport(out_path, len(data), test_accuracy, difference, temperature, metadata)
