@@ -17,6 +17,8 @@ import numpy as np
 
 from digitpad.normalize import Normalization
 from digitpad.recognizer import drawing_input
+from training import unipen
+from training.config import PenDrawings
 from training.replay import Placement, place
 from training.unipen import PenSample
 
@@ -164,6 +166,17 @@ def drawing_dataset(samples: Sequence[PenSample], spec: Normalization, copies: i
     if not images:
         return np.zeros((0, spec.frame, spec.frame), np.float32), np.zeros(0, np.int64)
     return np.stack(images).astype(np.float32), np.array(labels, dtype=np.int64)
+
+
+def training_drawings(settings: PenDrawings, spec: Normalization) -> tuple[np.ndarray, np.ndarray]:
+    """The rendered training drawings that `settings` asks for (held-out writers left out)."""
+    samples = unipen.load_samples(settings.file)
+    if settings.hold_out_fold is not None:
+        if not 0 <= settings.hold_out_fold < settings.folds:
+            raise unipen.DrawingDataError(f"hold-out fold {settings.hold_out_fold} is not one of 0-{settings.folds - 1}")
+        fold = unipen.writer_folds(samples, settings.folds)
+        samples = [s for s, f in zip(samples, fold) if f != settings.hold_out_fold]
+    return drawing_dataset(samples, spec, settings.copies, seed=settings.seed)
 
 
 def describe(augmentation: Augmentation) -> dict[str, object]:
