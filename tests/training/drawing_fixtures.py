@@ -22,7 +22,9 @@ def seven(size: float = 100.0) -> list[list[float]]:
     return [[0.0, 0.0], [size * 0.6, 0.0], [size * 0.3, size]]
 
 
-def write_digits(path: Path, writers: int = 6, per_writer: int = 3, donors: tuple[str, ...] = ("aaa", "bbb")) -> list[dict[str, object]]:
+def write_digits(
+    path: Path, writers: int = 6, per_writer: int = 3, donors: tuple[str, ...] = ("aaa", "bbb")
+) -> list[dict[str, object]]:
     """A jsonl(.gz) file of 0s, 1s and 7s by `writers` writers per donor; returns the records."""
     shapes = {0: [ring()], 1: [bar()], 7: [seven()]}
     records = []
@@ -47,7 +49,9 @@ def constant_model(path: Path, digit: int) -> Path:
     probabilities = np.full((1, 10), 0.1 / 9, np.float32)
     probabilities[0, digit] = 0.9
     nodes = [
-        helper.make_node("ReduceSum", ["image", "axes"], ["total"], keepdims=0),  # (N,): ties the batch size to the input
+        helper.make_node(
+            "ReduceSum", ["image", "axes"], ["total"], keepdims=0
+        ),  # (N,): ties the batch size to the input
         helper.make_node("Unsqueeze", ["total", "axis1"], ["column"]),  # (N, 1)
         helper.make_node("Mul", ["column", "zero"], ["zeros"]),
         helper.make_node("Add", ["zeros", "answer"], ["probabilities"]),  # (N, 10)
