@@ -99,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
                              "on pen drawings is written into the model's metadata")
     _add_data_options(export)
 
+    interpolate = commands.add_parser(
+        "interpolate", help="average a fine-tuned network with the one it started from (WiSE-FT)",
+        description="Write a checkpoint whose weights are (1 - W) * BASE + W * TUNED: most of the fine-tuning's "
+                    "gain, most of the base network's MNIST accuracy. Export it like any checkpoint.")
+    interpolate.add_argument("base", type=Path, help="the checkpoint the fine-tuning started from (--init-from)")
+    interpolate.add_argument("tuned", type=Path, help="the fine-tuned checkpoint")
+    interpolate.add_argument("--weight", type=float, default=0.7, metavar="W",
+                             help="share of the fine-tuned weights, in [0, 1] (default 0.7)")
+    interpolate.add_argument("--out", type=Path, required=True, metavar="FILE", help="checkpoint to write")
+
     from training import evaluate_drawings
 
     drawings = commands.add_parser("evaluate-drawings", help="accuracy on pen-drawn digits replayed on the canvas",
@@ -216,6 +226,14 @@ def read_drawing_accuracy(report: Path) -> float:
     return accuracy
 
 
+def run_interpolate(args: argparse.Namespace) -> int:
+    from training.interpolate import interpolate_checkpoints
+
+    interpolate_checkpoints(args.base, args.tuned, args.weight, args.out)
+    print(f"wrote {args.out}: {1 - args.weight:g} x {args.base} + {args.weight:g} x {args.tuned}")
+    return 0
+
+
 def run_export(args: argparse.Namespace) -> int:
     from training.download import obtain_mnist
     from training.export import export_checkpoint
@@ -230,8 +248,14 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"download": run_download, "train": run_train, "evaluate": run_evaluate, "export": run_export,
-            "evaluate-drawings": run_evaluate_drawings}
+COMMANDS = {
+    "download": run_download,
+    "train": run_train,
+    "evaluate": run_evaluate,
+    "export": run_export,
+    "interpolate": run_interpolate,
+    "evaluate-drawings": run_evaluate_drawings,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -118,6 +118,8 @@ def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: fl
         "mnist_train_images": data["mnist_train_images"],
         "mnist_val_images": data["mnist_val_images"],
         "extra_data": data["extra"],
+        "fine_tuned_from_md5": data.get("init_from_md5"),
+        "interpolation": data.get("interpolation"),  # weights averaged with the base network's
         "temperature": temperature,  # softmax(logits / T), fitted on the validation split, folded in
     }
     augmentation = "augmentation (rotation, scale, shear, translation, elastic distortion, pen width)" \
