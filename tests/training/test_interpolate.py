@@ -10,6 +10,7 @@ import torch
 from training.__main__ import main
 from training.checkpoint import LAST, load_checkpoint, model_from_checkpoint, save_checkpoint
 from training.errors import CheckpointError
+from training.interpolate import interpolate_checkpoints
 from training.train import TrainResult
 
 
@@ -48,7 +49,5 @@ def test_bad_weights_and_foreign_networks_are_refused(smoke_run: TrainResult, tm
     other.pop("format")
     save_checkpoint(tmp_path / "other.pt", other)
     with pytest.raises(CheckpointError, match="different networks"):
-        from training.interpolate import interpolate_checkpoints
-
         interpolate_checkpoints(smoke_run.best_path, tmp_path / "other.pt", 0.5, tmp_path / "mix.pt")
     assert not (tmp_path / "mix.pt").exists()
