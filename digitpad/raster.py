@@ -49,7 +49,7 @@ def _clip(a: np.ndarray, b: np.ndarray, low: np.ndarray, high: np.ndarray) -> tu
     """
     delta = b - a
     t0, t1 = np.zeros(len(a)), np.ones(len(a))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for axis in (0, 1):
             d = delta[:, axis]
             ta, tb = (low[axis] - a[:, axis]) / d, (high[axis] - a[:, axis]) / d
