@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -14,7 +16,8 @@ import pytest
 import torch
 from conftest import SMOKE_CONFIG, THREADS
 
-from training.checkpoint import BEST, LAST, load_checkpoint, model_from_checkpoint
+import digitpad.files
+from training.checkpoint import BEST, LAST, load_checkpoint, model_from_checkpoint, save_checkpoint
 from training.config import TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError, DatasetError
@@ -193,3 +196,17 @@ def test_a_kill_right_after_last_pt_is_written_leaves_best_pt_up_to_date(mnist: 
     assert resumed.returncode == 0, resumed.stderr
     train(TINY, mnist, tmp_path / "straight", progress=False, threads=THREADS)
     _assert_same_run(tmp_path / "straight", killed)
+
+
+def test_a_full_disk_while_checkpointing_is_a_clear_error_and_the_old_checkpoint_stays(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / LAST
+    save_checkpoint(path, {"epoch": 1})
+
+    def disk_full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(digitpad.files.os, "fsync", disk_full)
+    with pytest.raises(CheckpointError, match=f"cannot write the checkpoint {path}: No space left on device"):
+        save_checkpoint(path, {"epoch": 2})
+    assert load_checkpoint(path)["epoch"] == 1 and [p.name for p in tmp_path.iterdir()] == [LAST]
