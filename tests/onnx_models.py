@@ -63,12 +63,12 @@ def linear_model(
     return _save(graph, path, metadata)
 
 
-def constant_model(path: Path, logits: Sequence[float], name: str = "tiny") -> Path:
-    """A model whose answer ignores the image: softmax(logits), with a name and an accuracy of 50 %.
+def constant_model(path: Path, logits: Sequence[float], name: str | None = "tiny") -> Path:
+    """A model whose answer ignores the image: softmax(logits); with a name, an accuracy of 50 % too.
 
     With other than ten logits it breaks digitpad's contract on purpose.
     """
-    metadata = {MetadataKey.NAME: name, MetadataKey.TEST_ACCURACY: "0.5"}
+    metadata = {MetadataKey.NAME: name, MetadataKey.TEST_ACCURACY: "0.5"} if name else {}
     return linear_model(path, classes=len(logits), logits=logits, metadata=metadata)
 
 

@@ -94,10 +94,10 @@ def test_a_one_pixel_image_reads_as_blank(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("qt_format", "depth", "color_type"),
     [
-        ("Format_Grayscale16", 16, 0),  # 16-bit gray
-        ("Format_RGBA64", 16, 6),  # 16-bit RGBA
-        ("Format_Indexed8", 8, 3),  # palette
-        ("Format_Mono", 1, 3),  # 1-bit palette
+        pytest.param("Format_Grayscale16", 16, 0, id="16-bit gray"),
+        pytest.param("Format_RGBA64", 16, 6, id="16-bit RGBA"),
+        pytest.param("Format_Indexed8", 8, 3, id="palette"),
+        pytest.param("Format_Mono", 1, 3, id="1-bit palette"),
     ],
 )
 def test_sixteen_bit_and_palette_pngs_read_like_eight_bit(

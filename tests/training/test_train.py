@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import SMOKE_CONFIG, THREADS
 
 import digitpad.files
+from tests.training.conftest import SMOKE_CONFIG, THREADS
 from training.checkpoint import BEST, LAST, load_checkpoint, model_from_checkpoint, save_checkpoint
 from training.config import TrainConfig
 from training.data import Mnist
