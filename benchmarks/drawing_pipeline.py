@@ -33,8 +33,11 @@ def main() -> None:
     picked = [samples[i] for i in np.random.default_rng(0).choice(len(samples), args.count, replace=False)]
     drawings = place_samples(picked, seed=0)
     shipped = classifier.info.normalization
-    variants = {"model's own": shipped, "canvas raster (pen 0)": replace(shipped, pen=0.0),
-                "stroke pen 2.5": replace(shipped, pen=2.5 if shipped.pen == 0 else shipped.pen)}
+    variants = {
+        "model's own": shipped,
+        "canvas raster (pen 0)": replace(shipped, pen=0.0),
+        "stroke pen 2.5": replace(shipped, pen=2.5 if shipped.pen == 0 else shipped.pen),
+    }
     print(f"model: {classifier.path} ({classifier.info.name}); normalization {shipped}")
     for name, spec in variants.items():
         timings = []
@@ -45,7 +48,10 @@ def main() -> None:
                 classifier.predict(image[None])
             timings.append(time.perf_counter() - start)
         p50, p90, p99 = np.percentile(np.array(timings) * 1e3, [50, 90, 99])
-        print(f"{name:24s} stroke end -> probabilities: p50 {p50:.2f} ms  p90 {p90:.2f} ms  p99 {p99:.2f} ms  (n={len(timings)})")
+        print(
+            f"{name:24s} stroke end -> probabilities: "
+            f"p50 {p50:.2f} ms  p90 {p90:.2f} ms  p99 {p99:.2f} ms  (n={len(timings)})"
+        )
 
 
 if __name__ == "__main__":

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digitpad.errors import DigitpadError
 from training.data import DATA_DIR_ENV, resolve_data_dir
+
+if TYPE_CHECKING:
+    from training.config import TrainConfig
+    from training.train import LabelledImages
 
 DEFAULT_RUN = Path("runs") / "seed"
 DEFAULT_MODEL = Path("models") / "digitpad.onnx"
@@ -53,6 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     for name, kind in CONFIG_FLAGS.items():
         train.add_argument(f"--{name.replace('_', '-')}", type=kind, metavar=kind.__name__.upper(),
                            help=f"recipe setting {name} (default: training/config.py)")
+    train.add_argument("--init-from", metavar="CHECKPOINT",
+                       help="start from this checkpoint's weights (fine-tuning) instead of random ones")
+    train.add_argument("--drawings", metavar="FILE",
+                       help="pen-drawn digits (.jsonl[.gz]) to render through the app's pipeline and train on")
+    train.add_argument("--drawing-copies", type=int, metavar="N",
+                       help="augmented renderings of every drawing (default: training/config.py)")
+    train.add_argument("--hold-out-fold", type=int, metavar="K",
+                       help="leave the writers of writer-disjoint fold K (of 5) out, to judge the model on them")
+    train.add_argument("--input-pen", type=float, metavar="PX",
+                       help="the model's input: strokes redrawn with a pen of PX pixels of the 28x28 frame "
+                            "(stroke-width normalization; default: MNIST's normalization)")
     train.add_argument("--no-augment", action="store_true", help="train on the images as they are")
     train.add_argument("--fp32", action="store_true",
                        help="no bfloat16 autocast (faster on CPUs without AVX512-BF16/AMX; changes the recipe)")
@@ -78,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"ONNX file to write (default {DEFAULT_MODEL})")
     export.add_argument("--no-calibration", action="store_true",
                         help="keep the raw softmax (no temperature fitted on the validation split)")
+    export.add_argument("--drawing-report", type=Path, metavar="FILE",
+                        help="report.json of `evaluate-drawings --fold-models ...`: its writer-disjoint accuracy "
+                             "on pen drawings is written into the model's metadata")
     _add_data_options(export)
 
     from training import evaluate_drawings
@@ -89,14 +108,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
+    from digitpad.normalize import Normalization
     from training.augment import NO_AUGMENTATION
+    from training.config import PenDrawings
 
     changes = {name: getattr(args, name) for name in CONFIG_FLAGS if getattr(args, name) is not None}
     if args.no_augment:
         changes["augment"] = NO_AUGMENTATION
     if args.fp32:
         changes["bf16"] = False
+    if args.init_from is not None:
+        changes["init_from"] = args.init_from
+    if args.input_pen is not None:
+        changes["normalization"] = Normalization(pen=args.input_pen)
+    drawing_options = {"copies": args.drawing_copies, "hold_out_fold": args.hold_out_fold}
+    if args.drawings is not None:
+        changes["drawings"] = PenDrawings(args.drawings, **{k: v for k, v in drawing_options.items() if v is not None})
+    elif any(v is not None for v in drawing_options.values()):
+        raise SystemExit("--drawing-copies and --hold-out-fold need --drawings FILE")
     return changes
+
+
+def extra_training_data(config: TrainConfig) -> list[LabelledImages]:
+    """The pen drawings the config asks for, rendered (deterministic: resuming renders the same)."""
+    if config.drawings is None:
+        return []
+    from training.drawing_data import training_drawings
+    from training.train import LabelledImages
+
+    images, labels = training_drawings(config.drawings, config.normalization)
+    return [LabelledImages("pen drawings rendered", images, labels, repeats=config.drawings.repeats)]
 
 
 def run_download(args: argparse.Namespace) -> int:
@@ -123,8 +164,9 @@ def run_train(args: argparse.Namespace) -> int:
     else:
         config = TrainConfig().replace(**changes)
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
-    result = train(config, mnist, args.out, resume=args.resume, device=args.device, threads=args.threads,
-                   progress=not args.quiet)
+    extra = extra_training_data(config)
+    result = train(config, mnist, args.out, extra=extra, resume=args.resume, device=args.device,
+                   threads=args.threads, progress=not args.quiet)
     if result.interrupted:
         print(f"stopped; continue with: python -m training train --resume --out {args.out}", file=sys.stderr)
         return 130
@@ -161,12 +203,27 @@ def run_evaluate_drawings(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_drawing_accuracy(report: Path) -> float:
+    """The app pipeline's accuracy in an `evaluate-drawings` report.json."""
+    from training.errors import ExportError
+
+    try:
+        accuracy = json.loads(report.read_text())["app"]["accuracy"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ExportError(f"{report} is not a report of `python -m training evaluate-drawings` ({exc})") from None
+    if not isinstance(accuracy, float) or not 0 <= accuracy <= 1:
+        raise ExportError(f"{report}: the accuracy {accuracy!r} is not a fraction")
+    return accuracy
+
+
 def run_export(args: argparse.Namespace) -> int:
     from training.download import obtain_mnist
     from training.export import export_checkpoint
 
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
-    report = export_checkpoint(args.checkpoint, args.out, mnist, calibrate=not args.no_calibration)
+    drawing_accuracy = None if args.drawing_report is None else read_drawing_accuracy(args.drawing_report)
+    report = export_checkpoint(args.checkpoint, args.out, mnist, calibrate=not args.no_calibration,
+                               drawing_accuracy=drawing_accuracy)
     print(f"wrote {report.path} ({report.bytes:,} bytes): MNIST test accuracy {report.test_accuracy:.4f}, "
           f"max |p_onnx - p_torch| {report.max_abs_difference:.2g} over the test set, "
           f"temperature {report.temperature:.3f}")

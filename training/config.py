@@ -16,6 +16,23 @@ from training.model import ModelConfig
 
 
 @dataclass(frozen=True)
+class PenDrawings:
+    """Real pen-drawn digits, rendered through the app's pipeline and mixed into every epoch.
+
+    Each sample becomes `copies` augmented drawings (`training.drawing_data`), made the way the app
+    makes its model input from a drawing. `hold_out_fold` leaves one writer-disjoint fold out, so
+    the writers of that fold can judge the model (cross-validation).
+    """
+
+    file: str  #: the samples, .jsonl or .jsonl.gz (see training.unipen)
+    copies: int = 8  #: augmented renderings of every sample
+    repeats: float = 1.0  #: how often each rendering is seen per epoch, on average
+    folds: int = 5  #: writer-disjoint folds (scikit-learn GroupKFold on donor and writer)
+    hold_out_fold: int | None = None  #: this fold's writers are left out of training
+    seed: int = 1  #: seeds the renderings
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """Defaults are the shipped model's recipe (models/README.md)."""
 
@@ -39,6 +56,9 @@ class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     #: the preprocessing the app applies to drawings before this model; exported as metadata
     normalization: Normalization = MNIST
+    # fine-tuning
+    init_from: str | None = None  #: a checkpoint whose deployed weights start the run (None: random)
+    drawings: PenDrawings | None = None  #: pen drawings mixed into training beside MNIST
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -46,10 +66,11 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
         """The config saved by `to_dict`; unknown keys are an error, missing ones take defaults."""
-        nested = {"augment": AugmentConfig, "model": ModelConfig, "normalization": Normalization}
+        nested = {"augment": AugmentConfig, "model": ModelConfig, "normalization": Normalization,
+                  "drawings": PenDrawings}
         values = dict(raw)
         for name, kind in nested.items():
-            if name in values:
+            if values.get(name) is not None:
                 values[name] = kind(**values[name])
         return cls(**values)
 

@@ -17,7 +17,9 @@ import numpy as np
 
 from digitpad.normalize import Normalization
 from digitpad.recognizer import drawing_input
-from training.replay import Placement, place
+from training import unipen
+from training.config import PenDrawings
+from training.replay import CANVAS_PLACEMENT, Placement, place
 from training.unipen import PenSample
 
 Strokes = tuple[np.ndarray, ...]
@@ -112,7 +114,9 @@ def deform(strokes: Strokes, rng: np.random.Generator, augmentation: Augmentatio
     a = augmentation
     angle = np.deg2rad(rng.uniform(-a.rotation, a.rotation))
     cos, sin = np.cos(angle), np.sin(angle)
-    matrix = np.array([[cos, -sin], [sin, cos]]) @ np.array([[np.exp(rng.uniform(-a.stretch, a.stretch)), 0.0], [0.0, 1.0]])
+    matrix = np.array([[cos, -sin], [sin, cos]]) @ np.array(
+        [[np.exp(rng.uniform(-a.stretch, a.stretch)), 0.0], [0.0, 1.0]]
+    )
     matrix = matrix @ np.array([[1.0, -rng.uniform(-a.shear, a.shear)], [0.0, 1.0]])  # y grows down: -shear leans right
     waves = 3
     frequency = rng.uniform(-2 * np.pi, 2 * np.pi, size=(2, waves, 2))  # about one wave across the digit
@@ -131,8 +135,13 @@ def mouse_events(stroke: np.ndarray, spacing: float, jitter: float, rng: np.rand
     return events + rng.normal(0, jitter, size=events.shape)
 
 
-def drawing_copy(sample: PenSample, rng: np.random.Generator, spec: Normalization,
-                 augmentation: Augmentation = Augmentation(), placement: Placement = Placement()) -> np.ndarray | None:
+def drawing_copy(
+    sample: PenSample,
+    rng: np.random.Generator,
+    spec: Normalization,
+    augmentation: Augmentation = Augmentation(),
+    placement: Placement = CANVAS_PLACEMENT,
+) -> np.ndarray | None:
     """One augmented 28x28 model input for a pen sample, through the app's pipeline."""
     a = augmentation
     strokes = _unit(sample.strokes)
@@ -147,8 +156,13 @@ def drawing_copy(sample: PenSample, rng: np.random.Generator, spec: Normalizatio
     return drawing_input(drawing.__class__(events, drawing.width, drawing.height, drawing.pen_width), spec)
 
 
-def drawing_dataset(samples: Sequence[PenSample], spec: Normalization, copies: int, seed: int = 0,
-                    augmentation: Augmentation = Augmentation()) -> tuple[np.ndarray, np.ndarray]:
+def drawing_dataset(
+    samples: Sequence[PenSample],
+    spec: Normalization,
+    copies: int,
+    seed: int = 0,
+    augmentation: Augmentation = Augmentation(),
+) -> tuple[np.ndarray, np.ndarray]:
     """(images (N, 28, 28) float32 in [0, 1], labels (N,) int64): `copies` augmented copies per sample.
 
     Deterministic for a seed. A copy whose ink ends up off the canvas is skipped.
@@ -164,6 +178,19 @@ def drawing_dataset(samples: Sequence[PenSample], spec: Normalization, copies: i
     if not images:
         return np.zeros((0, spec.frame, spec.frame), np.float32), np.zeros(0, np.int64)
     return np.stack(images).astype(np.float32), np.array(labels, dtype=np.int64)
+
+
+def training_drawings(settings: PenDrawings, spec: Normalization) -> tuple[np.ndarray, np.ndarray]:
+    """The rendered training drawings that `settings` asks for (held-out writers left out)."""
+    samples = unipen.load_samples(settings.file)
+    if settings.hold_out_fold is not None:
+        if not 0 <= settings.hold_out_fold < settings.folds:
+            raise unipen.DrawingDataError(
+                f"hold-out fold {settings.hold_out_fold} is not one of 0-{settings.folds - 1}"
+            )
+        fold = unipen.writer_folds(samples, settings.folds)
+        samples = [s for s, f in zip(samples, fold) if f != settings.hold_out_fold]
+    return drawing_dataset(samples, spec, settings.copies, seed=settings.seed)
 
 
 def describe(augmentation: Augmentation) -> dict[str, object]:

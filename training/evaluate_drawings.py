@@ -32,7 +32,7 @@ from digitpad.normalize import MNIST, Normalization, resampling_matrix
 from digitpad.raster import rasterize
 from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer, drawing_input
 from training import unipen
-from training.replay import Placement, place
+from training.replay import CANVAS_PLACEMENT, Placement, place
 
 #: A preprocessing: a drawing and the model's normalization in, a (28, 28) image (or None) out.
 Preprocess = Callable[[Drawing, Normalization], "np.ndarray | None"]
@@ -137,17 +137,23 @@ class Report:
     def text(self, worst_writers: int = 8) -> str:
         errors = int((self.labels != self.predicted).sum())
         lines = [f"== {self.name}: {self.accuracy:.2%} of {len(self.labels):,} drawings ({errors} wrong)"]
-        lines.append("per donor:  " + "  ".join(f"{k} {a:.2%} (n={n})" for k, (a, n) in self.accuracy_by(self.donors).items()))
+        lines.append(
+            "per donor:  " + "  ".join(f"{k} {a:.2%} (n={n})" for k, (a, n) in self.accuracy_by(self.donors).items())
+        )
         by_digit = self.accuracy_by(self.labels.astype(str))
         lines.append("per digit:  " + "  ".join(f"{k}: {a:.2%}" for k, (a, n) in by_digit.items()))
         writers = sorted(self.accuracy_by(self.writers).items(), key=lambda kv: kv[1][0])
         lines.append("worst writers: " + "  ".join(f"{k} {a:.1%} (n={n})" for k, (a, n) in writers[:worst_writers]))
         split = self.confidence_split()
-        lines.append(f"confidence >= {split['threshold']:.2f}: {split['confident_share']:.1%} of answers, "
-                     f"{split['confident_accuracy']:.2%} right; {split['errors_flagged_unsure']:.0%} of the errors "
-                     f"are shown as not sure")
+        lines.append(
+            f"confidence >= {split['threshold']:.2f}: {split['confident_share']:.1%} of answers, "
+            f"{split['confident_accuracy']:.2%} right; {split['errors_flagged_unsure']:.0%} of the errors "
+            f"are shown as not sure"
+        )
         lines.append("confusion (rows: true 0-9, columns: predicted 0-9):")
-        lines.extend("  " + str(digit) + " " + " ".join(f"{v:4d}" for v in row) for digit, row in enumerate(self.confusion()))
+        lines.extend(
+            "  " + str(digit) + " " + " ".join(f"{v:4d}" for v in row) for digit, row in enumerate(self.confusion())
+        )
         return "\n".join(lines)
 
 
@@ -163,7 +169,9 @@ def predict(recognizer: Recognizer, inputs: np.ndarray, batch: int = 512) -> np.
     return np.concatenate([recognizer.classifier.predict(inputs[i : i + batch]) for i in range(0, len(inputs), batch)])
 
 
-def place_samples(samples: Sequence[unipen.PenSample], seed: int, placement: Placement = Placement()) -> list[Drawing]:
+def place_samples(
+    samples: Sequence[unipen.PenSample], seed: int, placement: Placement = CANVAS_PLACEMENT
+) -> list[Drawing]:
     """Every sample on the canvas; one generator from `seed`, so the same drawings on every run."""
     rng = np.random.default_rng(seed)
     return [place(s.strokes, rng, placement) for s in samples]
@@ -234,8 +242,13 @@ def failure_grid(report: Report, drawings: Sequence[Drawing], inputs: np.ndarray
         text = f"{report.labels[i]}>{report.predicted[i]} {report.confidence[i]:.0%} {report.writers[i]}"
         axes.text(x, y, text, fontsize=6, color="yellow", va="bottom", ha="left")
     total = int((report.labels != report.predicted).sum())
-    figure.suptitle(f"{report.name}: {len(wrong)} of {total} failures (true>predicted confidence donor/writer; "
-                    "canvas, then model input)", fontsize=8, y=1.0, va="top")
+    figure.suptitle(
+        f"{report.name}: {len(wrong)} of {total} failures (true>predicted confidence donor/writer; "
+        "canvas, then model input)",
+        fontsize=8,
+        y=1.0,
+        va="top",
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_writer(path) as out:
         figure.savefig(out, format="png", dpi=dpi)
@@ -251,18 +264,30 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's options, for `python -m training evaluate-drawings` too."""
-    parser.add_argument("file", nargs="?", type=Path, default=unipen.DEFAULT_PATH, help="pen digits (.jsonl or .jsonl.gz)")
+    parser.add_argument(
+        "file", nargs="?", type=Path, default=unipen.DEFAULT_PATH, help="pen digits (.jsonl or .jsonl.gz)"
+    )
     models = parser.add_mutually_exclusive_group()
     models.add_argument("--model", type=Path, default=None, help="ONNX model to judge (default: the shipped one)")
-    models.add_argument("--fold-models", type=Path, nargs="+", default=None,
-                        help="one model per writer fold, each trained without that fold's writers: model k judges fold k")
+    models.add_argument(
+        "--fold-models",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="one model per writer fold, each trained without that fold's writers: model k judges fold k",
+    )
     parser.add_argument("--folds", type=int, default=5, help="writer-disjoint folds, for --fold-models and --only-fold")
     parser.add_argument("--only-fold", type=int, default=None, help="judge only the writers of this fold")
     parser.add_argument("--only-donor", default=None, help="judge only this donor's writers (leave-one-donor-out)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the placement on the canvas (default 0)")
-    parser.add_argument("--baselines", action="store_true",
-                        help="also judge the model with the common preprocessings (whole canvas, bbox crop, MNIST COM)")
-    parser.add_argument("--out", type=Path, default=Path("runs/drawings"), help="folder for report.json and failures PNGs")
+    parser.add_argument(
+        "--baselines",
+        action="store_true",
+        help="also judge the model with the common preprocessings (whole canvas, bbox crop, MNIST COM)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("runs/drawings"), help="folder for report.json and failures PNGs"
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:

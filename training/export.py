@@ -105,8 +105,8 @@ def architecture_text(model: SeedNet) -> str:
 
 
 def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: float, test_images: int,
-                   temperature: float) -> dict[str, str]:
-    """Every metadata entry the app reads (the drawing accuracy is measured elsewhere)."""
+                   temperature: float, drawing_accuracy: float | None = None) -> dict[str, str]:
+    """Every metadata entry the app reads; the drawing accuracy comes from `evaluate-drawings`."""
     config = TrainConfig.from_dict(checkpoint["config"])
     data = checkpoint["data"]
     checksums = dict(data["mnist_md5"]) | {extra["name"]: extra["md5"] for extra in data["extra"]}
@@ -128,7 +128,8 @@ def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: fl
     summary = (f"The convnet of the classic TensorFlow MNIST tutorial, trained in PyTorch on MNIST{extra} with "
                f"AdamW, a one-cycle schedule, {augmentation} and label smoothing {config.label_smoothing}."
                f"{calibration} {test_accuracy:.2%} of the {test_images:,} MNIST test digits right.")
-    return {
+    drawing = {} if drawing_accuracy is None else {MetadataKey.DRAWING_ACCURACY: f"{drawing_accuracy:.4f}"}
+    return drawing | {
         MetadataKey.NAME: MODEL_NAME,
         MetadataKey.SUMMARY: summary,
         MetadataKey.LABELS: json.dumps(list(LABELS)),
@@ -161,8 +162,13 @@ def calibration_temperature(model: SeedNet, config: TrainConfig, mnist: Mnist) -
 
 
 def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | os.PathLike[str], mnist: Mnist, *,
-                      calibrate: bool = True, tolerance: float = PARITY_TOLERANCE) -> ExportReport:
-    """Export `checkpoint_path` to `out_path`; see the module docstring. Raises ExportError."""
+                      calibrate: bool = True, tolerance: float = PARITY_TOLERANCE,
+                      drawing_accuracy: float | None = None) -> ExportReport:
+    """Export `checkpoint_path` to `out_path`; see the module docstring. Raises ExportError.
+
+    `drawing_accuracy`, if given, is the writer-disjoint accuracy on pen drawings measured for the
+    checkpoint's recipe (`python -m training evaluate-drawings --fold-models ...`).
+    """
     out_path = Path(out_path)
     checkpoint = load_checkpoint(checkpoint_path)
     model, config = model_from_checkpoint(checkpoint)
@@ -176,7 +182,7 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
         proto = build_onnx(model)
     except Exception as exc:  # the exporter raises many types; none is a person's mistake to fix
         raise ExportError(f"torch.onnx.export failed: {str(exc).strip().splitlines()[0]}") from exc
-    metadata = build_metadata(checkpoint, model, test_accuracy, len(images), temperature)
+    metadata = build_metadata(checkpoint, model, test_accuracy, len(images), temperature, drawing_accuracy)
     onnx.helper.set_model_props(proto, metadata)
     try:
         onnx.checker.check_model(proto, full_check=True)

@@ -27,7 +27,13 @@ class Placement:
     round_to_pixels: bool = True  #: snap points to whole pixels, as mouse events do
 
 
-def place(strokes: tuple[np.ndarray, ...], rng: np.random.Generator, placement: Placement = Placement()) -> Drawing:
+#: As people draw on the app's canvas (the issue's protocol: height 35-85 % of the canvas).
+CANVAS_PLACEMENT = Placement()
+
+
+def place(
+    strokes: tuple[np.ndarray, ...], rng: np.random.Generator, placement: Placement = CANVAS_PLACEMENT
+) -> Drawing:
     """The strokes scaled and moved to a random spot on the canvas, keeping the aspect ratio.
 
     A flat fragment (a dash, a dot) has no height to size by, so its width is sized instead.
@@ -51,7 +57,9 @@ def place(strokes: tuple[np.ndarray, ...], rng: np.random.Generator, placement: 
     return Drawing(tuple(placed), placement.canvas, placement.canvas, placement.pen_width)
 
 
-def replay_all(samples_strokes: list[tuple[np.ndarray, ...]], seed: int = 0, placement: Placement = Placement()) -> list[Drawing]:
+def replay_all(
+    samples_strokes: list[tuple[np.ndarray, ...]], seed: int = 0, placement: Placement = CANVAS_PLACEMENT
+) -> list[Drawing]:
     """Every sample placed with one generator from `seed`: the same drawings on every run."""
     rng = np.random.default_rng(seed)
     return [place(strokes, rng, placement) for strokes in samples_strokes]

@@ -123,6 +123,22 @@ def split_train_val(labels: np.ndarray, val_size: int, seed: int) -> tuple[np.nd
     return np.sort(train), np.sort(val)
 
 
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def initial_weights(path: Path, config: TrainConfig) -> dict[str, torch.Tensor]:
+    """The deployed weights of the checkpoint a fine-tuning run starts from, checked to fit."""
+    checkpoint = load_checkpoint(path)
+    if TrainConfig.from_dict(checkpoint["config"]).model != config.model:
+        raise CheckpointError(f"{path} holds another network than this run's ({config.model})")
+    return checkpoint["deploy"]
+
+
 def to_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, 28, 28) in 0..255 or float (N, 28, 28) in [0, 1] → float32 (N, 1, 28, 28) in [0, 1]."""
     tensor = torch.from_numpy(np.ascontiguousarray(images))
@@ -220,7 +236,11 @@ class Trainer:
         self.total_steps = config.epochs * self.steps_per_epoch
 
         torch.manual_seed(derive_seed(config.seed, "init", 0))
-        self.model = SeedNet(config.model).to(device, memory_format=torch.channels_last)
+        self.model = SeedNet(config.model)
+        if config.init_from is not None:
+            self.model.load_state_dict(initial_weights(Path(config.init_from), config))
+            self.data_description["init_from_md5"] = file_md5(Path(config.init_from))
+        self.model = self.model.to(device, memory_format=torch.channels_last)
         decay = [p for p in self.model.parameters() if p.dim() >= 2]
         no_decay = [p for p in self.model.parameters() if p.dim() < 2]
         self.optimizer = torch.optim.AdamW(

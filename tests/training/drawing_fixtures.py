@@ -22,7 +22,9 @@ def seven(size: float = 100.0) -> list[list[float]]:
     return [[0.0, 0.0], [size * 0.6, 0.0], [size * 0.3, size]]
 
 
-def write_digits(path: Path, writers: int = 6, per_writer: int = 3, donors: tuple[str, ...] = ("aaa", "bbb")) -> list[dict[str, object]]:
+def write_digits(
+    path: Path, writers: int = 6, per_writer: int = 3, donors: tuple[str, ...] = ("aaa", "bbb")
+) -> list[dict[str, object]]:
     """A jsonl(.gz) file of 0s, 1s and 7s by `writers` writers per donor; returns the records."""
     shapes = {0: [ring()], 1: [bar()], 7: [seven()]}
     records = []

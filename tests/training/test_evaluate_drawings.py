@@ -22,7 +22,9 @@ def digits(tmp_path: Path) -> Path:
 
 def test_reports_accuracy_per_donor_digit_and_writer(tmp_path: Path, digits: Path) -> None:
     model = constant_model(tmp_path / "sevens.onnx", 7)
-    results = evaluate_drawings.run(evaluate_drawings._parse([str(digits), "--model", str(model), "--out", str(tmp_path / "out")]))
+    results = evaluate_drawings.run(
+        evaluate_drawings._parse([str(digits), "--model", str(model), "--out", str(tmp_path / "out")])
+    )
     app = results["app"]
     assert isinstance(app, dict)
     assert app["samples"] == 30 and app["errors"] == 20
@@ -40,7 +42,9 @@ def test_reports_accuracy_per_donor_digit_and_writer(tmp_path: Path, digits: Pat
 
 
 def test_baselines_and_the_shipped_model(tmp_path: Path, digits: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    results = evaluate_drawings.run(evaluate_drawings._parse([str(digits), "--baselines", "--out", str(tmp_path / "o")]))
+    results = evaluate_drawings.run(
+        evaluate_drawings._parse([str(digits), "--baselines", "--out", str(tmp_path / "o")])
+    )
     assert {"app", "whole-canvas", "bbox-crop", "mnist-com"} <= set(results)
     printed = capsys.readouterr().out
     assert "== whole-canvas:" in printed and "per donor:" in printed and "confusion" in printed
@@ -50,18 +54,28 @@ def test_baselines_and_the_shipped_model(tmp_path: Path, digits: Path, capsys: p
 
 def test_fold_models_judge_only_their_own_writers(tmp_path: Path, digits: Path) -> None:
     models = [str(constant_model(tmp_path / f"m{digit}.onnx", digit)) for digit in (0, 1, 7)]
-    args = evaluate_drawings._parse([str(digits), "--folds", "3", "--fold-models", *models, "--out", str(tmp_path / "o")])
+    args = evaluate_drawings._parse(
+        [str(digits), "--folds", "3", "--fold-models", *models, "--out", str(tmp_path / "o")]
+    )
     app = evaluate_drawings.run(args)["app"]
     # Each writer wrote one 0, one 1 and one 7 (three each); whichever fold, its model gets one in three right.
     assert isinstance(app, dict) and app["accuracy"] == pytest.approx(1 / 3)
-    only = evaluate_drawings.run(evaluate_drawings._parse([str(digits), "--model", models[0], "--folds", "5", "--only-fold", "2",
-                                                             "--out", str(tmp_path / "p")]))["app"]
+    only = evaluate_drawings.run(
+        evaluate_drawings._parse(
+            [str(digits), "--model", models[0], "--folds", "5", "--only-fold", "2", "--out", str(tmp_path / "p")]
+        )
+    )["app"]
     assert isinstance(only, dict) and only["samples"] == 6 and len(only["by_writer"]) == 2
-    donor = evaluate_drawings.run(evaluate_drawings._parse([str(digits), "--model", models[0], "--only-donor", "bbb",
-                                                              "--out", str(tmp_path / "q")]))["app"]
+    donor = evaluate_drawings.run(
+        evaluate_drawings._parse(
+            [str(digits), "--model", models[0], "--only-donor", "bbb", "--out", str(tmp_path / "q")]
+        )
+    )["app"]
     assert isinstance(donor, dict) and donor["samples"] == 15 and list(donor["by_donor"]) == ["bbb"]
     with pytest.raises(SystemExit, match="no samples by donor 'zzz'"):
-        evaluate_drawings.run(evaluate_drawings._parse([str(digits), "--only-donor", "zzz", "--out", str(tmp_path / "r")]))
+        evaluate_drawings.run(
+            evaluate_drawings._parse([str(digits), "--only-donor", "zzz", "--out", str(tmp_path / "r")])
+        )
 
 
 def test_wrong_number_of_fold_models_is_refused(tmp_path: Path, digits: Path) -> None:
@@ -82,10 +96,15 @@ def test_baseline_preprocessings_center_the_digit() -> None:
     assert evaluate_drawings.bbox_crop_input(Drawing(), MNIST) is None
 
 
-def test_a_missing_file_or_model_is_a_clear_error(tmp_path: Path, digits: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_file_or_model_is_a_clear_error(
+    tmp_path: Path, digits: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert evaluate_drawings.main([str(tmp_path / "absent.jsonl")]) == 1
     assert "no pen-digit file at" in capsys.readouterr().err
-    assert evaluate_drawings.main([str(digits), "--model", str(tmp_path / "absent.onnx"), "--out", str(tmp_path / "o")]) == 1
+    assert (
+        evaluate_drawings.main([str(digits), "--model", str(tmp_path / "absent.onnx"), "--out", str(tmp_path / "o")])
+        == 1
+    )
     assert "no model file at" in capsys.readouterr().err
 
 

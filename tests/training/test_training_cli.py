@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tests.training.conftest import SMOKE_CONFIG
 
+from digitpad.classifier import Classifier
+from digitpad.contract import MetadataKey
+from digitpad.normalize import Normalization
+from tests.training.drawing_fixtures import write_digits
 from training.__main__ import main
-from training.train import TrainResult
+from training.checkpoint import load_checkpoint
+from training.config import PenDrawings, TrainConfig
+from training.errors import CheckpointError
+from training.train import TrainResult, initial_weights
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,14 +45,16 @@ def test_missing_data_is_a_one_line_error(tmp_path: Path, capsys: pytest.Capture
     assert error.startswith("error: ") and "python -m training download" in error and "Traceback" not in error
 
 
-def test_resume_without_a_checkpoint_is_a_clear_error(mnist_dir: Path, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_resume_without_a_checkpoint_is_a_clear_error(
+    mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["train", "--data-dir", str(mnist_dir), "--out", str(tmp_path), "--resume", "--quiet"]) == 1
     assert "no checkpoint at" in capsys.readouterr().err
 
 
-def test_evaluate_and_export_commands(smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_and_export_commands(
+    smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     checkpoint = smoke_run.best_path
     assert main(["export", str(checkpoint), "--out", str(tmp_path / "m.onnx"), "--data-dir", str(mnist_dir)]) == 0
     assert "max |p_onnx - p_torch|" in capsys.readouterr().out
@@ -58,3 +70,133 @@ def test_a_run_folder_that_cannot_be_made_is_a_one_line_error(mnist_dir: Path, t
     assert main(["train", "--data-dir", str(mnist_dir), "--out", str(tmp_path / "file" / "run"), "--quiet"]) == 1
     error = capsys.readouterr().err
     assert error.startswith(f"error: {tmp_path / 'file' / 'run'}: ") and "Traceback" not in error
+
+
+def test_fine_tuning_on_pen_drawings_from_the_command_line(
+    smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--init-from, --drawings, --hold-out-fold and --input-pen make a run that resumes and exports."""
+    digits = tmp_path / "digits.jsonl.gz"
+    write_digits(digits, writers=5, per_writer=3)  # 30 samples, 10 writers
+    out = tmp_path / "pen"
+    common = ["--data-dir", str(mnist_dir), "--out", str(out), "--quiet", "--threads", "1"]
+    assert (
+        main(
+            [
+                "train",
+                *common,
+                "--init-from",
+                str(smoke_run.best_path),
+                "--drawings",
+                str(digits),
+                "--drawing-copies",
+                "2",
+                "--hold-out-fold",
+                "1",
+                "--input-pen",
+                "2.5",
+                "--epochs",
+                "1",
+                "--train-subset",
+                "256",
+                "--val-size",
+                "500",
+                "--batch-size",
+                "64",
+            ]
+        )
+        == 0
+    )
+    checkpoint = load_checkpoint(out / "last.pt")
+    config = TrainConfig.from_dict(checkpoint["config"])
+    assert config.normalization == Normalization(pen=2.5) and config.init_from == str(smoke_run.best_path)
+    assert config.drawings == PenDrawings(str(digits), copies=2, hold_out_fold=1)
+    (extra,) = checkpoint["data"]["extra"]
+    assert extra["images"] == 2 * 24  # the 6 samples of fold 1's two writers are left out
+    assert checkpoint["data"]["init_from_md5"]
+    # a finished run resumes to the same place: the drawings are rendered again, identically
+    assert main(["train", "--resume", *common]) == 0
+    assert (
+        main(["export", str(out / "last.pt"), "--out", str(tmp_path / "pen.onnx"), "--data-dir", str(mnist_dir)]) == 0
+    )
+    assert Classifier(tmp_path / "pen.onnx").info.normalization == Normalization(pen=2.5)
+    # the drawing accuracy measured by evaluate-drawings goes into the metadata
+    assert (
+        main(
+            [
+                "evaluate-drawings",
+                str(digits),
+                "--model",
+                str(tmp_path / "pen.onnx"),
+                "--only-fold",
+                "1",
+                "--out",
+                str(tmp_path / "eval"),
+            ]
+        )
+        == 0
+    )
+    measured = json.loads((tmp_path / "eval" / "report.json").read_text())["app"]["accuracy"]
+    assert (
+        main(
+            [
+                "export",
+                str(out / "last.pt"),
+                "--out",
+                str(tmp_path / "pen.onnx"),
+                "--data-dir",
+                str(mnist_dir),
+                "--drawing-report",
+                str(tmp_path / "eval" / "report.json"),
+            ]
+        )
+        == 0
+    )
+    metadata = Classifier(tmp_path / "pen.onnx").info.metadata
+    assert metadata[MetadataKey.DRAWING_ACCURACY] == f"{measured:.4f}"
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "export",
+                str(out / "last.pt"),
+                "--out",
+                str(tmp_path / "pen.onnx"),
+                "--data-dir",
+                str(mnist_dir),
+                "--drawing-report",
+                str(digits),
+            ]
+        )
+        == 1
+    )
+    assert "is not a report of" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="need --drawings"):
+        main(["train", *common, "--hold-out-fold", "1"])
+
+
+def test_fine_tuning_refuses_a_checkpoint_of_another_network(
+    smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "train",
+                "--data-dir",
+                str(mnist_dir),
+                "--out",
+                str(tmp_path),
+                "--quiet",
+                "--init-from",
+                str(smoke_run.best_path),
+                "--train-subset",
+                "256",
+                "--epochs",
+                "1",
+            ]
+        )
+        == 0
+    )  # same network: fine
+    config = SMOKE_CONFIG.replace(model=dataclasses.replace(SMOKE_CONFIG.model, dense_units=64))
+    with pytest.raises(CheckpointError, match="another network"):
+        initial_weights(smoke_run.best_path, config)
