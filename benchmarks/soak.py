@@ -3,13 +3,14 @@
     python benchmarks/soak.py [--classifications 100000] [--cycles 1000] [--model M]
 
 Two soaks, each printing the resident set size (RSS) after a warm-up and at the end, its growth,
-and the time per block of work at the start and at the end (targets: growth <= 10 MB, no slowdown):
+and the CPU and wall time per step in each block of work (targets: growth <= 10 MB, no slowdown):
 - core: `Recognizer.recognize` on UNIPEN pen digits replayed as mouse strokes (rasterize,
   normalize, ONNX Runtime), in blocks of 10,000;
 - GUI: draw / recognize / clear cycles through the real window (offscreen): each digit is drawn
   with simulated mouse events on the canvas, answered live and at the pen's lift, then cleared
   with the Clear action; in blocks of 100.
-Timings are wall-clock on whatever else this machine is doing: say how busy it was.
+Wall-clock timings follow whatever else this machine is doing (the load average is printed per
+block); CPU time per step shows a slowdown of digitpad's own work.
 """
 
 from __future__ import annotations
@@ -58,27 +59,35 @@ def rss_mib() -> float:
 
 
 def soak(name: str, total: int, block: int, unit: str, step: Callable[[int], None]) -> None:
-    """Run step(i) for i < total; print RSS and seconds per `block` steps, first and last block."""
+    """Run step(i) for i < total; print RSS, and wall and CPU time per step for each block of `block`.
+
+    CPU time (this process's, all its threads) is what the work itself costs; wall time adds the
+    waiting for a CPU that other processes hold, so on a shared machine it follows their load.
+    """
     warm_up = max(int(total * WARM_UP_FRACTION), 1)
     for i in range(warm_up):
         step(i)
     gc.collect()
     start_rss = rss_mib()
-    block_seconds = []
+    wall, cpu, load = [], [], []
     for first in range(0, total, block):
-        began = time.perf_counter()
-        for i in range(first, min(first + block, total)):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        count = min(first + block, total) - first
+        for i in range(first, first + count):
             step(warm_up + i)
-        block_seconds.append(time.perf_counter() - began)
+        wall.append(1000 * (time.perf_counter() - began) / count)
+        cpu.append(1000 * (time.process_time() - began_cpu) / count)
+        load.append(os.getloadavg()[0])
     gc.collect()
     end_rss = rss_mib()
-    first_ms, last_ms = (1000 * s / block for s in (block_seconds[0], block_seconds[-1]))
     print(
         f"{name}: {total:,} {unit} after {warm_up:,} to warm up\n"
         f"  RSS {start_rss:.1f} MiB -> {end_rss:.1f} MiB: growth {end_rss - start_rss:+.1f} MiB (target <= 10 MB)\n"
-        f"  per {unit[:-1]}: first {block:,} {first_ms:.2f} ms, last {block:,} {last_ms:.2f} ms "
-        f"({last_ms / first_ms - 1:+.0%}); slowest block {1000 * max(block_seconds) / block:.2f} ms, "
-        f"fastest {1000 * min(block_seconds) / block:.2f} ms",
+        f"  CPU ms per {unit[:-1]}, first block {cpu[0]:.2f}, last {cpu[-1]:.2f} ({cpu[-1] / cpu[0] - 1:+.0%}); "
+        f"wall ms first {wall[0]:.2f}, last {wall[-1]:.2f}\n"
+        f"  per block of {block:,}: CPU ms {' '.join(f'{v:.2f}' for v in cpu)}\n"
+        f"                      wall ms {' '.join(f'{v:.2f}' for v in wall)}\n"
+        f"                 load average {' '.join(f'{v:.1f}' for v in load)}",
         flush=True,
     )
 
