@@ -63,7 +63,11 @@ BAD_IMAGES: dict[str, tuple[str, bytes, str]] = {
     "truncated PNG": ("truncated.png", png_bytes(10, 10, b"\x00" * 110)[:40], "corrupt or truncated"),
     "corrupt PNG": ("corrupt.png", png_bytes(10, 10, b"\x07" * 110), "corrupt or truncated"),  # no filter type 7
     "truncated JPEG": ("truncated.jpg", jpeg_bytes()[:2000], "the image is truncated"),
-    "40,000 x 40,000 PNG": ("bomb.png", png_bytes(40_000, 40_000, b"\x00" * 100), "is more than the 50,000,000-pixel limit"),
+    "40,000 x 40,000 PNG": (
+        "bomb.png",
+        png_bytes(40_000, 40_000, b"\x00" * 100),
+        "is more than the 50,000,000-pixel limit",
+    ),
 }
 
 

@@ -34,7 +34,9 @@ def test_a_blank_canvas_gets_no_answer_never_a_guess(recognizer: Recognizer) -> 
 
 
 @pytest.mark.parametrize(
-    "stroke", [[[140.0, 140.0]], [[140.0, 40.0], [140.0, 240.0]], [[40.0, 140.0], [240.0, 141.0]]], ids=["dot", "line", "flat line"]
+    "stroke",
+    [[[140.0, 140.0]], [[140.0, 40.0], [140.0, 240.0]], [[40.0, 140.0], [240.0, 141.0]]],
+    ids=["dot", "line", "flat line"],
 )
 def test_a_single_dot_or_line_is_read_like_any_drawing(recognizer: Recognizer, stroke: list[list[float]]) -> None:
     prediction = recognizer.recognize(Drawing([stroke]))

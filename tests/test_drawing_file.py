@@ -85,7 +85,10 @@ def test_missing_fields_are_named(missing: str) -> None:
         (b"[1, 2]", "must hold a JSON object"),
         (b'{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[NaN, 1]]]}', "NaN"),
         (b"[" * 100_000, "nested too deeply"),
-        (b'{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[Infinity, 1]]]}', "infinite"),
+        (
+            b'{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[Infinity, 1]]]}',
+            "infinite",
+        ),
         (b'{"format": "digitpad-drawing", "version": 1, "width": 1e309, "height": 280, "strokes": []}', "finite"),
     ],
 )

@@ -129,7 +129,8 @@ def test_ink_in_the_alpha_channel_of_a_png(tmp_path: Path) -> None:
 def test_an_animated_gif_is_read_by_its_first_frame(tmp_path: Path) -> None:
     image_module = pytest.importorskip("PIL.Image")
     frames = [
-        image_module.fromarray(qimage_to_rgba(digit_image(drawing))[..., 0]).convert("P") for drawing in (one(), seven())
+        image_module.fromarray(qimage_to_rgba(digit_image(drawing))[..., 0]).convert("P")
+        for drawing in (one(), seven())
     ]
     path = tmp_path / "animated.gif"
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=200, loop=0)

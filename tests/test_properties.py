@@ -27,7 +27,11 @@ GRAY_LEVEL = 1 / 255
 #: Largest change of any pixel, in gray levels, when a digit-sized drawing moves by a fraction of a
 #: canvas pixel on the canvas-raster path (measured: up to 6.9; see docs/robustness.md).
 SUBPIXEL_GRAY_LEVELS = 10
-SPECS = {"canvas raster": MNIST, "strokes": Normalization(pen=2.5), "smoothed strokes": Normalization(pen=2.5, smoothing=0.02)}
+SPECS = {
+    "canvas raster": MNIST,
+    "strokes": Normalization(pen=2.5),
+    "smoothed strokes": Normalization(pen=2.5, smoothing=0.02),
+}
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

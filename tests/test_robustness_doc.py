@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -94,7 +93,8 @@ def test_every_test_of_the_robustness_files_is_in_the_page(collected: set[str]) 
 
 
 def _sources() -> str:
-    return "\n".join(path.read_text(encoding="utf-8") for folder in ("digitpad", "training") for path in (REPO / folder).rglob("*.py"))
+    paths = [path for folder in ("digitpad", "training") for path in (REPO / folder).rglob("*.py")]
+    return "\n".join(path.read_text(encoding="utf-8") for path in paths)
 
 
 def test_every_quoted_response_is_still_in_the_code_or_in_its_tests(checked: list[Row]) -> None:
@@ -123,7 +123,10 @@ def test_the_readme_links_the_page() -> None:
 
 def test_the_table_parser_reads_a_table() -> None:
     """The checks above are only as good as the parser: it must see cells, headers and ids."""
-    text = "intro\n\n| Input | Response | Checked by |\n| --- | --- | --- |\n| a | `x` | `tests/t.py::f[p q]`, `tests/u.py::g` |\n"
+    text = (
+        "intro\n\n| Input | Response | Checked by |\n| --- | --- | --- |\n"
+        "| a | `x` | `tests/t.py::f[p q]`, `tests/u.py::g` |\n"
+    )
     (row,) = table_rows(text)
     assert row.cell("Input") == "a" and row.tests == ["tests/t.py::f[p q]", "tests/u.py::g"]
     assert QUOTED.findall(row.cell("Response")) == ["x"]

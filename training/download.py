@@ -108,7 +108,9 @@ def fetch_rest(url: str, part: Path, *, label: str, progress: bool = True, timeo
         kind = TransientError if exc.code >= 500 or exc.code in (408, 429) else DownloadError
         raise kind(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except http.client.IncompleteRead:
-        raise TransientError(f"{url}: truncated: the connection closed early, after {start + received:,} bytes") from None
+        raise TransientError(
+            f"{url}: truncated: the connection closed early, after {start + received:,} bytes"
+        ) from None
     except http.client.HTTPException as exc:  # a malformed response
         raise TransientError(f"{url}: bad HTTP response ({type(exc).__name__}: {exc})") from None
     except (urllib.error.URLError, OSError) as exc:  # refused, DNS, timeout, connection reset

@@ -161,7 +161,8 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(mnist: Mnist
     assert resumed.returncode == 0, resumed.stderr
     train(KILLABLE, mnist, tmp_path / "straight", progress=False, threads=THREADS)
     _assert_same_run(tmp_path / "straight", killed)
-    assert torch.equal(*(load_checkpoint(run / BEST)["deploy"]["logits.weight"] for run in (killed, tmp_path / "straight")))
+    best = [load_checkpoint(run / BEST)["deploy"]["logits.weight"] for run in (killed, tmp_path / "straight")]
+    assert torch.equal(*best)
 
 
 #: Runs `python -m training` with save_checkpoint made to SIGKILL the process right after it writes last.pt.

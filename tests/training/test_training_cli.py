@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.training.conftest import SMOKE_CONFIG
 
 from digitpad.classifier import Classifier
 from digitpad.contract import MetadataKey
 from digitpad.normalize import Normalization
+from tests.training.conftest import SMOKE_CONFIG
 from tests.training.drawing_fixtures import write_digits
 from training.__main__ import main
 from training.checkpoint import load_checkpoint

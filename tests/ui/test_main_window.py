@@ -406,8 +406,14 @@ BAD_MODELS = {
     "truncated": (truncated_model, "truncated.onnx is not a usable ONNX model"),
     "not ONNX": (text_model, "notes.onnx is not a usable ONNX model"),
     "wrong input shape": (lambda folder: linear_model(folder / "s.onnx", input_shape=("N", 1, 32, 32)), "has shape"),
-    "wrong input type": (lambda folder: linear_model(folder / "d.onnx", input_type=TensorProto.DOUBLE), "tensor(double)"),
-    "wrong output name": (lambda folder: linear_model(folder / "o.onnx", output_name="scores"), "no output 'probabilities'"),
+    "wrong input type": (
+        lambda folder: linear_model(folder / "d.onnx", input_type=TensorProto.DOUBLE),
+        "tensor(double)",
+    ),
+    "wrong output name": (
+        lambda folder: linear_model(folder / "o.onnx", output_name="scores"),
+        "no output 'probabilities'",
+    ),
     "five classes": (lambda folder: constant_model(folder / "c.onnx", [0.0] * 5), "digitpad needs ['N', 10]"),
     "no softmax": (lambda folder: linear_model(folder / "l.onnx", softmax=False), "are not probabilities"),
 }
