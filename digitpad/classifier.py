@@ -101,7 +101,7 @@ class Classifier:
         if size > MAX_MODEL_BYTES:
             raise ModelError(f"{path}: {size:,} bytes is larger than the {MAX_MODEL_BYTES:,}-byte model limit")
         options = ort.SessionOptions()
-        options.log_severity_level = 3  # errors only: warnings would clutter the CLI's output
+        options.log_severity_level = 4  # fatal only: digitpad reports errors itself, once, in its own words
         options.inter_op_num_threads = 1
         options.intra_op_num_threads = min(INFERENCE_THREADS, os.cpu_count() or 1)
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")

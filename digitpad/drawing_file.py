@@ -17,6 +17,7 @@ from typing import Any
 from digitpad.errors import DrawingError
 from digitpad.files import write_text_atomically
 from digitpad.ink import DEFAULT_PEN_WIDTH, Drawing
+from digitpad.raster import segments
 
 FORMAT_NAME = "digitpad-drawing"
 FORMAT_VERSION = 1
@@ -69,7 +70,11 @@ def _strokes(value: Any) -> list[list[Any]]:
 
 
 def drawing_from_json(data: Any) -> Drawing:
-    """Validate a parsed drawing JSON document; errors name the field at fault."""
+    """Validate a parsed drawing JSON document; errors name the field at fault.
+
+    A drawing too complex to render (MAX_SEGMENTS) is refused here, where a file is opened, rather
+    than later, when the app draws it.
+    """
     if not isinstance(data, dict):
         raise DrawingError("a drawing file must hold a JSON object")
     if data.get("format") != FORMAT_NAME:
@@ -87,7 +92,9 @@ def drawing_from_json(data: Any) -> Drawing:
     pen_width = _number(data.get("pen_width", DEFAULT_PEN_WIDTH), '"pen_width"')
     width = _number(data["width"], '"width"')
     height = _number(data["height"], '"height"')
-    return Drawing(_strokes(data["strokes"]), width, height, pen_width)  # type: ignore[arg-type]
+    drawing = Drawing(_strokes(data["strokes"]), width, height, pen_width)  # type: ignore[arg-type]
+    segments(drawing)  # raises DrawingError if it is too complex to render
+    return drawing
 
 
 def load_drawing(path: str | os.PathLike[str]) -> Drawing:

@@ -19,8 +19,14 @@ DEFAULT_CANVAS_SIZE = 280
 #: Pen diameter in canvas pixels: after MNIST normalization a digit drawn at about half the canvas
 #: height gets strokes of about 2.5-3 px, as MNIST's own strokes are.
 DEFAULT_PEN_WIDTH = 20.0
-#: Largest accepted canvas side, in pixels: keeps a malicious file from asking for a huge raster.
-MAX_CANVAS_SIZE = 8192
+#: Largest accepted canvas side, in pixels (a 4K screen fits): keeps a malicious file from asking
+#: for a huge raster (4096 x 4096 float32 is 64 MiB).
+MAX_CANVAS_SIZE = 4096
+#: Widest accepted pen, in pixels: the rasterizer's work and memory per segment grow with its square.
+MAX_PEN_WIDTH = 256.0
+#: Largest accepted |x| or |y|, in pixels: ink far off the canvas is clipped, but a coordinate such
+#: as 1e300 is nonsense whose arithmetic would overflow.
+MAX_COORDINATE = 1_000_000.0
 #: Most points a drawing may hold in all its strokes.
 MAX_POINTS = 1_000_000
 
@@ -37,6 +43,11 @@ def _as_points(stroke: object, index: int) -> np.ndarray:
         raise DrawingError(f"stroke {index}: points must be [x, y] pairs, got shape {points.shape}")
     if not np.isfinite(points).all():
         raise DrawingError(f"stroke {index} has a coordinate that is NaN or infinite")
+    if np.abs(points).max() > MAX_COORDINATE:
+        raise DrawingError(
+            f"stroke {index} has a coordinate of {np.abs(points).max():.3g} pixels; "
+            f"coordinates must lie within ±{MAX_COORDINATE:,.0f}"
+        )
     points.setflags(write=False)
     return points
 
@@ -69,8 +80,10 @@ class Drawing:
         pen = self.pen_width
         if isinstance(pen, bool) or not isinstance(pen, (int, float)) or not math.isfinite(pen):
             raise DrawingError(f"pen width must be a number of pixels, got {pen!r}")
-        if not 0 < pen <= max(self.width, self.height):
-            raise DrawingError(f"pen width must be above 0 and at most the canvas size, got {pen!r}")
+        if not 0 < pen <= min(max(self.width, self.height), MAX_PEN_WIDTH):
+            raise DrawingError(
+                f"pen width must be above 0 and at most the canvas size and {MAX_PEN_WIDTH:g} px, got {pen!r}"
+            )
         object.__setattr__(self, "pen_width", float(pen))
         if isinstance(self.strokes, (str, bytes)) or not isinstance(self.strokes, Iterable):
             raise DrawingError("strokes must be a list of strokes")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from digitpad.errors import DrawingError
 from digitpad.ink import Drawing
 
 #: Along a stroke, keep about one point per this fraction of the pen width (but at least one per
@@ -18,8 +19,12 @@ from digitpad.ink import Drawing
 THIN_SPACING_PER_PEN = 1 / 8
 #: Points where the path turns by more than this angle are always kept, so corners stay sharp.
 CORNER_DEGREES = 20.0
-#: Stamp at most this many segments at once, to bound memory for huge drawings.
-_SEGMENTS_PER_CHUNK = 2048
+#: Stamp at most this many window pixels at once (about 2048 segments of the app's pen), to bound
+#: memory for huge drawings and huge pens.
+_PIXELS_PER_CHUNK = 2048 * 32 * 32
+#: Most pen segments a drawing may need: about two seconds of stamping on a slow machine. A person
+#: scribbling for many minutes stays far below; 100,000 random points all over the canvas do not.
+MAX_SEGMENTS = 250_000
 
 
 def _thin(points: np.ndarray, spacing: float) -> np.ndarray:
@@ -37,22 +42,61 @@ def _thin(points: np.ndarray, spacing: float) -> np.ndarray:
     return points[keep]
 
 
+def _clip(a: np.ndarray, b: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The parts of segments a -> b inside the box [low, high] (Liang-Barsky); misses are dropped.
+
+    Segments inside the box are returned unchanged, bit for bit.
+    """
+    delta = b - a
+    t0, t1 = np.zeros(len(a)), np.ones(len(a))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for axis in (0, 1):
+            d = delta[:, axis]
+            ta, tb = (low[axis] - a[:, axis]) / d, (high[axis] - a[:, axis]) / d
+            enter, leave = np.minimum(ta, tb), np.maximum(ta, tb)
+            parallel = d == 0
+            outside = parallel & ((a[:, axis] < low[axis]) | (a[:, axis] > high[axis]))
+            t0 = np.where(parallel, t0, np.maximum(t0, enter))
+            t1 = np.where(parallel, t1, np.minimum(t1, leave))
+            t1 = np.where(outside, -1.0, t1)
+    keep = t0 <= t1
+    inside = keep & (t0 == 0) & (t1 == 1)
+    clipped_a = np.where(inside[:, None], a, a + delta * t0[:, None])
+    clipped_b = np.where(inside[:, None], b, a + delta * t1[:, None])
+    return clipped_a[keep], clipped_b[keep]
+
+
 def segments(drawing: Drawing) -> tuple[np.ndarray, np.ndarray]:
     """All pen segments as float32 (starts, ends), each of shape (m, 2); a one-point stroke is a dot.
 
-    Segments longer than the pen radius are split, so that every segment fits a small window.
+    Only what can reach the canvas is kept: segments are cut at the canvas edge plus the pen, so a
+    line to a point far away costs no more than one across the canvas. Segments longer than the pen
+    radius are split, so that every segment fits a small window. Raises DrawingError when the
+    drawing needs more than MAX_SEGMENTS segments.
     """
     starts, ends = [], []
     max_length = max(drawing.pen_width / 2, 2.0)
     spacing = max(1.0, drawing.pen_width * THIN_SPACING_PER_PEN)
+    margin = drawing.pen_width / 2 + 2.0
+    low, high = np.array([-margin, -margin]), np.array([drawing.width + margin, drawing.height + margin])
+    total = 0
     for stroke in drawing.strokes:
         points = _thin(stroke, spacing)
         if len(points) == 1:
-            starts.append(points)
-            ends.append(points)
+            if ((points >= low) & (points <= high)).all():
+                starts.append(points)
+                ends.append(points)
             continue
-        a, b = points[:-1], points[1:]
+        a, b = _clip(points[:-1], points[1:], low, high)
         pieces = np.ceil(np.hypot(*(b - a).T) / max_length).clip(min=1).astype(np.int64)
+        total += int(pieces.sum())
+        if total > MAX_SEGMENTS:
+            raise DrawingError(
+                f"the drawing is too complex: its strokes would take more than {MAX_SEGMENTS:,} pen segments "
+                "to render (a handwritten digit takes a few hundred)"
+            )
+        if not len(a):
+            continue
         if pieces.max() > 1:
             owner = np.repeat(np.arange(len(a)), pieces)
             first = np.repeat(np.cumsum(pieces) - pieces, pieces)
@@ -86,9 +130,10 @@ def stamp_segments(canvas: np.ndarray, starts: np.ndarray, ends: np.ndarray, pen
     grid = np.arange(window, dtype=np.intp)
     cells = grid.astype(np.float32)
     offsets = grid[:, None] * padded.shape[1] + grid[None, :]  # (window, window)
-    for first in range(0, len(starts), _SEGMENTS_PER_CHUNK):
-        a = starts[first : first + _SEGMENTS_PER_CHUNK]
-        b = ends[first : first + _SEGMENTS_PER_CHUNK]
+    chunk = max(1, _PIXELS_PER_CHUNK // (window * window))
+    for first in range(0, len(starts), chunk):
+        a = starts[first : first + chunk]
+        b = ends[first : first + chunk]
         corner = np.floor(np.minimum(a, b) - radius - 0.5).astype(np.intp)
         corner = np.clip(corner, -pad, (width, height))  # off-canvas windows land in the padding
         ab = b - a

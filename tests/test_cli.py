@@ -18,7 +18,7 @@ from digitpad.ink import Drawing
 from digitpad.raster import rasterize
 from tests.conftest import REPO
 from tests.drawings import one, zero
-from tests.onnx_models import linear_model
+from tests.onnx_models import fails_on_ink_model, linear_model
 
 
 def write_png(path: Path, drawing: Drawing) -> Path:
@@ -154,3 +154,14 @@ def test_the_model_chosen_in_the_app_is_used_unless_model_is_given(
         assert code == 0 and "a_one.json" in out
     finally:
         AppSettings().model_path = None
+
+
+def test_a_model_that_fails_at_run_time_fails_each_file_with_its_reason(
+    tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = fails_on_ink_model(tmp_path / "fails.onnx")
+    code, out, err = run(capsys, "classify", "--json", "--model", str(model), str(inputs))
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(records) == 2
+    assert all("the model failed while running" in r["error"] and "Reshape" in r["error"] for r in records)
+    assert "2 file(s) could not be classified" in err

@@ -49,6 +49,12 @@ def test_written_format_is_the_documented_one() -> None:
         ({"width": "280"}, '"width" must be a number'),
         ({"height": 0}, "canvas height must be a whole number"),
         ({"width": 10**9}, "canvas width must be a whole number"),
+        ({"width": -280}, "canvas width must be a whole number"),
+        ({"format": None}, 'not a digitpad drawing: "format" is null'),
+        ({"pen_width": "20"}, '"pen_width" must be a number, got "20"'),
+        ({"strokes": "[[1, 2]]"}, '"strokes" must be a list'),
+        ({"strokes": [[{"x": 1, "y": 2}]]}, "stroke 0, point 0 must be a list [x, y]"),
+        ({"strokes": [[[1e300, 2]]]}, "coordinates must lie within"),
         ({"pen_width": -1}, "pen width must be above 0"),
         ({"strokes": {}}, '"strokes" must be a list'),
         ({"strokes": [5]}, "stroke 0 must be a list"),
@@ -79,6 +85,11 @@ def test_missing_fields_are_named(missing: str) -> None:
         (b"[1, 2]", "must hold a JSON object"),
         (b'{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[NaN, 1]]]}', "NaN"),
         (b"[" * 100_000, "nested too deeply"),
+        (
+            b'{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[Infinity, 1]]]}',
+            "infinite",
+        ),
+        (b'{"format": "digitpad-drawing", "version": 1, "width": 1e309, "height": 280, "strokes": []}', "finite"),
     ],
 )
 def test_bad_files_give_errors_that_name_the_file(tmp_path: Path, content: bytes, message: str) -> None:
@@ -87,6 +98,14 @@ def test_bad_files_give_errors_that_name_the_file(tmp_path: Path, content: bytes
     with pytest.raises(DrawingError) as caught:
         load_drawing(path)
     assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_a_drawing_too_complex_to_render_is_refused_when_opened(tmp_path: Path) -> None:
+    points = np.random.default_rng(0).uniform(0, 280, (100_000, 2)).round(2).tolist()
+    path = tmp_path / "scribble.json"
+    path.write_text(json.dumps({**GOOD, "strokes": [points]}))
+    with pytest.raises(DrawingError, match="too complex"):
+        load_drawing(path)
 
 
 def test_missing_and_oversized_files(tmp_path: Path) -> None:

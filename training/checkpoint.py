@@ -25,8 +25,11 @@ BEST = "best.pt"
 
 def save_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any]) -> None:
     """Write atomically: an interruption leaves the previous checkpoint, never half of a new one."""
-    with atomic_writer(path) as stream:
-        torch.save({"format": FORMAT, **checkpoint}, stream)
+    try:
+        with atomic_writer(path) as stream:
+            torch.save({"format": FORMAT, **checkpoint}, stream)
+    except OSError as exc:  # disk full, read-only folder: the previous checkpoint stays
+        raise CheckpointError(f"cannot write the checkpoint {path}: {exc.strerror or exc}") from None
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

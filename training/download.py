@@ -1,27 +1,30 @@
-"""Fetch the MNIST files from public mirrors: streamed, verified while they arrive, then renamed.
+"""Fetch the MNIST files from public mirrors: resumed when a connection drops, verified, then renamed.
 
-Each file is written to a temporary file beside its final name while its decompressed content is
-hashed on the fly; only a file whose MD5 matches is renamed into place, so nothing half-written or
-wrong ever looks like a valid data file. A mirror that fails (HTTP error, timeout, wrong or
-truncated content) is reported and the next one is tried.
+Each file arrives in a partial file beside its final name (`<name>.gz.part`, which nothing reads as
+data). A dropped connection, a timeout or a server error (HTTP 5xx) is retried a few times, each
+retry asking with an HTTP Range header for only the bytes still missing. Once complete, the partial
+file's decompressed content must match its MD5; only then is it renamed into place, so nothing
+half-written or wrong ever looks like a valid data file. A mirror that keeps failing or serves
+wrong content is reported and the next one is tried; the partial file goes when the call ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
+import re
+import time
 import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from tqdm import tqdm
 
-from digitpad.files import atomic_writer
 from training.data import MNIST_MD5, Mnist, find_file, load_mnist, missing_files, resolve_data_dir
 from training.errors import DatasetError, DownloadError
 
@@ -35,15 +38,13 @@ DEFAULT_MIRRORS = (
 
 CHUNK_BYTES = 64 * 1024
 TIMEOUT_SECONDS = 30.0  #: a server silent for this long counts as failed
+ATTEMPTS = 3  #: tries per mirror when the connection drops, times out or the server errs (HTTP 5xx)
+RETRY_DELAY_SECONDS = 1.0  #: wait before the first retry; doubled before each further one
+PARTIAL_SUFFIX = ".part"
 
 
-@dataclass(frozen=True)
-class Fetched:
-    """What arrived from one URL: byte count and the MD5 of the decompressed content."""
-
-    compressed_bytes: int
-    content_bytes: int
-    content_md5: str
+class TransientError(DownloadError):
+    """A failure worth retrying on the same mirror: dropped connection, timeout, HTTP 5xx."""
 
 
 def mirrors_from_env() -> tuple[str, ...]:
@@ -59,45 +60,94 @@ def _file_url(mirror: str, name: str) -> str:
     return f"{mirror.rstrip('/')}/{name}.gz"
 
 
-def fetch_gzip(url: str, sink: BinaryIO, *, label: str, progress: bool = True,
-               timeout: float = TIMEOUT_SECONDS) -> Fetched:
-    """Stream the gzip file at `url` into `sink`, decompressing and hashing it on the way.
+def _total_size(response: http.client.HTTPResponse, start: int) -> int | None:
+    """The whole file's size from Content-Range (a resumed download) or Content-Length."""
+    match = re.fullmatch(r"bytes \d+-\d+/(\d+)", response.headers.get("Content-Range", ""))
+    if match:
+        return int(match.group(1))
+    length = response.headers.get("Content-Length")
+    return start + int(length) if length and length.isdigit() else None
 
-    Raises DownloadError for HTTP and network errors, a body shorter than its Content-Length, or
-    a gzip stream that is corrupt or ends early.
-    """
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
-    digest = hashlib.md5()
-    received = content = 0
+
+def _write(sink: BinaryIO, data: bytes, path: Path) -> None:
+    """A local write failure (disk full) is no mirror's fault: it stops the download at once."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (scheme checked)
-            length = response.headers.get("Content-Length")
-            expected = int(length) if length and length.isdigit() else None
-            with tqdm(total=expected, unit="B", unit_scale=True, unit_divisor=1024, desc=label,
+        sink.write(data)
+    except OSError as exc:
+        raise DatasetError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def fetch_rest(url: str, part: Path, *, label: str, progress: bool = True, timeout: float = TIMEOUT_SECONDS) -> None:
+    """Append to `part` the bytes of `url` that it lacks (all of them if it is empty), to the end.
+
+    Raises TransientError for what a retry may cure (dropped connection, timeout, HTTP 5xx, a body
+    that ends early) and DownloadError for what it will not (HTTP 4xx, a bad URL).
+    """
+    start = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={start}-"} if start else {})
+    try:
+        sink = open(part, "ab")  # noqa: SIM115 (closed by the `with` below)
+    except OSError as exc:
+        raise DatasetError(f"cannot write into {part.parent}: {exc.strerror or exc}") from None
+    received = 0
+    try:
+        with sink, urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
+            if start and response.status != 206:  # the server ignored the range: start over
+                sink.truncate(0)
+                start = 0
+            total = _total_size(response, start)
+            with tqdm(total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024, desc=label,
                       disable=not progress, leave=False) as bar:
-                while chunk := response.read(CHUNK_BYTES):
-                    sink.write(chunk)
+                while chunk := response.read1(CHUNK_BYTES):  # what has arrived: a stall loses none of it
+                    _write(sink, chunk, part)
                     received += len(chunk)
-                    data = decompressor.decompress(chunk)
-                    digest.update(data)
-                    content += len(data)
                     bar.update(len(chunk))
     except urllib.error.HTTPError as exc:
-        raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-    except zlib.error as exc:
-        raise DownloadError(f"{url}: not a valid gzip stream ({exc})") from None
+        if exc.code == 416 and start:  # nothing beyond what we have: the check of the content decides
+            return
+        kind = TransientError if exc.code >= 500 or exc.code in (408, 429) else DownloadError
+        raise kind(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except http.client.IncompleteRead:
-        raise DownloadError(f"{url}: truncated: the connection closed early, after {received:,} bytes") from None
+        raise TransientError(
+            f"{url}: truncated: the connection closed early, after {start + received:,} bytes"
+        ) from None
     except http.client.HTTPException as exc:  # a malformed response
-        raise DownloadError(f"{url}: bad HTTP response ({type(exc).__name__}: {exc})") from None
+        raise TransientError(f"{url}: bad HTTP response ({type(exc).__name__}: {exc})") from None
     except (urllib.error.URLError, OSError) as exc:  # refused, DNS, timeout, connection reset
         reason = getattr(exc, "reason", None) or exc
-        raise DownloadError(f"{url}: {reason}") from None
-    if expected is not None and received != expected:
-        raise DownloadError(f"{url}: truncated: received {received:,} of {expected:,} bytes")
+        raise TransientError(f"{url}: {reason} (after {start + received:,} bytes)") from None
+    if total is not None and start + received != total:
+        raise TransientError(f"{url}: truncated: received {start + received:,} of {total:,} bytes")
+
+
+def content_md5(path: Path, url: str) -> str:
+    """MD5 of the decompressed content of the gzip file `path`, read in chunks."""
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
+    digest = hashlib.md5()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(CHUNK_BYTES):
+                digest.update(decompressor.decompress(chunk))
+    except zlib.error as exc:
+        raise DownloadError(f"{url}: not a valid gzip stream ({exc})") from None
     if not decompressor.eof:
-        raise DownloadError(f"{url}: truncated: the gzip stream ends early after {received:,} bytes")
-    return Fetched(received, content, digest.hexdigest())
+        raise DownloadError(f"{url}: truncated: the gzip stream ends early after {path.stat().st_size:,} bytes")
+    return digest.hexdigest()
+
+
+def _from_mirror(url: str, part: Path, expected_md5: str, *, label: str, progress: bool, timeout: float) -> None:
+    """Fetch `url` into `part`, retrying transient failures with resumption; then check its MD5."""
+    for attempt in range(ATTEMPTS):
+        try:
+            fetch_rest(url, part, label=label, progress=progress, timeout=timeout)
+            break
+        except TransientError as exc:
+            if attempt + 1 == ATTEMPTS:
+                raise DownloadError(f"{exc} (gave up after {ATTEMPTS} attempts)") from None
+            time.sleep(RETRY_DELAY_SECONDS * 2**attempt)
+    md5 = content_md5(part, url)
+    if md5 != expected_md5:
+        raise DownloadError(f"{url}: wrong content: MD5 {md5}, expected {expected_md5}")
 
 
 def download_file(name: str, folder: Path, mirrors: Sequence[str], *, progress: bool = True,
@@ -105,18 +155,27 @@ def download_file(name: str, folder: Path, mirrors: Sequence[str], *, progress: 
     """Download `name`.gz into `folder` from the first mirror whose content has the right MD5."""
     expected = MNIST_MD5[name]
     target = folder / f"{name}.gz"
+    part = folder / f"{name}.gz{PARTIAL_SUFFIX}"
     failures = []
-    for mirror in mirrors:
-        url = _file_url(mirror, name)
-        try:
-            # The temporary file is renamed only if the `with` body finishes: a failure deletes it.
-            with atomic_writer(target) as sink:
-                fetched = fetch_gzip(url, sink, label=name, progress=progress, timeout=timeout)
-                if fetched.content_md5 != expected:
-                    raise DownloadError(f"{url}: wrong content: MD5 {fetched.content_md5}, expected {expected}")
+    try:
+        for mirror in mirrors:
+            url = _file_url(mirror, name)
+            part.unlink(missing_ok=True)  # another mirror's bytes may differ: never splice them
+            try:
+                _from_mirror(url, part, expected, label=name, progress=progress, timeout=timeout)
+            except DownloadError as exc:
+                failures.append(str(exc))
+                continue
+            try:
+                with part.open("rb") as stream:
+                    os.fsync(stream.fileno())
+                os.replace(part, target)
+            except OSError as exc:
+                raise DatasetError(f"cannot write {target}: {exc.strerror or exc}") from None
             return target
-        except DownloadError as exc:
-            failures.append(str(exc))
+    finally:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
     raise DownloadError(f"could not download {name}.gz (expected content MD5 {expected}) into {folder}:\n  "
                         + "\n  ".join(failures or ["no mirrors given"]))
 

@@ -192,16 +192,23 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
         raise ExportError(f"onnx.checker rejects the exported model: {str(exc).strip().splitlines()[0]}") from None
     data = proto.SerializeToString()
 
-    with tempfile.TemporaryDirectory(prefix="digitpad-export-") as folder:
-        candidate = Path(folder) / out_path.name
-        candidate.write_bytes(data)
-        try:
-            classifier = Classifier(candidate)  # the app's own contract validation
-            onnx_probabilities = np.concatenate([classifier.predict(images[i : i + 1000])
-                                                 for i in range(0, len(images), 1000)])
-        except ModelError as exc:
-            raise ExportError(f"the app rejects the exported model: {exc}") from None
+    try:
+        with tempfile.TemporaryDirectory(prefix="digitpad-export-") as folder:
+            candidate = Path(folder) / out_path.name
+            candidate.write_bytes(data)
+            try:
+                classifier = Classifier(candidate)  # the app's own contract validation
+                onnx_probabilities = np.concatenate([classifier.predict(images[i : i + 1000])
+                                                     for i in range(0, len(images), 1000)])
+            except ModelError as exc:
+                raise ExportError(f"the app rejects the exported model: {exc}") from None
+    except OSError as exc:
+        raise ExportError(f"cannot write a temporary copy of the model to check it: {exc.strerror or exc}") from None
     difference = _check_parity(onnx_probabilities, torch_probabilities, tolerance)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomically(out_path, data)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(out_path, data)
+    except OSError as exc:
+        unchanged = "the previous model is unchanged" if out_path.exists() else "nothing was written"
+        raise ExportError(f"cannot write {out_path}: {exc.strerror or exc}; {unchanged}") from None
     return ExportReport(out_path, len(data), test_accuracy, difference, temperature, metadata)

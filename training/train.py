@@ -328,13 +328,15 @@ class Trainer:
         self.train_seconds = checkpoint["train_seconds"]
 
     def save(self, out_dir: Path, best: bool = False) -> None:
-        save_checkpoint(out_dir / LAST, self.state())
+        # best.pt first: a run killed between the two writes resumes from the older last.pt and
+        # redoes the epoch, instead of never writing the best.pt of an epoch that last.pt has.
         if best:
             save_checkpoint(out_dir / BEST, {
                 "config": self.config.to_dict(), "data": self.data_description,
                 "deploy": self.deploy_model.state_dict(), "epoch": self.epoch,
                 "val_accuracy": self.best_val_accuracy, "history": self.history,
             })
+        save_checkpoint(out_dir / LAST, self.state())
         write_text_atomically(out_dir / "history.json", json.dumps(self.history, indent=1) + "\n")
 
     def finish_epoch(self, seconds: float) -> bool:

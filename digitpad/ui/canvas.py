@@ -41,18 +41,27 @@ def ink_pen(color: QColor, width: float) -> QPen:
     return QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
 
 
-def rendered_path(points: np.ndarray, drawing: Drawing) -> np.ndarray:
-    """The polyline the core rasterizes for a stroke of `drawing`: its points after thinning.
+def rendered_paths(points: np.ndarray, drawing: Drawing) -> list[np.ndarray]:
+    """The polylines the core rasterizes for a stroke of `drawing`: its points after thinning.
 
-    Painting this rather than every raw point makes the canvas show exactly the path the model
-    gets, even for jagged input where thinning moves the path by more than a hair.
+    Painting these rather than every raw point makes the canvas show exactly the path the model
+    gets, even for jagged input where thinning moves the path by more than a hair. A stroke that
+    leaves the canvas and comes back gives one polyline per visit (the core drops what is far off).
     """
     starts, ends = segments(Drawing((points,), drawing.width, drawing.height, drawing.pen_width))
-    path = np.concatenate((starts[:1], ends)).astype(np.float64)
+    breaks = np.flatnonzero(np.abs(starts[1:] - ends[:-1]).max(axis=1, initial=0.0) > 0.01) + 1
+    return [
+        _without_straight_points(np.concatenate((run_starts[:1], run_ends)).astype(np.float64))
+        for run_starts, run_ends in zip(np.split(starts, breaks), np.split(ends, breaks))
+        if len(run_starts)
+    ]
+
+
+def _without_straight_points(path: np.ndarray) -> np.ndarray:
+    """The core splits long segments into collinear pieces; Qt's stroker joins such pieces less
+    cleanly than one straight segment, so drop points that lie straight on the line."""
     if len(path) < 3:
         return path
-    # The core splits long segments into collinear pieces; Qt's stroker joins such pieces less
-    # cleanly than one straight segment, so drop points that lie straight on the line.
     before, after = path[1:-1] - path[:-2], path[2:] - path[1:-1]
     cross = before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]
     dot = (before * after).sum(axis=1)
@@ -62,11 +71,11 @@ def rendered_path(points: np.ndarray, drawing: Drawing) -> np.ndarray:
 
 def paint_stroke(painter: QPainter, points: np.ndarray, drawing: Drawing) -> None:
     """One stroke of `drawing` with the painter's pen; a single point is a round dot."""
-    path = rendered_path(points, drawing)
-    if (path == path[0]).all():
-        painter.drawPoint(QPointF(float(path[0, 0]), float(path[0, 1])))
-    else:
-        painter.drawPolyline(QPolygonF([QPointF(float(x), float(y)) for x, y in path]))
+    for path in rendered_paths(points, drawing):
+        if (path == path[0]).all():
+            painter.drawPoint(QPointF(float(path[0, 0]), float(path[0, 1])))
+        else:
+            painter.drawPolyline(QPolygonF([QPointF(float(x), float(y)) for x, y in path]))
 
 
 def paint_strokes(painter: QPainter, drawing: Drawing, ink: QColor, first_stroke: int = 0) -> None:

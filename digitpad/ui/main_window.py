@@ -45,6 +45,7 @@ MODEL_FILTER = "ONNX models (*.onnx)"
 PROMPT_BLANK = "Draw a digit"
 PROMPT_NO_INK = "No digit found in this image"
 PROMPT_NO_MODEL = "Recognition is off: choose a model with File ▸ Open Model…"
+PROMPT_MODEL_FAILED = "The model failed on this input"
 #: Width of the column with the answer, the chart and the model input, in device-independent pixels.
 SIDE_WIDTH = 340
 
@@ -267,8 +268,10 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _show_recognition_failure(self, message: str) -> None:
-        self.answer.show_prompt("The model failed on this input")
+        self.answer.show_prompt(PROMPT_MODEL_FAILED)
         self.chart.set_probabilities(None)
+        self.model_input.set_image(None)
+        self.timing_label.clear()
         self.statusBar().showMessage(message, 10_000)
 
     @Slot()

@@ -43,32 +43,8 @@ def write_digits(
 
 def constant_model(path: Path, digit: int) -> Path:
     """An ONNX model that keeps digitpad's contract and always answers `digit` (probability 0.9)."""
-    import onnx
-    from onnx import TensorProto, helper
+    from tests.onnx_models import constant_model as with_logits
 
-    probabilities = np.full((1, 10), 0.1 / 9, np.float32)
-    probabilities[0, digit] = 0.9
-    nodes = [
-        helper.make_node(
-            "ReduceSum", ["image", "axes"], ["total"], keepdims=0
-        ),  # (N,): ties the batch size to the input
-        helper.make_node("Unsqueeze", ["total", "axis1"], ["column"]),  # (N, 1)
-        helper.make_node("Mul", ["column", "zero"], ["zeros"]),
-        helper.make_node("Add", ["zeros", "answer"], ["probabilities"]),  # (N, 10)
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "constant",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 1, 28, 28])],
-        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 10])],
-        [
-            helper.make_tensor("axes", TensorProto.INT64, [3], [1, 2, 3]),
-            helper.make_tensor("axis1", TensorProto.INT64, [1], [1]),
-            helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0]),
-            helper.make_tensor("answer", TensorProto.FLOAT, [1, 10], probabilities.ravel().tolist()),
-        ],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.save(model, path)
-    return path
+    probabilities = np.full(10, 0.1 / 9)
+    probabilities[digit] = 0.9
+    return with_logits(path, np.log(probabilities).tolist(), name=None)

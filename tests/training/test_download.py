@@ -8,23 +8,27 @@ looks like a valid file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import http.server
+import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from training.data import MNIST_MD5, TEST_LABELS, TRAIN_LABELS, load_file, load_mnist
-from training.download import download_file, download_mnist, obtain_mnist
-from training.errors import DownloadError
+import training.download
+from training.data import MNIST_MD5, TEST_LABELS, TRAIN_LABELS, find_file, load_file, load_mnist
+from training.download import ATTEMPTS, download_file, download_mnist, obtain_mnist
+from training.errors import DatasetError, DownloadError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,6 +39,11 @@ class Route:
     body: bytes = b""
     content_length: int | None = None  #: a lie about the length, to truncate a response
     stall_seconds: float = 0.0  #: wait this long before answering
+    ranges: bool = True  #: answer "Range: bytes=N-" with 206 and the rest of the body
+    cut_after: int | None = None  #: send only this many bytes of the body, then...
+    cut_stall_seconds: float = 0.0  #: ...stall this long (0: drop the connection at once)...
+    cuts: int = 0  #: ...this many times; later requests get the whole answer
+    on_cut: Callable[[], None] | None = None  #: called while a cut response is held
 
 
 class MirrorServer:
@@ -43,18 +52,37 @@ class MirrorServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
+        self.range_headers: list[str | None] = []
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 server.requests.append(self.path)
+                server.range_headers.append(self.headers.get("Range"))
                 route = server.routes.get(self.path, Route(status=404))
                 time.sleep(route.stall_seconds)
-                self.send_response(route.status)
-                self.send_header("Content-Length", str(route.content_length or len(route.body)))
+                status, body, headers = route.status, route.body, {}
+                wanted = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range") or "")
+                if wanted and route.ranges and status == 200:
+                    first = int(wanted.group(1))
+                    status, body = 206, route.body[first:]
+                    headers["Content-Range"] = f"bytes {first}-{len(route.body) - 1}/{len(route.body)}"
+                self.send_response(status)
+                self.send_header("Content-Length", str(route.content_length or len(body)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
-                    self.wfile.write(route.body)
+                    if route.cuts > 0 and route.cut_after is not None:
+                        route.cuts -= 1
+                        self.wfile.write(body[: route.cut_after])
+                        if route.on_cut is not None:
+                            route.on_cut()
+                        time.sleep(route.cut_stall_seconds)
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    self.wfile.write(body)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -65,6 +93,11 @@ class MirrorServer:
 
     def url(self, prefix: str) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/{prefix}/"
+
+
+@pytest.fixture(autouse=True)
+def no_retry_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(training.download, "RETRY_DELAY_SECONDS", 0.0)
 
 
 @pytest.fixture
@@ -115,18 +148,117 @@ def test_bad_content_is_rejected_and_nothing_is_left(case: str, server: MirrorSe
     assert _leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("status", [404, 500])
-def test_http_errors_are_reported_and_the_next_mirror_is_tried(status: int, server: MirrorServer,
+@pytest.mark.parametrize(("status", "attempts"), [(404, 1), (500, ATTEMPTS)])
+def test_http_errors_are_reported_and_the_next_mirror_is_tried(status: int, attempts: int, server: MirrorServer,
                                                                content: dict[str, bytes], tmp_path: Path) -> None:
+    """A 404 is final; a 500 may pass, so it is retried before the next mirror is tried."""
     server.routes[f"/a/{TEST_LABELS}.gz"] = Route(status=status, body=b"error page")
     server.routes[f"/b/{TEST_LABELS}.gz"] = Route(body=gzip.compress(content[TEST_LABELS]))
     download_mnist(tmp_path, [server.url("a"), server.url("b")], names=[TEST_LABELS], progress=False)
-    assert server.requests == [f"/a/{TEST_LABELS}.gz", f"/b/{TEST_LABELS}.gz"]
+    assert server.requests == [f"/a/{TEST_LABELS}.gz"] * attempts + [f"/b/{TEST_LABELS}.gz"]
     assert _leftovers(tmp_path) == [f"{TEST_LABELS}.gz"]
 
     with pytest.raises(DownloadError, match=f"HTTP {status}"):
         download_mnist(tmp_path / "other", [server.url("a")], names=[TEST_LABELS], progress=False)
     assert _leftovers(tmp_path / "other") == []
+
+
+def test_a_dropped_connection_is_resumed_where_it_stopped(server: MirrorServer, content: dict[str, bytes],
+                                                          mnist_dir: Path, tmp_path: Path) -> None:
+    body = gzip.compress(content[TRAIN_LABELS], compresslevel=1)
+    seen_meanwhile: list[list[str]] = []
+    server.routes[f"/a/{TRAIN_LABELS}.gz"] = Route(
+        body=body, cut_after=10_000, cuts=2, on_cut=lambda: seen_meanwhile.append(_leftovers(tmp_path)))
+    download_mnist(tmp_path, [server.url("a")], names=[TRAIN_LABELS], progress=False)
+    assert server.range_headers == [None, "bytes=10000-", "bytes=20000-"]  # each retry asks for the rest only
+    assert np.array_equal(load_file(tmp_path, TRAIN_LABELS), load_file(mnist_dir, TRAIN_LABELS))
+    assert _leftovers(tmp_path) == [f"{TRAIN_LABELS}.gz"]
+    # While the download was under way, the only file was one that nothing takes for data.
+    assert seen_meanwhile == [[f"{TRAIN_LABELS}.gz.part"]] * 2
+
+
+def test_a_server_that_stalls_mid_file_times_out_and_the_retry_resumes(server: MirrorServer,
+                                                                       content: dict[str, bytes],
+                                                                       tmp_path: Path) -> None:
+    body = gzip.compress(content[TRAIN_LABELS], compresslevel=1)
+    found_meanwhile: list[object] = []
+    server.routes[f"/a/{TRAIN_LABELS}.gz"] = Route(
+        body=body, cut_after=len(body) // 2, cut_stall_seconds=2.0, cuts=1,
+        on_cut=lambda: found_meanwhile.append(find_file(tmp_path, TRAIN_LABELS)))
+    download_mnist(tmp_path, [server.url("a")], names=[TRAIN_LABELS], progress=False, timeout=0.5)
+    assert server.range_headers == [None, f"bytes={len(body) // 2}-"]
+    assert found_meanwhile == [None] and _leftovers(tmp_path) == [f"{TRAIN_LABELS}.gz"]
+
+
+def test_a_server_that_ignores_range_requests_is_read_again_from_the_start(server: MirrorServer,
+                                                                           content: dict[str, bytes],
+                                                                           mnist_dir: Path, tmp_path: Path) -> None:
+    body = gzip.compress(content[TEST_LABELS], compresslevel=1)
+    server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=body, ranges=False, cut_after=3_000, cuts=1)
+    download_mnist(tmp_path, [server.url("a")], names=[TEST_LABELS], progress=False)
+    assert server.range_headers == [None, "bytes=3000-"]  # asked for the rest, got all of it: no splice
+    assert np.array_equal(load_file(tmp_path, TEST_LABELS), load_file(mnist_dir, TEST_LABELS))
+
+
+def test_a_connection_that_keeps_dropping_gives_up_and_leaves_nothing(server: MirrorServer,
+                                                                      content: dict[str, bytes],
+                                                                      tmp_path: Path) -> None:
+    body = gzip.compress(content[TEST_LABELS])
+    server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=body, cut_after=100, cuts=ATTEMPTS)
+    with pytest.raises(DownloadError) as caught:
+        download_mnist(tmp_path, [server.url("a")], names=[TEST_LABELS], progress=False)
+    message = str(caught.value)
+    assert f"gave up after {ATTEMPTS} attempts" in message and MNIST_MD5[TEST_LABELS] in message
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_full_disk_stops_the_download_with_a_clear_error(server: MirrorServer, content: dict[str, bytes],
+                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=gzip.compress(content[TEST_LABELS]))
+    server.routes[f"/b/{TEST_LABELS}.gz"] = Route(body=gzip.compress(content[TEST_LABELS]))
+
+    class FullDisk:
+        def __init__(self, path: Path, mode: str) -> None:
+            self.file = open(path, mode)  # noqa: SIM115 (closed in __exit__)
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.file, name)
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.close()
+
+    monkeypatch.setattr(training.download, "open", FullDisk, raising=False)
+    with pytest.raises(DatasetError, match="No space left on device") as caught:
+        download_mnist(tmp_path, [server.url("a"), server.url("b")], names=[TEST_LABELS], progress=False)
+    assert not isinstance(caught.value, DownloadError) and len(server.requests) == 1  # no mirror is to blame
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_read_only_data_folder_is_a_clear_error(server: MirrorServer, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: Path, mode: str) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(training.download, "open", refuse, raising=False)
+    with pytest.raises(DatasetError, match=f"cannot write into {tmp_path}: Permission denied"):
+        download_mnist(tmp_path, [server.url("a")], names=[TEST_LABELS], progress=False)
+    assert server.requests == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders anyway")
+def test_a_chmod_read_only_data_folder_is_a_clear_error(server: MirrorServer, tmp_path: Path) -> None:
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(DatasetError, match="Permission denied"):
+            download_mnist(tmp_path, [server.url("a")], names=[TEST_LABELS], progress=False)
+    finally:
+        tmp_path.chmod(0o755)
 
 
 def test_every_failed_mirror_is_listed(server: MirrorServer, tmp_path: Path) -> None:
@@ -138,9 +270,9 @@ def test_every_failed_mirror_is_listed(server: MirrorServer, tmp_path: Path) -> 
 
 def test_a_stalled_server_times_out(server: MirrorServer, content: dict[str, bytes], tmp_path: Path) -> None:
     server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=gzip.compress(content[TEST_LABELS]), stall_seconds=3)
-    with pytest.raises(DownloadError, match="timed out"):
+    with pytest.raises(DownloadError, match=f"timed out .* \\(gave up after {ATTEMPTS} attempts\\)"):
         download_mnist(tmp_path, [server.url("a")], names=[TEST_LABELS], progress=False, timeout=0.5)
-    assert _leftovers(tmp_path) == []
+    assert len(server.requests) == ATTEMPTS and _leftovers(tmp_path) == []
 
 
 def test_a_failed_download_never_replaces_a_good_file(server: MirrorServer, mnist_dir: Path, tmp_path: Path) -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +17,7 @@ import onnx
 import pytest
 import torch
 
+import digitpad.files
 import training.export
 from digitpad.classifier import Classifier
 from digitpad.contract import INPUT_NAME, LABELS, LOGITS_NAME, OUTPUT_NAME, MetadataKey, normalization_to_metadata
@@ -22,6 +29,8 @@ from training.errors import ExportError
 from training.export import IR_VERSION, OPSET, ExportReport, export_checkpoint
 from training.model import SeedNet
 from training.train import TrainResult
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _dims(value_info: onnx.ValueInfoProto) -> list[int | str]:
@@ -98,3 +107,90 @@ def test_a_bad_checkpoint_is_refused_before_anything_is_written(mnist: Mnist, tm
     with pytest.raises(Exception, match="not a readable checkpoint"):
         export_checkpoint(tmp_path / "broken.pt", tmp_path / "model.onnx", mnist)
     assert not (tmp_path / "model.onnx").exists()
+
+
+# -- faults while writing: the previous model stays whole ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quick_mnist(mnist: Mnist) -> Mnist:
+    """MNIST with 500 test images: the parity check of an export takes a second instead of ten."""
+    return dataclasses.replace(mnist, test_images=mnist.test_images[:500], test_labels=mnist.test_labels[:500])
+
+
+@pytest.fixture
+def previous_model(exported: ExportReport, tmp_path: Path) -> Path:
+    target = tmp_path / "models" / "digitpad.onnx"
+    target.parent.mkdir()
+    target.write_bytes(exported.path.read_bytes())
+    return target
+
+
+#: Runs an export whose final write stops halfway with SIGKILL, as a power cut or `kill -9` would.
+KILLED_WHILE_WRITING = """
+import dataclasses, os, signal, sys
+import training.export
+from digitpad.files import atomic_writer
+from training.data import load_mnist
+
+def write_half_then_die(path, data):
+    with atomic_writer(path) as stream:
+        stream.write(data[: len(data) // 2])
+        stream.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+training.export.write_bytes_atomically = write_half_then_die
+mnist = load_mnist(sys.argv[3])
+mnist = dataclasses.replace(mnist, test_images=mnist.test_images[:500], test_labels=mnist.test_labels[:500])
+training.export.export_checkpoint(sys.argv[1], sys.argv[2], mnist, calibrate=False)
+"""
+
+
+@pytest.mark.slow
+def test_an_export_killed_while_writing_leaves_the_previous_model(smoke_run: TrainResult, previous_model: Path,
+                                                                 mnist_dir: Path) -> None:
+    before = previous_model.read_bytes()
+    result = subprocess.run([sys.executable, "-c", KILLED_WHILE_WRITING, str(smoke_run.best_path),
+                             str(previous_model), str(mnist_dir)], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert previous_model.read_bytes() == before
+    Classifier(previous_model)  # still the app's model
+    # SIGKILL leaves no chance to clean up: the half-written file stays, under a name no one loads.
+    leftovers = sorted(p.name for p in previous_model.parent.iterdir() if p != previous_model)
+    assert len(leftovers) == 1 and leftovers[0].startswith(".digitpad.onnx.") and leftovers[0].endswith(".tmp")
+
+
+def _disk_full(*args: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _no_permission(*args: object, **kwargs: object) -> None:
+    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+
+@pytest.mark.parametrize(("patch", "message"), [
+    pytest.param(("os", "fsync", _disk_full), "No space left on device", id="disk full"),
+    pytest.param(("tempfile", "mkstemp", _no_permission), "Permission denied", id="read-only folder"),
+])
+def test_a_failed_write_is_a_clear_error_and_the_previous_model_stays(
+        smoke_run: TrainResult, quick_mnist: Mnist, previous_model: Path, monkeypatch: pytest.MonkeyPatch,
+        patch: tuple[str, str, object], message: str) -> None:
+    before = previous_model.read_bytes()
+    module, name, replacement = patch
+    monkeypatch.setattr(getattr(digitpad.files, module), name, replacement)
+    with pytest.raises(ExportError) as caught:
+        export_checkpoint(smoke_run.best_path, previous_model, quick_mnist, calibrate=False)
+    assert str(caught.value) == f"cannot write {previous_model}: {message}; the previous model is unchanged"
+    assert previous_model.read_bytes() == before
+    assert [p.name for p in previous_model.parent.iterdir()] == ["digitpad.onnx"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders anyway")
+def test_a_chmod_read_only_folder_is_a_clear_error(smoke_run: TrainResult, quick_mnist: Mnist,
+                                                   previous_model: Path) -> None:
+    previous_model.parent.chmod(0o555)
+    try:
+        with pytest.raises(ExportError, match="Permission denied; the previous model is unchanged"):
+            export_checkpoint(smoke_run.best_path, previous_model, quick_mnist, calibrate=False)
+    finally:
+        previous_model.parent.chmod(0o755)

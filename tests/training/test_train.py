@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -12,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import SMOKE_CONFIG, THREADS
 
-from training.checkpoint import BEST, LAST, load_checkpoint, model_from_checkpoint
+import digitpad.files
+from tests.training.conftest import SMOKE_CONFIG, THREADS
+from training.checkpoint import BEST, LAST, load_checkpoint, model_from_checkpoint, save_checkpoint
 from training.config import TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError, DatasetError
@@ -122,3 +125,89 @@ def test_ctrl_c_leaves_a_checkpoint_that_resumes(mnist_dir: Path, tmp_path: Path
                              capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert len(load_checkpoint(tmp_path / LAST)["history"]) == 2
+
+
+#: A run long enough to be killed in the middle of an epoch (each takes about a second).
+KILLABLE = TrainConfig(epochs=4, train_subset=1280, val_size=500, batch_size=64)
+
+
+def _train_command(mnist_dir: Path, out: Path, config: TrainConfig) -> list[str]:
+    flags = {"epochs": config.epochs, "train-subset": config.train_subset, "val-size": config.val_size,
+             "batch-size": config.batch_size}
+    return ["train", "--data-dir", str(mnist_dir), "--out", str(out), "--threads", str(THREADS), "--quiet",
+            *[part for name, value in flags.items() for part in (f"--{name}", str(value))]]
+
+
+@pytest.mark.slow
+def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(mnist: Mnist, mnist_dir: Path,
+                                                                    tmp_path: Path) -> None:
+    """No handler runs on SIGKILL: what survives is the last checkpoint, written atomically."""
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, "-m", "training", *_train_command(mnist_dir, killed, KILLABLE)],
+                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (killed / "history.json").exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)  # the first epoch's checkpoint files are written, history.json last
+    assert process.poll() is None, process.communicate()
+    process.kill()
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    stopped_at = load_checkpoint(killed / LAST)
+    assert 1 <= stopped_at["epoch"] < KILLABLE.epochs and stopped_at["step"] == 0  # killed mid-run, not after
+
+    resumed = subprocess.run([sys.executable, "-m", "training", "train", "--resume", "--out", str(killed),
+                              "--data-dir", str(mnist_dir), "--threads", str(THREADS), "--quiet"],
+                             cwd=REPO, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    train(KILLABLE, mnist, tmp_path / "straight", progress=False, threads=THREADS)
+    _assert_same_run(tmp_path / "straight", killed)
+    best = [load_checkpoint(run / BEST)["deploy"]["logits.weight"] for run in (killed, tmp_path / "straight")]
+    assert torch.equal(*best)
+
+
+#: Runs `python -m training` with save_checkpoint made to SIGKILL the process right after it writes last.pt.
+KILL_AFTER_LAST_PT = """
+import os, signal, sys
+from pathlib import Path
+import training.train
+from training.__main__ import main
+save = training.train.save_checkpoint
+def save_then_die(path, checkpoint):
+    save(path, checkpoint)
+    if Path(path).name == "last.pt":
+        os.kill(os.getpid(), signal.SIGKILL)
+training.train.save_checkpoint = save_then_die
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_a_kill_right_after_last_pt_is_written_leaves_best_pt_up_to_date(mnist: Mnist, mnist_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    """best.pt is written before last.pt: once last.pt has an epoch, best.pt has seen it too."""
+    killed = tmp_path / "killed"
+    result = subprocess.run([sys.executable, "-c", KILL_AFTER_LAST_PT, *_train_command(mnist_dir, killed, TINY)],
+                            cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    last = load_checkpoint(killed / LAST)
+    assert last["epoch"] == 1 and load_checkpoint(killed / BEST)["val_accuracy"] == last["best_val_accuracy"]
+    resumed = subprocess.run([sys.executable, "-m", "training", "train", "--resume", "--out", str(killed),
+                              "--data-dir", str(mnist_dir), "--threads", str(THREADS), "--quiet"],
+                             cwd=REPO, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    train(TINY, mnist, tmp_path / "straight", progress=False, threads=THREADS)
+    _assert_same_run(tmp_path / "straight", killed)
+
+
+def test_a_full_disk_while_checkpointing_is_a_clear_error_and_the_old_checkpoint_stays(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / LAST
+    save_checkpoint(path, {"epoch": 1})
+
+    def disk_full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(digitpad.files.os, "fsync", disk_full)
+    with pytest.raises(CheckpointError, match=f"cannot write the checkpoint {path}: No space left on device"):
+        save_checkpoint(path, {"epoch": 2})
+    assert load_checkpoint(path)["epoch"] == 1 and [p.name for p in tmp_path.iterdir()] == [LAST]

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SMOKE_CONFIG
 
 from digitpad.classifier import Classifier
 from digitpad.contract import MetadataKey
 from digitpad.normalize import Normalization
+from tests.training.conftest import SMOKE_CONFIG
 from tests.training.drawing_fixtures import write_digits
 from training.__main__ import main
 from training.checkpoint import load_checkpoint
@@ -62,6 +62,14 @@ def test_evaluate_and_export_commands(
     out = capsys.readouterr().out
     assert "MNIST test accuracy" in out and "precision" in out
     assert {"metrics.json", "confusion_matrix.png", "misclassified.png"} <= {p.name for p in tmp_path.iterdir()}
+
+
+def test_a_run_folder_that_cannot_be_made_is_a_one_line_error(mnist_dir: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "file").write_text("a file where the run folder should go")
+    assert main(["train", "--data-dir", str(mnist_dir), "--out", str(tmp_path / "file" / "run"), "--quiet"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {tmp_path / 'file' / 'run'}: ") and "Traceback" not in error
 
 
 def test_fine_tuning_on_pen_drawings_from_the_command_line(

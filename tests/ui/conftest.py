@@ -9,47 +9,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
-from digitpad.contract import MetadataKey
 from digitpad.ui.app import create_window
 from digitpad.ui.main_window import MainWindow
 from digitpad.ui.settings import AppSettings
-
-
-def write_tiny_model(
-    path: Path,
-    logits: list[float],
-    classes: int = 10,
-    input_name: str = "image",
-    name: str = "tiny",
-) -> Path:
-    """An ONNX model whose answer ignores the image: softmax(0 * pixels + logits).
-
-    With `classes` != 10 or another input name it breaks digitpad's contract on purpose.
-    """
-    onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper, numpy_helper
-
-    weights = numpy_helper.from_array(np.zeros((784, classes), np.float32), "weights")
-    bias = numpy_helper.from_array(np.asarray(logits, np.float32), "bias")
-    shape = numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")
-    nodes = [
-        helper.make_node("Reshape", [input_name, "shape"], ["flat"]),
-        helper.make_node("MatMul", ["flat", "weights"], ["product"]),
-        helper.make_node("Add", ["product", "bias"], ["logits"]),
-        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "tiny",
-        [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, ["N", 1, 28, 28])],
-        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", classes])],
-        initializer=[weights, bias, shape],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 9
-    helper.set_model_props(model, {MetadataKey.NAME: name, MetadataKey.TEST_ACCURACY: "0.5"})
-    onnx.save(model, str(path))
-    return path
+from tests.onnx_models import constant_model
 
 
 @pytest.fixture
@@ -63,7 +26,7 @@ def always_three(tmp_path: Path) -> Path:
     """A model that keeps the contract and always answers 3, sure of it."""
     logits = [0.0] * 10
     logits[3] = 12.0
-    return write_tiny_model(tmp_path / "always-three.onnx", logits, name="always three")
+    return constant_model(tmp_path / "always-three.onnx", logits, name="always three")
 
 
 @pytest.fixture
@@ -71,13 +34,13 @@ def unsure_model(tmp_path: Path) -> Path:
     """A model that keeps the contract and is never sure: 4 at about 50 %, 9 at about 30 %."""
     logits = np.log(np.array([0.02] * 10))
     logits[4], logits[9] = np.log(0.5), np.log(0.34)
-    return write_tiny_model(tmp_path / "unsure.onnx", list(logits), name="unsure")
+    return constant_model(tmp_path / "unsure.onnx", list(logits), name="unsure")
 
 
 @pytest.fixture
 def five_class_model(tmp_path: Path) -> Path:
     """A model that breaks the contract: five classes instead of ten."""
-    return write_tiny_model(tmp_path / "five-classes.onnx", [0.0] * 5, classes=5, name="five classes")
+    return constant_model(tmp_path / "five-classes.onnx", [0.0] * 5, name="five classes")
 
 
 @pytest.fixture

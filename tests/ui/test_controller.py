@@ -12,7 +12,7 @@ from digitpad.ink import Drawing
 from digitpad.raster import rasterize
 from digitpad.recognizer import Recognizer
 from digitpad.ui.canvas import render_drawing
-from digitpad.ui.controller import LIVE_MIN_INTERVAL_MS, Recognition, RecognitionController
+from digitpad.ui.controller import LIVE_MIN_INTERVAL_MS, UNDO_LIMIT, Recognition, RecognitionController
 from digitpad.ui.image_reader import qimage_to_rgba
 from tests.ui.helpers import DIGITS
 
@@ -135,3 +135,18 @@ def test_a_new_model_reads_the_page_again(qtbot, controller: RecognitionControll
         controller.set_recognizer(Recognizer(Classifier(always_three)))
     assert changed.args[0].name == "always three"
     assert controller.last.prediction.digit == 3
+
+
+def test_a_long_session_keeps_a_bounded_undo_history(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
+    assert controller.undo_stack.undoLimit() == UNDO_LIMIT
+    pages = [controller.drawing]  # the drawing after each undoable step
+    for i in range(UNDO_LIMIT + 20):
+        controller.finish_stroke(np.array([[100.0 + i % 50, 100.0], [120.0, 200.0]]))
+        pages.append(controller.drawing)
+        if i % 3 == 2:
+            controller.clear()
+            pages.append(controller.drawing)
+    assert controller.undo_stack.count() == UNDO_LIMIT
+    while controller.undo_stack.canUndo():  # the oldest steps are gone; the rest undo as before
+        controller.undo_stack.undo()
+    assert controller.drawing is pages[-1 - UNDO_LIMIT] and controller.drawing is not pages[0]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from onnx import TensorProto
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
@@ -17,9 +20,15 @@ from digitpad.ink import Drawing
 from digitpad.ui.app import create_window
 from digitpad.ui.canvas import render_drawing
 from digitpad.ui.controller import LIVE_MIN_INTERVAL_MS
-from digitpad.ui.main_window import PROMPT_BLANK, PROMPT_NO_INK, MainWindow
+from digitpad.ui.main_window import PROMPT_BLANK, PROMPT_MODEL_FAILED, PROMPT_NO_INK, MainWindow
 from digitpad.ui.settings import AppSettings
+from tests.bad_files import BAD_IMAGES, bad_image
+from tests.onnx_models import constant_model, fails_on_ink_model, linear_model
 from tests.ui.helpers import DIGITS, drag, draw_digit
+
+
+def disk_full(*args: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def shown_dialog(window: MainWindow) -> QMessageBox:
@@ -305,3 +314,152 @@ def test_every_menu_action_has_a_status_tip_and_the_main_ones_a_shortcut(window:
         window.quit_action,
     ):
         assert action.statusTip() and not action.shortcut().isEmpty(), action.text()
+
+
+# -- bad files through the File menu: a dialog, and the drawing and the model stay ---------------
+
+
+def choose_file(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), ""))
+
+
+@pytest.mark.parametrize("kind", list(BAD_IMAGES))
+def test_a_bad_image_from_the_file_menu_gets_a_dialog_and_nothing_is_lost(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    draw_digit(window.canvas, 7)
+    choose_file(monkeypatch, bad_image(tmp_path, kind))
+    window.open_image_action.trigger()
+    box = shown_dialog(window)
+    assert box.text() == "<b>Cannot open this image</b>"
+    assert BAD_IMAGES[kind][2] in box.informativeText() and "The canvas is unchanged." in box.informativeText()
+    assert drawn(window, DIGITS[7])
+    assert_answer(window, 7)
+
+
+BAD_DRAWINGS = {
+    "malformed JSON": ('{"format": "digitpad-drawing", "strokes": [[', "not valid JSON"),
+    "wrong format name": ('{"format": "svg", "version": 1}', 'not a digitpad drawing: "format" is "svg"'),
+    "wrong version": ('{"format": "digitpad-drawing", "version": 7}', "unsupported drawing version 7"),
+    "NaN coordinate": (
+        '{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [[[NaN, 3]]]}',
+        "NaN or infinite",
+    ),
+    "absurd canvas": (
+        '{"format": "digitpad-drawing", "version": 1, "width": 1000000000, "height": 280, "strokes": []}',
+        "canvas width must be a whole number from 1 to 4096",
+    ),
+    "too complex": (
+        json.dumps(
+            {
+                "format": "digitpad-drawing",
+                "version": 1,
+                "width": 280,
+                "height": 280,
+                "strokes": [np.random.default_rng(0).integers(0, 280, (100_000, 2)).tolist()],
+            }
+        ),
+        "too complex",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_DRAWINGS))
+def test_a_bad_drawing_from_the_file_menu_gets_a_dialog_and_nothing_is_lost(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    draw_digit(window.canvas, 4)
+    content, message = BAD_DRAWINGS[kind]
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    choose_file(monkeypatch, path)
+    window.open_drawing_action.trigger()
+    box = shown_dialog(window)
+    assert box.text() == "<b>Cannot open this drawing</b>" and message in box.informativeText()
+    assert drawn(window, DIGITS[4])
+    assert_answer(window, 4)
+
+
+def test_a_drawing_far_off_the_canvas_opens_as_a_blank_page(window: MainWindow, tmp_path: Path) -> None:
+    path = tmp_path / "far.json"
+    save_drawing(path, Drawing([[[-9e5, -9e5], [-8e5, 9e5]]]))
+    assert window.open_drawing(path)
+    assert_blank(window)
+    window.canvas.grab()  # painting it is fine too
+
+
+def truncated_model(folder: Path) -> Path:
+    path = folder / "truncated.onnx"
+    path.write_bytes(constant_model(folder / "whole.onnx", [0.0] * 10).read_bytes()[:300])
+    return path
+
+
+def text_model(folder: Path) -> Path:
+    path = folder / "notes.onnx"
+    path.write_text("these are not the weights you are looking for")
+    return path
+
+
+#: Model files that break the contract: kind -> (how to make one in a folder, what the dialog says).
+BAD_MODELS = {
+    "missing": (lambda folder: folder / "gone.onnx", "model file at"),
+    "truncated": (truncated_model, "truncated.onnx is not a usable ONNX model"),
+    "not ONNX": (text_model, "notes.onnx is not a usable ONNX model"),
+    "wrong input shape": (lambda folder: linear_model(folder / "s.onnx", input_shape=("N", 1, 32, 32)), "has shape"),
+    "wrong input type": (
+        lambda folder: linear_model(folder / "d.onnx", input_type=TensorProto.DOUBLE),
+        "tensor(double)",
+    ),
+    "wrong output name": (
+        lambda folder: linear_model(folder / "o.onnx", output_name="scores"),
+        "no output 'probabilities'",
+    ),
+    "five classes": (lambda folder: constant_model(folder / "c.onnx", [0.0] * 5), "digitpad needs ['N', 10]"),
+    "no softmax": (lambda folder: linear_model(folder / "l.onnx", softmax=False), "are not probabilities"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_MODELS))
+def test_a_bad_model_from_the_file_menu_gets_a_dialog_and_the_model_stays(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    draw_digit(window.canvas, 7)
+    make, message = BAD_MODELS[kind]
+    choose_file(monkeypatch, make(tmp_path))
+    model = window.controller.model_info
+    window.open_model_action.trigger()
+    box = shown_dialog(window)
+    assert box.text() == "<b>Cannot use this model</b>"
+    assert message in box.informativeText() and "digitpad keeps the current model." in box.informativeText()
+    assert window.controller.model_info is model and window.settings.model_path is None
+    assert_answer(window, 7)
+
+
+def test_a_model_that_fails_at_run_time_turns_answers_off_and_drawing_goes_on(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    """The model passes every check at loading, then fails on any image with ink."""
+    assert window.open_model(fails_on_ink_model(tmp_path / "fails.onnx"))
+    draw_digit(window.canvas, 1)
+    assert window.answer.caption == PROMPT_MODEL_FAILED
+    assert window.chart.probabilities is None and window.model_input.pixels is None
+    assert "the model failed while running" in window.statusBar().currentMessage()
+    draw_digit(window.canvas, 7)  # drawing, undo and clear all still work
+    assert drawn(window, DIGITS[1] + DIGITS[7])
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert drawn(window, DIGITS[1])
+    window.use_shipped_model()  # and a good model reads the page again
+    assert_answer(window, 1)
+
+
+def test_a_full_disk_while_saving_gets_a_dialog_and_the_old_file_stays(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draw_digit(window.canvas, 7)
+    path = tmp_path / "seven.json"
+    path.write_text("the old file")
+    monkeypatch.setattr(os, "fsync", disk_full)
+    assert not window.save_drawing(path)
+    assert "No space left on device" in shown_dialog(window).informativeText()
+    assert path.read_text() == "the old file" and sorted(p.name for p in tmp_path.iterdir()) == ["seven.json"]
+    assert drawn(window, DIGITS[7])

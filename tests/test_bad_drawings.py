@@ -1,0 +1,75 @@
+"""Odd and hostile drawings through the whole core pipeline: each gets a specific, tested response."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitpad.classifier import Classifier
+from digitpad.errors import DrawingError
+from digitpad.ink import Drawing
+from digitpad.normalize import Normalization
+from digitpad.raster import MAX_SEGMENTS, rasterize, segments
+from digitpad.recognizer import Recognizer, drawing_input
+
+STROKES = Normalization(pen=2.5)
+
+
+@pytest.fixture(scope="module")
+def recognizer(shipped_model: Path) -> Recognizer:
+    return Recognizer(Classifier(shipped_model))
+
+
+def scribble(points: int) -> np.ndarray:
+    """A long smooth scribble all over the canvas, as a pen held down for minutes would give."""
+    t = np.linspace(0, 200 * np.pi, points)
+    return np.stack([140 + 90 * np.sin(0.37 * t), 140 + 90 * np.cos(0.23 * t)], axis=1)
+
+
+def test_a_blank_canvas_gets_no_answer_never_a_guess(recognizer: Recognizer) -> None:
+    assert recognizer.recognize(Drawing()) is None
+    assert drawing_input(Drawing(), STROKES) is None
+
+
+@pytest.mark.parametrize(
+    "stroke",
+    [[[140.0, 140.0]], [[140.0, 40.0], [140.0, 240.0]], [[40.0, 140.0], [240.0, 141.0]]],
+    ids=["dot", "line", "flat line"],
+)
+def test_a_single_dot_or_line_is_read_like_any_drawing(recognizer: Recognizer, stroke: list[list[float]]) -> None:
+    prediction = recognizer.recognize(Drawing([stroke]))
+    assert prediction is not None and prediction.model_input.max() > 0.5
+    assert np.isclose(prediction.probabilities.sum(), 1.0, atol=1e-5)
+    assert drawing_input(Drawing([stroke]), STROKES) is not None
+
+
+def test_100000_points_of_real_ink_are_read(recognizer: Recognizer) -> None:
+    drawing = Drawing([scribble(100_000)])
+    assert drawing.point_count == 100_000
+    prediction = recognizer.recognize(drawing)
+    assert prediction is not None and np.isfinite(prediction.probabilities).all()
+    assert drawing_input(drawing, STROKES) is not None
+
+
+def test_100000_random_points_are_refused_as_too_complex() -> None:
+    """Each jump crosses the canvas: over a million pen segments, about a minute of rendering."""
+    drawing = Drawing([np.random.default_rng(0).uniform(0, 280, (100_000, 2))])
+    for spec in (Normalization(), STROKES):
+        with pytest.raises(DrawingError, match=f"too complex: its strokes would take more than {MAX_SEGMENTS:,}"):
+            drawing_input(drawing, spec)
+
+
+def test_ink_far_outside_the_canvas_costs_nothing_and_is_clipped() -> None:
+    far = Drawing([[[-1e6, 140.0], [1e6, 140.0]]])
+    near = Drawing([[[-30.0, 140.0], [310.0, 140.0]]])
+    assert len(segments(far)[0]) == len(segments(near)[0]) < 50
+    np.testing.assert_allclose(rasterize(far), rasterize(near), atol=1e-4)
+    assert drawing_input(Drawing([[[1e6, 1e6], [-1e6, 1e6]]])) is None  # nowhere near: blank
+
+
+def test_a_stroke_that_leaves_the_canvas_and_comes_back_keeps_both_parts() -> None:
+    stroke = np.array([[100.0, 100.0], [100.0, -5e5], [180.0, -5e5], [180.0, 100.0]])
+    image = rasterize(Drawing([stroke]))
+    assert image[50, 100] == 1.0 and image[50, 180] == 1.0 and image[50, 140] == 0.0
