@@ -2,8 +2,9 @@
 
 What holds when a drawing moves (docs/robustness.md has the measured figures):
 - by whole canvas pixels: the 28x28 input changes by at most one gray level, on both paths;
-- by any amount, on the stroke-rendered path (a model asking for `pen` > 0): at most one gray level;
-- by a fraction of a pixel, on the canvas-raster path (`pen` = 0, the shipped model's): the canvas
+- by any amount, on the stroke-rendered path (a model asking for `pen` > 0, as the shipped one
+  does): at most one gray level;
+- by a fraction of a pixel, on the canvas-raster path (`pen` = 0, MNIST-only models): the canvas
   raster is sampled at pixel centers, so a digit-sized drawing (ink box of 100 px or more) changes
   by up to SUBPIXEL_GRAY_LEVELS; a tiny one, whose few pixels are enlarged, by much more.
 """
