@@ -17,7 +17,7 @@ from typing import Any
 from digitpad.errors import DrawingError
 from digitpad.files import write_text_atomically
 from digitpad.ink import DEFAULT_PEN_WIDTH, Drawing
-from digitpad.raster import segments
+from digitpad.raster import check_complexity
 
 FORMAT_NAME = "digitpad-drawing"
 FORMAT_VERSION = 1
@@ -93,7 +93,7 @@ def drawing_from_json(data: Any) -> Drawing:
     width = _number(data["width"], '"width"')
     height = _number(data["height"], '"height"')
     drawing = Drawing(_strokes(data["strokes"]), width, height, pen_width)  # type: ignore[arg-type]
-    segments(drawing)  # raises DrawingError if it is too complex to render
+    check_complexity(drawing)  # raises DrawingError if it is too complex to render
     return drawing
 
 

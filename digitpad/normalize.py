@@ -123,9 +123,8 @@ def smooth_stroke(points: np.ndarray, sigma: float) -> np.ndarray:
     return smooth
 
 
-def _render(strokes: list[np.ndarray], side: int, pen: float) -> np.ndarray:
+def _render(starts: np.ndarray, ends: np.ndarray, side: int, pen: float) -> np.ndarray:
     canvas = np.zeros((side, side), np.float32)
-    starts, ends = segments(Drawing(tuple(strokes), side, side, pen))
     if len(starts):
         stamp_segments(canvas, starts, ends, pen)
     return canvas
@@ -153,12 +152,15 @@ def normalize_strokes(drawing: Drawing, spec: Normalization) -> np.ndarray | Non
     scale = (spec.box - spec.pen) * k / longer if longer > 0 else 1.0
     middle = (low + high) / 2
     placed = [(s - middle) * scale + side / 2 for s in strokes]  # ink box centered in the frame
-    image = _render(placed, side, pen)
+    # The pen segments are cut once; moving them moves the rendering (the segments keep clear of
+    # the frame's edge, so the canvas-edge clipping in `segments` never differs).
+    starts, ends = segments(Drawing(tuple(placed), side, side, pen))
+    image = _render(starts, ends, side, pen)
     mass = float(image.sum(dtype=np.float64))
     if mass <= 0:
         return None
     cells = np.arange(side) + 0.5
     com = np.array([image.sum(axis=0) @ cells, image.sum(axis=1) @ cells]) / mass
-    shift = spec.center * k - com
-    image = _render([s + shift for s in placed], side, pen)
+    shift = (spec.center * k - com).astype(np.float32)
+    image = _render(starts + shift, ends + shift, side, pen)
     return image.reshape(spec.frame, k, spec.frame, k).mean(axis=(1, 3))

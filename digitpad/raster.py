@@ -66,6 +66,21 @@ def _clip(a: np.ndarray, b: np.ndarray, low: np.ndarray, high: np.ndarray) -> tu
     return clipped_a[keep], clipped_b[keep]
 
 
+def check_complexity(drawing: Drawing) -> None:
+    """Raise DrawingError if the drawing needs more than MAX_SEGMENTS pen segments to render.
+
+    A cheap upper bound (every point a segment end, every stretch split at the pen radius) lets
+    ordinary drawings through without cutting them into segments; only a suspect one is counted.
+    """
+    max_length = max(drawing.pen_width / 2, 2.0)
+    bound = 0.0
+    for stroke in drawing.strokes:
+        steps = np.diff(stroke, axis=0)
+        bound += len(stroke) + float(np.hypot(steps[:, 0], steps[:, 1]).sum()) / max_length
+    if not bound <= MAX_SEGMENTS:  # also catches an overflow to inf or nan
+        segments(drawing)
+
+
 def segments(drawing: Drawing) -> tuple[np.ndarray, np.ndarray]:
     """All pen segments as float32 (starts, ends), each of shape (m, 2); a one-point stroke is a dot.
 
