@@ -44,6 +44,8 @@ class ModelInfo:
     test_accuracy: float | None
     normalization: Normalization
     metadata: dict[str, str] = field(default_factory=dict)
+    #: accuracy on pen drawings by writers the model was not trained on, if its makers measured it
+    drawing_accuracy: float | None = None
 
 
 def _float_or_none(text: str | None) -> float | None:
@@ -91,6 +93,7 @@ class Classifier:
             test_accuracy=_float_or_none(metadata.get(MetadataKey.TEST_ACCURACY)),
             normalization=normalization_from_metadata(metadata),
             metadata=metadata,
+            drawing_accuracy=_float_or_none(metadata.get(MetadataKey.DRAWING_ACCURACY)),
         )
 
     @staticmethod

@@ -51,11 +51,12 @@ SIDE_WIDTH = 340
 
 
 def model_summary(info: ModelInfo | None) -> str:
-    """'name · MNIST test accuracy 98.91%' for the status bar."""
+    """'name · MNIST test accuracy 99.62% · drawings 98.52%' for the status bar (what is known)."""
     if info is None:
         return "No model: recognition is off"
     accuracy = f" · MNIST test accuracy {info.test_accuracy:.2%}" if info.test_accuracy is not None else ""
-    return f"{info.name}{accuracy}"
+    drawings = f" · drawings {info.drawing_accuracy:.2%}" if info.drawing_accuracy is not None else ""
+    return f"{info.name}{accuracy}{drawings}"
 
 
 def caption(text: str) -> QLabel:
@@ -412,6 +413,8 @@ class MainWindow(QMainWindow):
             model = "<p>No model is loaded: recognition is off.</p>"
         else:
             accuracy = f"<br>MNIST test accuracy: {info.test_accuracy:.2%}" if info.test_accuracy is not None else ""
+            if info.drawing_accuracy is not None:
+                accuracy += f"<br>Pen drawings by writers it never saw: {info.drawing_accuracy:.2%}"
             summary = f"<br>{html.escape(info.summary)}" if info.summary else ""
             path = f"<br><small>{html.escape(str(info.path))}</small>"
             model = f"<p><b>Model: {html.escape(info.name)}</b>{summary}{accuracy}{path}</p>"

@@ -15,6 +15,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from digitpad.contract import MetadataKey
 from digitpad.drawing_file import save_drawing
 from digitpad.ink import Drawing
 from digitpad.ui.app import create_window
@@ -463,3 +464,12 @@ def test_a_full_disk_while_saving_gets_a_dialog_and_the_old_file_stays(
     assert "No space left on device" in shown_dialog(window).informativeText()
     assert path.read_text() == "the old file" and sorted(p.name for p in tmp_path.iterdir()) == ["seven.json"]
     assert drawn(window, DIGITS[7])
+
+
+def test_the_status_bar_names_the_drawing_accuracy_a_model_reports(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:  # noqa: ANN001
+    metadata = {MetadataKey.NAME: "pen", MetadataKey.TEST_ACCURACY: "0.9962", MetadataKey.DRAWING_ACCURACY: "0.9852"}
+    assert window.open_model(linear_model(tmp_path / "pen.onnx", metadata=metadata))
+    assert window.model_label.text() == "pen · MNIST test accuracy 99.62% · drawings 98.52%"
+    assert window.controller.model_info.drawing_accuracy == 0.9852
