@@ -147,7 +147,7 @@ def extra_training_data(config: TrainConfig) -> list[LabelledImages]:
     from training.train import LabelledImages
 
     images, labels = training_drawings(config.drawings, config.normalization)
-    return [LabelledImages("pen drawings rendered", images, labels, repeats=config.drawings.repeats)]
+    return [LabelledImages("rendered pen drawings", images, labels, repeats=config.drawings.repeats)]
 
 
 def run_download(args: argparse.Namespace) -> int:

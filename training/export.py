@@ -125,11 +125,20 @@ def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: fl
     augmentation = "augmentation (rotation, scale, shear, translation, elastic distortion, pen width)" \
         if config.augment.enabled else "no augmentation"
     extra = f" and {', '.join(e['name'] for e in data['extra'])}" if data["extra"] else ""
+    history = ""
+    if data.get("init_from_md5"):
+        history = " Fine-tuned from a network trained the same way on MNIST alone"
+        if data.get("interpolation"):
+            share = data["interpolation"]["tuned_weight"]
+            history += f", then averaged with it ({share:.0%} fine-tuned weights)"
+        history += "."
     calibration = (f" Probabilities calibrated by temperature scaling (T = {temperature:.3f}, fitted on held-out "
                    f"training digits)." if temperature != 1.0 else "")
-    summary = (f"The convnet of the classic TensorFlow MNIST tutorial, trained in PyTorch on MNIST{extra} with "
-               f"AdamW, a one-cycle schedule, {augmentation} and label smoothing {config.label_smoothing}."
+    summary = (f"The convnet of the classic TensorFlow MNIST tutorial, trained in PyTorch on MNIST{extra}, with "
+               f"AdamW, a one-cycle schedule, {augmentation} and label smoothing {config.label_smoothing}.{history}"
                f"{calibration} {test_accuracy:.2%} of the {test_images:,} MNIST test digits right.")
+    if drawing_accuracy is not None:
+        summary += f" {drawing_accuracy:.2%} of pen-drawn digits by writers it was not trained on."
     drawing = {} if drawing_accuracy is None else {MetadataKey.DRAWING_ACCURACY: f"{drawing_accuracy:.4f}"}
     return drawing | {
         MetadataKey.NAME: MODEL_NAME,
