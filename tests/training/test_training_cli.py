@@ -80,33 +80,9 @@ def test_fine_tuning_on_pen_drawings_from_the_command_line(
     write_digits(digits, writers=5, per_writer=3)  # 30 samples, 10 writers
     out = tmp_path / "pen"
     common = ["--data-dir", str(mnist_dir), "--out", str(out), "--quiet", "--threads", "1"]
-    assert (
-        main(
-            [
-                "train",
-                *common,
-                "--init-from",
-                str(smoke_run.best_path),
-                "--drawings",
-                str(digits),
-                "--drawing-copies",
-                "2",
-                "--hold-out-fold",
-                "1",
-                "--input-pen",
-                "2.5",
-                "--epochs",
-                "1",
-                "--train-subset",
-                "256",
-                "--val-size",
-                "500",
-                "--batch-size",
-                "64",
-            ]
-        )
-        == 0
-    )
+    tuning = f"--init-from {smoke_run.best_path} --drawings {digits} --drawing-copies 2 --hold-out-fold 1 --input-pen 2.5"
+    small = "--epochs 1 --train-subset 256 --val-size 500 --batch-size 64"
+    assert main(["train", *common, *tuning.split(), *small.split()]) == 0
     checkpoint = load_checkpoint(out / "last.pt")
     config = TrainConfig.from_dict(checkpoint["config"])
     assert config.normalization == Normalization(pen=2.5) and config.init_from == str(smoke_run.best_path)
@@ -116,60 +92,21 @@ def test_fine_tuning_on_pen_drawings_from_the_command_line(
     assert checkpoint["data"]["init_from_md5"]
     # a finished run resumes to the same place: the drawings are rendered again, identically
     assert main(["train", "--resume", *common]) == 0
-    assert (
-        main(["export", str(out / "last.pt"), "--out", str(tmp_path / "pen.onnx"), "--data-dir", str(mnist_dir)]) == 0
-    )
-    assert Classifier(tmp_path / "pen.onnx").info.normalization == Normalization(pen=2.5)
-    # the drawing accuracy measured by evaluate-drawings goes into the metadata
-    assert (
-        main(
-            [
-                "evaluate-drawings",
-                str(digits),
-                "--model",
-                str(tmp_path / "pen.onnx"),
-                "--only-fold",
-                "1",
-                "--out",
-                str(tmp_path / "eval"),
-            ]
-        )
-        == 0
-    )
-    measured = json.loads((tmp_path / "eval" / "report.json").read_text())["app"]["accuracy"]
-    assert (
-        main(
-            [
-                "export",
-                str(out / "last.pt"),
-                "--out",
-                str(tmp_path / "pen.onnx"),
-                "--data-dir",
-                str(mnist_dir),
-                "--drawing-report",
-                str(tmp_path / "eval" / "report.json"),
-            ]
-        )
-        == 0
-    )
-    metadata = Classifier(tmp_path / "pen.onnx").info.metadata
-    assert metadata[MetadataKey.DRAWING_ACCURACY] == f"{measured:.4f}"
+    model = tmp_path / "pen.onnx"
+    export = ["export", str(out / "last.pt"), "--out", str(model), "--data-dir", str(mnist_dir)]
+    assert main(export) == 0
+    assert Classifier(model).info.normalization == Normalization(pen=2.5)
+    # the drawing accuracy measured by evaluate-drawings goes into the metadata and the summary
+    report = tmp_path / "eval" / "report.json"
+    assert main(["evaluate-drawings", str(digits), "--model", str(model), "--only-fold", "1",
+                 "--out", str(report.parent)]) == 0
+    measured = json.loads(report.read_text())["app"]["accuracy"]
+    assert main([*export, "--drawing-report", str(report)]) == 0
+    info = Classifier(model).info
+    assert info.metadata[MetadataKey.DRAWING_ACCURACY] == f"{measured:.4f}" and info.drawing_accuracy is not None
+    assert "Fine-tuned from a network" in info.summary and "pen-drawn digits by writers" in info.summary
     capsys.readouterr()
-    assert (
-        main(
-            [
-                "export",
-                str(out / "last.pt"),
-                "--out",
-                str(tmp_path / "pen.onnx"),
-                "--data-dir",
-                str(mnist_dir),
-                "--drawing-report",
-                str(digits),
-            ]
-        )
-        == 1
-    )
+    assert main([*export, "--drawing-report", str(digits)]) == 1
     assert "is not a report of" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="need --drawings"):
         main(["train", *common, "--hold-out-fold", "1"])
