@@ -80,7 +80,8 @@ def test_fine_tuning_on_pen_drawings_from_the_command_line(
     write_digits(digits, writers=5, per_writer=3)  # 30 samples, 10 writers
     out = tmp_path / "pen"
     common = ["--data-dir", str(mnist_dir), "--out", str(out), "--quiet", "--threads", "1"]
-    tuning = f"--init-from {smoke_run.best_path} --drawings {digits} --drawing-copies 2 --hold-out-fold 1 --input-pen 2.5"
+    tuning = f"--init-from {smoke_run.best_path} --drawings {digits} --drawing-copies 2 --hold-out-fold 1"
+    tuning += " --input-pen 2.5"
     small = "--epochs 1 --train-subset 256 --val-size 500 --batch-size 64"
     assert main(["train", *common, *tuning.split(), *small.split()]) == 0
     checkpoint = load_checkpoint(out / "last.pt")
