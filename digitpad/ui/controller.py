@@ -20,7 +20,7 @@ from digitpad.errors import InferenceError
 from digitpad.images import image_input, ink_image, luminance
 from digitpad.ink import Drawing
 from digitpad.recognizer import Prediction, Recognizer
-from digitpad.ui.stroke_raster import StrokeRaster
+from digitpad.ui.stroke_raster import page_tracker
 
 #: Live answers while a stroke is drawn come at most this often (milliseconds)...
 LIVE_MIN_INTERVAL_MS = 30
@@ -71,6 +71,11 @@ class SetPageCommand(QUndoCommand):
         self._controller.show_page(self._before)
 
 
+def _reads_strokes(recognizer: Recognizer | None) -> bool:
+    """True when the model renders its input from the strokes, so no canvas raster is needed."""
+    return recognizer is not None and recognizer.normalization.pen > 0
+
+
 class RecognitionController(QObject):
     """Owns the page, its raster, the undo stack and the recognizer; emits what the views show."""
 
@@ -83,7 +88,7 @@ class RecognitionController(QObject):
         super().__init__(parent)
         self._recognizer = recognizer
         self._page = Page(Drawing())
-        self._raster = StrokeRaster(self._page.drawing)
+        self._raster = page_tracker(self._page.drawing, _reads_strokes(recognizer))
         self._live_points: np.ndarray | None = None
         self._live_cost_ms = 0.0
         self._live_timer = QTimer(self)
@@ -110,12 +115,18 @@ class RecognitionController(QObject):
         return self._raster.raster
 
     @property
+    def recognizer_reads_raster(self) -> bool:
+        """Whether the model reads the canvas raster (kept up to date while drawing) or the strokes."""
+        return self._recognizer is not None and not _reads_strokes(self._recognizer)
+
+    @property
     def model_info(self) -> ModelInfo | None:
         return self._recognizer.classifier.info if self._recognizer else None
 
     def set_recognizer(self, recognizer: Recognizer | None) -> None:
         """Use another model (None: recognition off) and read the page again with it."""
         self._recognizer = recognizer
+        self._raster = page_tracker(self._page.drawing, _reads_strokes(recognizer))
         self.model_changed.emit(self.model_info)
         self.recognize()
 
@@ -206,7 +217,8 @@ class RecognitionController(QObject):
                 model_input = image_input(page.image, self._recognizer.normalization)
                 prediction = None if model_input is None else self._recognizer.predict_inputs(model_input[None])[0]
             else:
-                prediction = self._recognizer.recognize(page.drawing, self._raster.raster)
+                raster = None if _reads_strokes(self._recognizer) else self._raster.raster
+                prediction = self._recognizer.recognize(page.drawing, raster)
         except InferenceError as exc:
             self._fail(exc)
             return None

@@ -8,6 +8,10 @@ Exactness does not depend on how the core thins points: a segment counts as sett
 successive looks at the growing stroke agree on it, and at the stroke's end the settled segments
 are checked against the final ones; if they differ, the stroke is stamped again from scratch.
 Either way the result equals `rasterize(drawing)` bit for bit (the tests check it).
+
+A model that renders its input from the strokes themselves (`Normalization.pen` > 0, the shipped
+one) never needs the raster: `DrawingOnly` then keeps the drawing alone and makes the raster only
+if someone asks for it, which spares every stroke its stamping.
 """
 
 from __future__ import annotations
@@ -78,7 +82,7 @@ class StrokeRaster:
         d = self._drawing
         return segments(Drawing((points,), d.width, d.height, d.pen_width))
 
-    def live(self, points: np.ndarray) -> tuple[Drawing, np.ndarray]:
+    def live(self, points: np.ndarray) -> tuple[Drawing, np.ndarray | None]:
         """The drawing with the stroke in progress and a raster of it (a fresh array)."""
         pen = self._drawing.pen_width
         current = self._stroke_segments(points)
@@ -114,3 +118,44 @@ class StrokeRaster:
         if self._before_stroke is not None:
             self._raster[...] = self._before_stroke
         self._end_stroke()
+
+
+class DrawingOnly:
+    """StrokeRaster's interface without the upkeep: for models that read the strokes, not a raster."""
+
+    def __init__(self, drawing: Drawing) -> None:
+        self.reset(drawing)
+
+    def reset(self, drawing: Drawing) -> None:
+        self._drawing = drawing
+        self._raster: np.ndarray | None = None
+
+    @property
+    def drawing(self) -> Drawing:
+        return self._drawing
+
+    @property
+    def raster(self) -> np.ndarray:
+        """`rasterize(drawing)`, made on first use. Do not modify it."""
+        if self._raster is None:
+            self._raster = rasterize(self._drawing)
+        return self._raster
+
+    def set_drawing(self, drawing: Drawing) -> None:
+        self.reset(drawing)
+
+    def live(self, points: np.ndarray) -> tuple[Drawing, np.ndarray | None]:
+        """The drawing with the stroke in progress, and no raster (the model does not need one)."""
+        return self._drawing.with_stroke(points), None
+
+    def finish(self, points: np.ndarray) -> Drawing:
+        self.reset(self._drawing.with_stroke(points))
+        return self._drawing
+
+    def cancel(self) -> None:
+        """Nothing to undo: the stroke in progress never touched the drawing."""
+
+
+def page_tracker(drawing: Drawing, reads_strokes: bool) -> StrokeRaster | DrawingOnly:
+    """What the controller keeps for a page: the live raster only when the model reads a raster."""
+    return DrawingOnly(drawing) if reads_strokes else StrokeRaster(drawing)

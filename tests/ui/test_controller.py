@@ -14,6 +14,7 @@ from digitpad.recognizer import Recognizer
 from digitpad.ui.canvas import render_drawing
 from digitpad.ui.controller import LIVE_MIN_INTERVAL_MS, UNDO_LIMIT, Recognition, RecognitionController
 from digitpad.ui.image_reader import qimage_to_rgba
+from tests.onnx_models import linear_model
 from tests.ui.helpers import DIGITS
 
 
@@ -64,7 +65,10 @@ def test_live_answers_come_while_drawing_and_are_throttled(qtbot, controller: Re
     assert controller.drawing.is_blank  # nothing is committed before the pen lifts
 
 
-def test_incremental_raster_equals_full_rasterize_exactly(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
+def test_incremental_raster_equals_full_rasterize_exactly(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """With a model that reads the canvas raster (MNIST normalization), kept up to date stroke by stroke."""
+    controller = RecognitionController(Recognizer(Classifier(linear_model(tmp_path / "raster.onnx"))))
+    assert controller.recognizer_reads_raster
     for stroke in DIGITS[4] + DIGITS[0]:
         draw(controller, stroke, qtbot)
         assert np.array_equal(controller.raster, rasterize(controller.drawing))
@@ -150,3 +154,18 @@ def test_a_long_session_keeps_a_bounded_undo_history(qtbot, controller: Recognit
     while controller.undo_stack.canUndo():  # the oldest steps are gone; the rest undo as before
         controller.undo_stack.undo()
     assert controller.drawing is pages[-1 - UNDO_LIMIT] and controller.drawing is not pages[0]
+
+
+def test_a_model_that_reads_strokes_needs_no_raster_upkeep(
+    qtbot, controller: RecognitionController, recognizer: Recognizer
+) -> None:  # noqa: ANN001
+    """The shipped model renders from the strokes: the answers are the core's, the raster made on demand."""
+    assert not controller.recognizer_reads_raster
+    for stroke in DIGITS[4]:
+        draw(controller, stroke, qtbot)
+    expected = recognizer.recognize(controller.drawing)
+    assert controller.last is not None and controller.last.prediction is not None
+    assert np.array_equal(controller.last.prediction.probabilities, expected.probabilities)
+    assert np.array_equal(controller.raster, rasterize(controller.drawing))
+    controller.undo_stack.undo()
+    assert np.array_equal(controller.raster, rasterize(controller.drawing))
