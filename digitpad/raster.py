@@ -102,7 +102,9 @@ def segments(drawing: Drawing) -> tuple[np.ndarray, np.ndarray]:
                 starts.append(points)
                 ends.append(points)
             continue
-        a, b = _clip(points[:-1], points[1:], low, high)
+        a, b = points[:-1], points[1:]
+        if not ((points >= low) & (points <= high)).all():  # the usual stroke is inside: nothing to cut
+            a, b = _clip(a, b, low, high)
         pieces = np.ceil(np.hypot(*(b - a).T) / max_length).clip(min=1).astype(np.int64)
         total += int(pieces.sum())
         if total > MAX_SEGMENTS:
