@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_core import mouse_drawings, percentiles  # noqa: E402
+from bench_core import mouse_drawings, percentiles, rss_mib  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -131,14 +131,6 @@ def bench_launch(model: Path, launches: int) -> None:
         f"launch -> interactive window ({platform}):     median {np.median(times):.2f} s, worst {max(times):.2f} s "
         f"of {launches}  (target <= 1.5 s)"
     )
-
-
-def rss_mib() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def bench_memory(model: Path, drawings: list[Drawing], app: QApplication, settings: AppSettings) -> None:

@@ -57,6 +57,15 @@ def mouse_drawings(count: int, seed: int = 0) -> list[Drawing]:
     return drawings
 
 
+def rss_mib() -> float:
+    """This process's resident set size now (Linux), MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def percentiles(seconds: list[float]) -> str:
     ms = np.array(seconds) * 1e3
     return f"p50 {np.percentile(ms, 50):.3f} ms, p99 {np.percentile(ms, 99):.3f} ms"

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_core import mouse_drawings  # noqa: E402
+from bench_core import mouse_drawings, rss_mib  # noqa: E402
 from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -46,15 +46,6 @@ from digitpad.ui.settings import AppSettings  # noqa: E402
 
 #: Work done before the first RSS reading: caches, arenas and ONNX Runtime's first calls settle.
 WARM_UP_FRACTION = 0.05
-
-
-def rss_mib() -> float:
-    """This process's resident set size now (Linux), MiB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def soak(name: str, total: int, block: int, unit: str, step: Callable[[int], None]) -> None:

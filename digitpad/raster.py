@@ -97,13 +97,14 @@ def segments(drawing: Drawing) -> tuple[np.ndarray, np.ndarray]:
     total = 0
     for stroke in drawing.strokes:
         points = _thin(stroke, spacing)
+        inside = bool(((points >= low) & (points <= high)).all())
         if len(points) == 1:
-            if ((points >= low) & (points <= high)).all():
+            if inside:
                 starts.append(points)
                 ends.append(points)
             continue
         a, b = points[:-1], points[1:]
-        if not ((points >= low) & (points <= high)).all():  # the usual stroke is inside: nothing to cut
+        if not inside:  # the usual stroke is inside: nothing to cut
             a, b = _clip(a, b, low, high)
         pieces = np.ceil(np.hypot(*(b - a).T) / max_length).clip(min=1).astype(np.int64)
         total += int(pieces.sum())

@@ -7,14 +7,10 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from digitpad.errors import DigitpadError
 from training.data import DATA_DIR_ENV, resolve_data_dir
-
-if TYPE_CHECKING:
-    from training.config import TrainConfig
-    from training.train import LabelledImages
 
 DEFAULT_RUN = Path("runs") / "seed"
 DEFAULT_MODEL = Path("models") / "digitpad.onnx"
@@ -38,9 +34,8 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=(
-        "Train digitpad's convnet on MNIST, evaluate it and export it to ONNX. "
-        "The shipped model: python -m training train --out runs/seed && "
-        "python -m training export runs/seed/best.pt --out models/digitpad.onnx"))
+        "Train digitpad's convnet on MNIST and pen drawings, evaluate it and export it to ONNX. "
+        "The commands that make the shipped model are in models/README.md."))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     download = commands.add_parser("download", help="fetch and verify the MNIST files",
@@ -139,17 +134,6 @@ def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
     return changes
 
 
-def extra_training_data(config: TrainConfig) -> list[LabelledImages]:
-    """The pen drawings the config asks for, rendered (deterministic: resuming renders the same)."""
-    if config.drawings is None:
-        return []
-    from training.drawing_data import training_drawings
-    from training.train import LabelledImages
-
-    images, labels = training_drawings(config.drawings, config.normalization)
-    return [LabelledImages("rendered pen drawings", images, labels, repeats=config.drawings.repeats)]
-
-
 def run_download(args: argparse.Namespace) -> int:
     from training.data import load_mnist
     from training.download import download_mnist
@@ -174,9 +158,8 @@ def run_train(args: argparse.Namespace) -> int:
     else:
         config = TrainConfig().replace(**changes)
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
-    extra = extra_training_data(config)
-    result = train(config, mnist, args.out, extra=extra, resume=args.resume, device=args.device,
-                   threads=args.threads, progress=not args.quiet)
+    result = train(config, mnist, args.out, resume=args.resume, device=args.device, threads=args.threads,
+                   progress=not args.quiet)
     if result.interrupted:
         print(f"stopped; continue with: python -m training train --resume --out {args.out}", file=sys.stderr)
         return 130

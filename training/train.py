@@ -36,6 +36,7 @@ from training.augment import augment
 from training.checkpoint import BEST, LAST, load_checkpoint, save_checkpoint
 from training.config import TrainConfig
 from training.data import Mnist
+from training.drawing_data import training_drawings
 from training.errors import CheckpointError, DatasetError
 from training.model import SeedNet
 
@@ -358,6 +359,14 @@ class Trainer:
         return best
 
 
+def configured_drawings(config: TrainConfig) -> list[LabelledImages]:
+    """The pen drawings `config.drawings` asks for, rendered (deterministic: a resumed run renders the same)."""
+    if config.drawings is None:
+        return []
+    images, labels = training_drawings(config.drawings, config.normalization)
+    return [LabelledImages("rendered pen drawings", images, labels, repeats=config.drawings.repeats)]
+
+
 def train(
     config: TrainConfig | None,
     mnist: Mnist,
@@ -372,8 +381,9 @@ def train(
 ) -> TrainResult:
     """Train (or, with resume=True, continue training) into `out_dir`; see the module docstring.
 
-    With resume, `config` may be None (the checkpoint's is used); a config that differs from the
-    checkpoint's is an error. `on_step` may return True to stop cleanly, as Ctrl-C does.
+    The pen drawings `config.drawings` names are rendered here and joined to `extra`. With resume,
+    `config` may be None (the checkpoint's is used); a config that differs from the checkpoint's is
+    an error. `on_step` may return True to stop cleanly, as Ctrl-C does.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -391,7 +401,7 @@ def train(
     torch.set_num_threads(threads or available_cpus())
     device = torch.device(device) if device is not None else default_device()
 
-    trainer = Trainer(config, mnist, extra, device)
+    trainer = Trainer(config, mnist, [*extra, *configured_drawings(config)], device)
     if checkpoint is not None:
         trainer.load_state(checkpoint, out_dir / LAST)
     stop = _StopRequest()
