@@ -32,7 +32,7 @@ from digitpad.normalize import normalize  # noqa: E402
 from digitpad.raster import rasterize, stamp_strokes  # noqa: E402
 from digitpad.recognizer import Recognizer  # noqa: E402
 
-UNIPEN = REPO.parent / "shared" / "data" / "unipen-dev" / "digits.jsonl.gz"
+UNIPEN = REPO / "data" / "unipen-dev" / "digits.jsonl.gz"
 
 
 def mouse_drawings(count: int, seed: int = 0) -> list[Drawing]:
