@@ -29,3 +29,13 @@ def resolve_model_path(
         if candidate:
             return Path(candidate).expanduser()
     return shipped_model_path()
+
+
+#: File names a model card may have beside its model, in the order they are looked for.
+MODEL_CARD_NAMES = ("README.md", "MODEL_CARD.md", "model-card.md")
+
+
+def model_card_path(model: str | os.PathLike[str]) -> Path | None:
+    """The model card that sits beside a model file, if any: the About box points people to it."""
+    folder = Path(model).expanduser().parent
+    return next((folder / name for name in MODEL_CARD_NAMES if (folder / name).is_file()), None)
