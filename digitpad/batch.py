@@ -49,9 +49,14 @@ def _image_suffixes() -> tuple[str, ...]:
     return IMAGE_SUFFIXES
 
 
+def supported_suffixes() -> tuple[str, ...]:
+    """The file name endings `classify` reads, and looks for inside folders."""
+    return DRAWING_SUFFIXES + _image_suffixes()
+
+
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     """Files named directly, then the files inside named folders (recursively, sorted, by suffix)."""
-    suffixes = DRAWING_SUFFIXES + _image_suffixes()
+    suffixes = supported_suffixes()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():

@@ -165,3 +165,17 @@ def test_a_model_that_fails_at_run_time_fails_each_file_with_its_reason(
     assert code == 1 and len(records) == 2
     assert all("the model failed while running" in r["error"] and "Reshape" in r["error"] for r in records)
     assert "2 file(s) could not be classified" in err
+
+
+def test_a_folder_without_inputs_is_said_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("not a drawing")
+    assert main(["classify", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"no image or drawing files in {tmp_path}" in err and ".json" in err and ".png" in err
+
+
+def test_the_table_never_says_100_percent(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A probability that rounds to 1 is '>99.9%', as the app shows it."""
+    main(["classify", str(inputs)])
+    out = capsys.readouterr().out
+    assert "100.0%" not in out and ">99.9%" in out
