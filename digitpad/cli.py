@@ -107,6 +107,9 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"digitpad: error: {result.error}", file=err)
         else:
             print(_table_line(result), file=out)
+    if not args.json:
+        info = recognizer.classifier.info
+        print(f"{len(paths) - failures} of {len(paths)} file(s) read with {info.name} ({info.path})", file=out)
     if failures:
         print(f"digitpad: {failures} file(s) could not be classified", file=err)
     return EXIT_FILE_ERRORS if failures else EXIT_OK

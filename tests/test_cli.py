@@ -15,6 +15,7 @@ from digitpad import batch
 from digitpad.cli import main
 from digitpad.drawing_file import save_drawing
 from digitpad.ink import Drawing
+from digitpad.model_files import shipped_model_path
 from digitpad.raster import rasterize
 from tests.conftest import REPO
 from tests.drawings import one, zero
@@ -52,7 +53,8 @@ def test_table_output_for_a_folder(inputs: Path, capsys: pytest.CaptureFixture[s
     assert lines[0].split() == ["digit", "confidence", "file"]
     assert lines[1].split()[0] == "1" and lines[1].endswith("a_one.json")
     assert lines[2].split()[0] == "0" and lines[2].endswith("b_zero.png")
-    assert len(lines) == 3  # notes.txt was skipped
+    assert len(lines) == 4  # notes.txt was skipped
+    assert lines[3] == f"2 of 2 file(s) read with digitpad seed convnet ({shipped_model_path()})"
 
 
 def test_json_lines(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
