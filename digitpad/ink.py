@@ -107,6 +107,15 @@ class Drawing:
         """A new drawing with one more stroke at the end."""
         return Drawing((*self.strokes, stroke), self.width, self.height, self.pen_width)
 
+    def extends(self, earlier: Drawing) -> bool:
+        """Whether this drawing is `earlier` with strokes added at the end (the very same stroke
+        arrays, same canvas and pen): then whatever shows `earlier` need only draw the new strokes."""
+        return (
+            (self.width, self.height, self.pen_width) == (earlier.width, earlier.height, earlier.pen_width)
+            and len(self.strokes) >= len(earlier.strokes)
+            and all(a is b for a, b in zip(self.strokes, earlier.strokes))
+        )
+
     def without_last_stroke(self) -> Drawing:
         return Drawing(self.strokes[:-1], self.width, self.height, self.pen_width)
 

@@ -27,13 +27,13 @@ from digitpad import __version__
 from digitpad.classifier import Classifier, ModelInfo
 from digitpad.drawing_file import load_drawing, save_drawing
 from digitpad.errors import DigitpadError, ModelError
+from digitpad.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.model_files import shipped_model_path
 from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer
 from digitpad.ui.answer import AnswerView
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
 from digitpad.ui.chart import ProbabilityChart
 from digitpad.ui.controller import Page, Recognition, RecognitionController
-from digitpad.ui.image_reader import IMAGE_SUFFIXES, read_image
 from digitpad.ui.image_writer import save_png
 from digitpad.ui.model_input_view import ModelInputView
 from digitpad.ui.settings import AppSettings
@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
     def _show_recognition(self, recognition: Recognition) -> None:
         prediction = recognition.prediction
         if prediction is None:
-            no_ink_image = self.controller.page.image is not None and not self.canvas.is_drawing
+            no_ink_image = self.controller.page.is_image and not self.canvas.is_drawing
             self.answer.show_prompt(PROMPT_NO_INK if no_ink_image else PROMPT_BLANK)
             self.chart.set_probabilities(None)
             self.model_input.set_image(None)

@@ -27,6 +27,8 @@ from tests.bad_files import BAD_IMAGES, bad_image
 from tests.onnx_models import constant_model, fails_on_ink_model, linear_model
 from tests.ui.helpers import DIGITS, drag, draw_digit
 
+pytestmark = pytest.mark.gui
+
 
 def disk_full(*args: object) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
