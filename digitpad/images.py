@@ -24,23 +24,25 @@ def luminance(pixels: np.ndarray) -> np.ndarray:
     """
     pixels = np.asarray(pixels)
     scale = 65535.0 if pixels.dtype == np.uint16 else 255.0 if pixels.dtype == np.uint8 else 1.0
-    values = pixels.astype(np.float32) / np.float32(scale)
+    values: np.ndarray = pixels.astype(np.float32) / np.float32(scale)
     if values.ndim == 2:
         return values
     channels = values.shape[2]
+    gray: np.ndarray
     if channels in (3, 4):
         gray = values[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
     else:
         gray = values[..., 0]
     if channels not in (2, 4):
         return gray
-    alpha = values[..., -1]
+    alpha: np.ndarray = values[..., -1]
     if alpha.min() >= 1.0:
         return gray
     weight = float(alpha.sum())
     opaque_gray = float((gray * alpha).sum()) / weight if weight > 0 else 0.0
     background = 1.0 if opaque_gray < 0.5 else 0.0
-    return alpha * gray + (1.0 - alpha) * background
+    filled: np.ndarray = alpha * gray + (1.0 - alpha) * background
+    return filled
 
 
 def ink_image(gray: np.ndarray) -> np.ndarray | None:

@@ -64,7 +64,8 @@ def resampling_matrix(n_out: int, n_in: int, scale: float, shift: float) -> np.n
     hi = centers[:, None] + footprint / 2
     pixel = np.arange(n_in)[None, :]
     overlap = np.clip(np.minimum(hi, pixel + 1) - np.maximum(lo, pixel), 0.0, None)
-    return (overlap / footprint).astype(np.float32)
+    weights: np.ndarray = (overlap / footprint).astype(np.float32)
+    return weights
 
 
 def normalize(image: np.ndarray, bounds: Bounds | None = None, spec: Normalization = MNIST) -> np.ndarray:
@@ -92,7 +93,8 @@ def normalize(image: np.ndarray, bounds: Bounds | None = None, spec: Normalizati
     com_y = float(crop.sum(axis=1, dtype=np.float64) @ (np.arange(y0, y1) + 0.5)) / mass
     columns = resampling_matrix(spec.frame, crop.shape[1], scale, spec.center - scale * (com_x - x0))
     rows = resampling_matrix(spec.frame, crop.shape[0], scale, spec.center - scale * (com_y - y0))
-    return np.clip(rows @ crop @ columns.T, 0.0, 1.0)
+    resampled: np.ndarray = np.clip(rows @ crop @ columns.T, 0.0, 1.0)
+    return resampled
 
 
 #: Strokes are rendered at this many times the frame's resolution and then area-averaged, so
@@ -185,4 +187,5 @@ def normalize_strokes(drawing: Drawing, spec: Normalization) -> np.ndarray | Non
     com = np.array([image.sum(axis=0) @ cells, image.sum(axis=1) @ cells]) / mass
     shift = (spec.center * k - com).astype(np.float32)
     image = _render(starts + shift, ends + shift, side, pen)
-    return image.reshape(spec.frame, k, spec.frame, k).mean(axis=(1, 3))
+    averaged: np.ndarray = image.reshape(spec.frame, k, spec.frame, k).mean(axis=(1, 3))
+    return averaged
