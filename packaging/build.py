@@ -59,7 +59,15 @@ QT_MODULES = {"QtCore", "QtGui", "QtWidgets"}
 #: Enough files for `digitpad classify` to start worker processes (batch.PARALLEL_THRESHOLD is 200).
 WORKER_SAMPLE_COUNT = 210
 #: The Python distributions whose code the bundle carries, for licenses/.
-BUNDLED_DISTRIBUTIONS = ("digitpad", "numpy", "onnxruntime", "PySide6_Essentials", "shiboken6")
+BUNDLED_DISTRIBUTIONS = (
+    "digitpad",
+    "numpy",
+    "onnxruntime",
+    "pillow",
+    "platformdirs",
+    "PySide6_Essentials",
+    "shiboken6",
+)
 
 
 class BuildError(Exception):
