@@ -95,3 +95,13 @@ def test_every_public_name_comes_from_the_module_the_type_checker_sees() -> None
         assert getattr(sys.modules[module], name) is getattr(digitpad, name)
         block = source[source.index(f"from {module} import") :]
         assert name in block[: block.index("\n    from") if "\n    from" in block else None], name
+
+
+def test_the_readme_layout_has_a_line_for_every_module() -> None:
+    """The README's project layout describes the house as it is: one line per module of digitpad/."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Project layout") :].split("\n## ")[0]
+    lines = {line.split("`")[1] for line in layout.splitlines() if line.startswith("- `")} - {"models/", "tests/"}
+    modules = {p.stem for folder in ("digitpad", "digitpad/ui") for p in (REPO / folder).glob("*.py")} - {"__init__"}
+    assert modules - lines == set(), "modules missing from the README's project layout"
+    assert lines - modules == set(), "the README's project layout names modules that do not exist"
