@@ -104,6 +104,7 @@ def bench_stroke_end(recognizer: Recognizer, drawings: list[Drawing], app: QAppl
         window.controller.clear()
         viewed += draw(window.controller, drawing, app)
     print(f"stroke end -> probabilities, with window:   {percentiles(viewed)}  (views updated; painting follows)")
+    window.controller.undo_stack.setClean()  # nothing to save: no 'unsaved changes' question
     window.close()
 
 
@@ -156,6 +157,7 @@ def bench_memory(model: Path, drawings: list[Drawing], app: QApplication, settin
         f"memory after {answers:,} recognitions:         {rss_mib():.0f} MiB RSS "
         f"(window shown: {before:.0f} MiB; target <= 250 MB)"
     )
+    window.controller.undo_stack.setClean()  # nothing to save: no 'unsaved changes' question
     window.close()
 
 

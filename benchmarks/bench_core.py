@@ -28,11 +28,12 @@ from digitpad.classifier import Classifier  # noqa: E402
 from digitpad.drawing_file import save_drawing  # noqa: E402
 from digitpad.ink import Drawing  # noqa: E402
 from digitpad.model_files import resolve_model_path  # noqa: E402
-from digitpad.normalize import normalize  # noqa: E402
+from digitpad.normalize import normalize, resample_by_length  # noqa: E402
 from digitpad.raster import rasterize, stamp_strokes  # noqa: E402
 from digitpad.recognizer import Recognizer  # noqa: E402
+from training.unipen import DEFAULT_PATH  # noqa: E402
 
-UNIPEN = REPO / "data" / "unipen-dev" / "digits.jsonl.gz"
+UNIPEN = DEFAULT_PATH  # the UNIPEN pen digits, wherever training.unipen keeps them
 
 
 def mouse_drawings(count: int, seed: int = 0) -> list[Drawing]:
@@ -45,14 +46,7 @@ def mouse_drawings(count: int, seed: int = 0) -> list[Drawing]:
             extent = np.maximum(np.concatenate(strokes).max(axis=0), 1.0)
             scale = min(rng.uniform(0.35, 0.85) * 280 / extent[1], 250 / extent[0])
             offset = rng.uniform(15, 265 - extent * scale)
-            placed = []
-            for s in strokes:
-                s = s * scale + offset
-                along = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(s, axis=0).T))))
-                t = np.arange(0.0, along[-1] + 1e-9, 2.0)
-                if len(t) > 1:
-                    s = np.stack([np.interp(t, along, s[:, 0]), np.interp(t, along, s[:, 1])], axis=1)
-                placed.append(s)
+            placed = [resample_by_length(s * scale + offset, 2.0) for s in strokes]
             drawings.append(Drawing(placed))
     return drawings
 

@@ -141,6 +141,7 @@ def main() -> None:
             block = max(min(100, args.cycles // 10), 1)
             soak("GUI", args.cycles, block, "cycles", gui_step(window, drawings, app))
             print(f"  undo stack: {window.controller.undo_stack.count()} steps kept", flush=True)
+            window.controller.undo_stack.setClean()  # nothing to save: no 'unsaved changes' question
             window.close()
     print(f"load average at the end: {', '.join(f'{value:.1f}' for value in os.getloadavg())}")
 

@@ -1,8 +1,18 @@
-"""`python -m digitpad` is the same as the `digitpad` command."""
+"""`python -m digitpad`, and the `digitpad` command (the console script points here).
+
+The process is configured before anything loads numpy, whose OpenBLAS reads its thread count
+once, when it loads.
+"""
 
 import sys
 
-from digitpad.cli import main
+from digitpad.system import configure_process
+
+configure_process()
+
+from digitpad.cli import main  # noqa: E402
+
+__all__ = ["main"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,6 +21,8 @@ import numpy as np
 
 from digitpad.drawing_file import load_drawing
 from digitpad.errors import DigitpadError, InferenceError
+from digitpad.image_file import IMAGE_SUFFIXES, read_image
+from digitpad.images import image_input
 from digitpad.normalize import Normalization
 from digitpad.recognizer import Prediction, Recognizer, drawing_input
 
@@ -43,15 +45,9 @@ class FileResult:
     error: str | None = None
 
 
-def _image_suffixes() -> tuple[str, ...]:
-    from digitpad.ui.image_reader import IMAGE_SUFFIXES  # Qt is imported only when images are read
-
-    return IMAGE_SUFFIXES
-
-
 def supported_suffixes() -> tuple[str, ...]:
     """The file name endings `classify` reads, and looks for inside folders."""
-    return DRAWING_SUFFIXES + _image_suffixes()
+    return DRAWING_SUFFIXES + IMAGE_SUFFIXES
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -76,12 +72,9 @@ def model_input_for_file(path: Path, spec: Normalization) -> np.ndarray:
         if model_input is None:
             raise DigitpadError(f"{path}: the drawing is blank (no ink on the canvas)")
         return model_input
-    if path.suffix.lower() not in _image_suffixes():
-        supported = ", ".join(DRAWING_SUFFIXES + _image_suffixes())
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        supported = ", ".join(DRAWING_SUFFIXES + IMAGE_SUFFIXES)
         raise DigitpadError(f"{path}: unsupported file type; digitpad reads {supported}")
-    from digitpad.images import image_input
-    from digitpad.ui.image_reader import read_image
-
     model_input = image_input(read_image(path), spec)
     if model_input is None:
         raise DigitpadError(f"{path}: the image is blank (no ink found)")
@@ -119,14 +112,10 @@ def _prepared(paths: list[Path], spec: Normalization, workers: int) -> Iterator[
     if workers <= 1 or len(paths) < PARALLEL_THRESHOLD:
         yield from map(prepare, paths)
         return
-    # "spawn": a forked child would inherit ONNX Runtime's and Qt's threads in an unknown state.
+    # "spawn": a forked child would inherit ONNX Runtime's threads in an unknown state.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_keep_freed_memory) as pool:
         yield from pool.map(prepare, paths, chunksize=32)
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def classify_files(

@@ -11,9 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
-from digitpad.contract import (
+# ONNX Runtime on Linux starts Microsoft's telemetry when it loads (a device id and an event cache
+# under ~/.cache/Microsoft) unless this is set by then, and no later call undoes it; digitpad works
+# offline. This module is where onnxruntime loads, so the one place that is always early enough,
+# for the app and for any program that uses the classifier. A value the user set wins.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+import onnxruntime as ort  # noqa: E402
+
+from digitpad.contract import (  # noqa: E402
     IMAGE_SIZE,
     INPUT_NAME,
     LABELS,

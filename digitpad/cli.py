@@ -6,45 +6,62 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TextIO
 
 from digitpad import __version__
-from digitpad.batch import FileResult, classify_files, default_workers, expand_paths, supported_suffixes
+from digitpad.batch import FileResult, classify_files, expand_paths, supported_suffixes
 from digitpad.errors import ModelError
+from digitpad.model_files import read_model_choice
 from digitpad.recognizer import percent
+from digitpad.system import configure_process, usable_cpu_count
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
+    """The command line; `--model` may come before or after `classify` and is read once.
+
+    Without `commands` there is no COMMAND positional, so that Qt's own arguments (`-style
+    fusion`) can follow for the app.
+    """
+    model_option = argparse.ArgumentParser(add_help=False)
+    model_option.add_argument(
+        "--model",
+        metavar="M",
+        default=argparse.SUPPRESS,  # so that `classify` does not reset a --model given before it
+        help="ONNX model to use instead of the app's choice or the shipped one",
+    )
     parser = argparse.ArgumentParser(
         prog="digitpad",
-        description="Draw a digit and watch a convnet read it. With no command, opens the app.",
+        description="Draw a digit and watch a convnet read it. With no command, opens the app; "
+        "arguments digitpad does not know go to Qt (e.g. -style fusion).",
+        parents=[model_option],
     )
     parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
-    parser.add_argument("--model", metavar="M", help="ONNX model to use instead of the app's choice or the shipped one")
     parser.add_argument(
         "--self-test",
         action="store_true",
         help="check this installation: load the model, read built-in drawings and images, open the window "
         "offscreen; exits 0 if all is well",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    classify = commands.add_parser(
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    classify = subparsers.add_parser(
         "classify",
         help="classify images and drawing JSON files",
         description="Classify image files (PNG, JPEG, BMP, GIF, WebP) and drawing JSON files; "
         "folders are searched recursively. Exits 1 if any file could not be classified.",
+        parents=[model_option],
     )
     classify.add_argument("paths", nargs="+", metavar="PATH", help="image, drawing JSON file or folder")
     classify.add_argument("--json", action="store_true", help="print one JSON object per input line")
-    classify.add_argument("--model", metavar="M", dest="classify_model", help="ONNX model to use")
     classify.add_argument(
         "-j",
         "--jobs",
         type=int,
-        default=default_workers(),
+        default=usable_cpu_count(),
         metavar="N",
         help="worker processes for reading files (default: one per CPU core)",
     )
@@ -72,21 +89,14 @@ def _table_line(result: FileResult) -> str:
     return f"{p.digit:>5}  {percent(p.confidence):>10}  {result.path}{note}"
 
 
-def model_chosen_in_app() -> Path | None:
-    """The model picked with the app's File > Open Model, so the CLI reads as the app does."""
-    from digitpad.ui.settings import AppSettings
-
-    return AppSettings().model_path
-
-
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from digitpad.classifier import Classifier
     from digitpad.model_files import resolve_model_path
     from digitpad.recognizer import Recognizer
 
-    explicit = args.classify_model or args.model
     try:
-        recognizer = Recognizer(Classifier(resolve_model_path(explicit, None if explicit else model_chosen_in_app())))
+        # The model picked with the app's File > Open Model, so that the CLI reads as the app does.
+        recognizer = Recognizer(Classifier(resolve_model_path(args.model, None if args.model else read_model_choice())))
     except ModelError as exc:
         print(f"digitpad: {exc}", file=err)
         return EXIT_USAGE
@@ -116,8 +126,13 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    configure_process()  # for worker processes; `python -m digitpad` did it before numpy loaded
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(commands=bool({"classify", "-h", "--help"} & set(argv)))
+    args, qt_args = parser.parse_known_args(argv)
+    args.model = getattr(args, "model", None)
+    if qt_args and (args.command == "classify" or args.self_test):
+        parser.error(f"unrecognized arguments: {' '.join(qt_args)}")
     try:
         if args.command == "classify":
             return run_classify(args, sys.stdout, sys.stderr)
@@ -127,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_self_test(args.model, sys.stdout)
         from digitpad.ui.app import main as run_app
 
-        return run_app(["--model", args.model] if args.model else [])
+        return run_app(args.model, qt_args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # e.g. `digitpad classify ... | head`

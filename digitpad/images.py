@@ -1,7 +1,7 @@
-"""Image files to model input: gray or color, any size, dark-on-light or light-on-dark.
+"""Image pixels to model input: gray or color, any size, dark-on-light or light-on-dark.
 
-Decoding happens in the Qt shell (`digitpad.ui.image_reader`); this module only sees pixels, so
-it stays pure numpy and testable without Qt.
+Decoding happens in `digitpad.image_file`; this module only sees pixels, so it stays pure numpy.
+The ink is found once (`image_ink`): the app shows it on the canvas and the model reads it.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import numpy as np
 
 from digitpad.normalize import MNIST, Normalization, ink_bounds, normalize
 
-#: Images with more pixels are refused before decoding (50 megapixels: a large phone photo).
-MAX_IMAGE_PIXELS = 50_000_000
 #: After contrast stretching, pixels below this count as background: paper grain, JPEG ringing.
 NOISE_LEVEL = 0.1
 #: An image whose ink is fainter than this against its background is taken as blank.
@@ -26,23 +24,25 @@ def luminance(pixels: np.ndarray) -> np.ndarray:
     """
     pixels = np.asarray(pixels)
     scale = 65535.0 if pixels.dtype == np.uint16 else 255.0 if pixels.dtype == np.uint8 else 1.0
-    values = pixels.astype(np.float32) / np.float32(scale)
+    values: np.ndarray = pixels.astype(np.float32) / np.float32(scale)
     if values.ndim == 2:
         return values
     channels = values.shape[2]
+    gray: np.ndarray
     if channels in (3, 4):
         gray = values[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
     else:
         gray = values[..., 0]
     if channels not in (2, 4):
         return gray
-    alpha = values[..., -1]
+    alpha: np.ndarray = values[..., -1]
     if alpha.min() >= 1.0:
         return gray
     weight = float(alpha.sum())
     opaque_gray = float((gray * alpha).sum()) / weight if weight > 0 else 0.0
     background = 1.0 if opaque_gray < 0.5 else 0.0
-    return alpha * gray + (1.0 - alpha) * background
+    filled: np.ndarray = alpha * gray + (1.0 - alpha) * background
+    return filled
 
 
 def ink_image(gray: np.ndarray) -> np.ndarray | None:
@@ -63,12 +63,19 @@ def ink_image(gray: np.ndarray) -> np.ndarray | None:
     return ink
 
 
-def image_input(pixels: np.ndarray, spec: Normalization = MNIST) -> np.ndarray | None:
-    """The 28x28 model input for decoded image pixels, or None if the image has no ink."""
-    ink = ink_image(luminance(pixels))
-    if ink is None:
-        return None
-    bounds = ink_bounds(ink, NOISE_LEVEL)
-    if bounds is None:
+def image_ink(pixels: np.ndarray) -> np.ndarray | None:
+    """Ink coverage (H, W) in [0, 1] of decoded pixels (gray, gray+alpha, RGB or RGBA), or None."""
+    return ink_image(luminance(pixels))
+
+
+def ink_input(ink: np.ndarray | None, spec: Normalization = MNIST) -> np.ndarray | None:
+    """The model input (frame x frame) for an image's ink from `image_ink`, or None if it has none."""
+    bounds = None if ink is None else ink_bounds(ink, NOISE_LEVEL)
+    if ink is None or bounds is None:
         return None
     return normalize(ink, bounds, spec)
+
+
+def image_input(pixels: np.ndarray, spec: Normalization = MNIST) -> np.ndarray | None:
+    """The 28x28 model input for decoded image pixels, or None if the image has no ink."""
+    return ink_input(image_ink(pixels), spec)

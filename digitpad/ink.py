@@ -60,24 +60,35 @@ def _check_size(name: str, value: object) -> int:
     return int(value)
 
 
-@dataclass(frozen=True, eq=False)
+#: What a stroke may be given as: an (n, 2) array or a list of [x, y] pairs. A Drawing keeps each as
+#: a read-only float64 array.
+StrokeLike = np.ndarray | Sequence[Sequence[float]]
+
+
+@dataclass(frozen=True, eq=False, init=False)
 class Drawing:
     """Pen-down strokes on a canvas: canvas pixels, origin top-left, y growing downward.
 
-    Each stroke is a read-only float64 array of shape (n, 2). Construction validates everything,
-    so any Drawing that exists can be rendered.
+    Each stroke is a read-only float64 array of shape (n, 2), whatever it was given as.
+    Construction validates everything, so any Drawing that exists can be rendered.
     """
 
-    strokes: tuple[np.ndarray, ...] = ()
-    width: int = DEFAULT_CANVAS_SIZE
-    height: int = DEFAULT_CANVAS_SIZE
-    pen_width: float = DEFAULT_PEN_WIDTH
-    _point_count: int = field(init=False, repr=False)
+    strokes: tuple[np.ndarray, ...]
+    width: int
+    height: int
+    pen_width: float
+    _point_count: int = field(repr=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "width", _check_size("width", self.width))
-        object.__setattr__(self, "height", _check_size("height", self.height))
-        pen = self.pen_width
+    def __init__(
+        self,
+        strokes: Iterable[StrokeLike] = (),
+        width: int = DEFAULT_CANVAS_SIZE,
+        height: int = DEFAULT_CANVAS_SIZE,
+        pen_width: float = DEFAULT_PEN_WIDTH,
+    ) -> None:
+        object.__setattr__(self, "width", _check_size("width", width))
+        object.__setattr__(self, "height", _check_size("height", height))
+        pen = pen_width
         if isinstance(pen, bool) or not isinstance(pen, (int, float)) or not math.isfinite(pen):
             raise DrawingError(f"pen width must be a number of pixels, got {pen!r}")
         if not 0 < pen <= min(max(self.width, self.height), MAX_PEN_WIDTH):
@@ -85,13 +96,13 @@ class Drawing:
                 f"pen width must be above 0 and at most the canvas size and {MAX_PEN_WIDTH:g} px, got {pen!r}"
             )
         object.__setattr__(self, "pen_width", float(pen))
-        if isinstance(self.strokes, (str, bytes)) or not isinstance(self.strokes, Iterable):
+        if isinstance(strokes, (str, bytes)) or not isinstance(strokes, Iterable):
             raise DrawingError("strokes must be a list of strokes")
-        strokes = tuple(_as_points(stroke, i) for i, stroke in enumerate(self.strokes))
-        count = sum(len(s) for s in strokes)
+        arrays = tuple(_as_points(stroke, i) for i, stroke in enumerate(strokes))
+        count = sum(len(s) for s in arrays)
         if count > MAX_POINTS:
             raise DrawingError(f"the drawing has {count:,} points; at most {MAX_POINTS:,} are accepted")
-        object.__setattr__(self, "strokes", strokes)
+        object.__setattr__(self, "strokes", arrays)
         object.__setattr__(self, "_point_count", count)
 
     @property
@@ -103,9 +114,18 @@ class Drawing:
     def point_count(self) -> int:
         return self._point_count
 
-    def with_stroke(self, stroke: Sequence[Sequence[float]] | np.ndarray) -> Drawing:
+    def with_stroke(self, stroke: StrokeLike) -> Drawing:
         """A new drawing with one more stroke at the end."""
         return Drawing((*self.strokes, stroke), self.width, self.height, self.pen_width)
+
+    def extends(self, earlier: Drawing) -> bool:
+        """Whether this drawing is `earlier` with strokes added at the end (the very same stroke
+        arrays, same canvas and pen): then whatever shows `earlier` need only draw the new strokes."""
+        return (
+            (self.width, self.height, self.pen_width) == (earlier.width, earlier.height, earlier.pen_width)
+            and len(self.strokes) >= len(earlier.strokes)
+            and all(a is b for a, b in zip(self.strokes, earlier.strokes))
+        )
 
     def without_last_stroke(self) -> Drawing:
         return Drawing(self.strokes[:-1], self.width, self.height, self.pen_width)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
+
+import platformdirs
+
+from digitpad.files import write_text_atomically
 
 SHIPPED_MODEL_NAME = "digitpad.onnx"
 
@@ -29,6 +34,37 @@ def resolve_model_path(
         if candidate:
             return Path(candidate).expanduser()
     return shipped_model_path()
+
+
+#: Most bytes read from the model choice file: it holds one path.
+_MAX_CHOICE_BYTES = 64 * 1024
+
+
+def model_choice_file() -> Path:
+    """Where the app remembers the model chosen with File > Open Model, for the CLI to read too.
+
+    A small JSON file in the user's configuration folder (on Linux `~/.config/digitpad/model.json`),
+    so that the command line finds the app's choice without Qt.
+    """
+    return platformdirs.user_config_path("digitpad", appauthor=False) / "model.json"
+
+
+def read_model_choice(file: Path | None = None) -> Path | None:
+    """The remembered model, or None for the shipped one; a missing or damaged file means None."""
+    try:
+        with open(file or model_choice_file(), "rb") as stream:
+            document = json.loads(stream.read(_MAX_CHOICE_BYTES + 1)[:_MAX_CHOICE_BYTES])
+    except (OSError, ValueError, RecursionError):
+        return None
+    chosen = document.get("model") if isinstance(document, dict) else None
+    return Path(chosen) if isinstance(chosen, str) and chosen else None
+
+
+def write_model_choice(model: Path | None, file: Path | None = None) -> None:
+    """Remember `model` (None: the shipped one) for later runs of the app and the CLI."""
+    target = file or model_choice_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(target, json.dumps({"model": str(model) if model else None}) + "\n")
 
 
 #: File names a model card may have beside its model, in the order they are looked for.

@@ -64,7 +64,8 @@ def resampling_matrix(n_out: int, n_in: int, scale: float, shift: float) -> np.n
     hi = centers[:, None] + footprint / 2
     pixel = np.arange(n_in)[None, :]
     overlap = np.clip(np.minimum(hi, pixel + 1) - np.maximum(lo, pixel), 0.0, None)
-    return (overlap / footprint).astype(np.float32)
+    weights: np.ndarray = (overlap / footprint).astype(np.float32)
+    return weights
 
 
 def normalize(image: np.ndarray, bounds: Bounds | None = None, spec: Normalization = MNIST) -> np.ndarray:
@@ -92,12 +93,36 @@ def normalize(image: np.ndarray, bounds: Bounds | None = None, spec: Normalizati
     com_y = float(crop.sum(axis=1, dtype=np.float64) @ (np.arange(y0, y1) + 0.5)) / mass
     columns = resampling_matrix(spec.frame, crop.shape[1], scale, spec.center - scale * (com_x - x0))
     rows = resampling_matrix(spec.frame, crop.shape[0], scale, spec.center - scale * (com_y - y0))
-    return np.clip(rows @ crop @ columns.T, 0.0, 1.0)
+    resampled: np.ndarray = np.clip(rows @ crop @ columns.T, 0.0, 1.0)
+    return resampled
 
 
 #: Strokes are rendered at this many times the frame's resolution and then area-averaged, so
 #: that a 2-3 px pen gets smooth antialiased edges like MNIST's scanned strokes.
 SUPERSAMPLING = 4
+
+
+def path_length(points: np.ndarray) -> np.ndarray:
+    """Distance along the stroke from its first point to each point, shape (n,)."""
+    return np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))))
+
+
+def points_along(points: np.ndarray, length: np.ndarray, along: np.ndarray) -> np.ndarray:
+    """The points at distances `along` the stroke, given its `path_length`, shape (len(along), 2)."""
+    return np.stack([np.interp(along, length, points[:, 0]), np.interp(along, length, points[:, 1])], axis=1)
+
+
+def resample_by_length(points: np.ndarray, spacing: float) -> np.ndarray:
+    """The stroke as points every `spacing` of path length from its start, then its end point.
+
+    How a mouse or tablet reports a stroke drawn at an even speed; a dot or a stroke that does not
+    move comes back as it was.
+    """
+    length = path_length(points)
+    if len(points) < 2 or length[-1] <= 0:
+        return points
+    along = np.arange(0.0, length[-1], spacing)
+    return points_along(points, length, np.append(along, length[-1]))
 
 
 def smooth_stroke(points: np.ndarray, sigma: float) -> np.ndarray:
@@ -108,12 +133,11 @@ def smooth_stroke(points: np.ndarray, sigma: float) -> np.ndarray:
     """
     if sigma <= 0 or len(points) < 3:
         return points
-    length = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))))
+    length = path_length(points)
     if length[-1] <= 0:
         return points
     count = max(int(np.ceil(length[-1] / (sigma / 2))) + 1, 2)
-    along = np.linspace(0.0, length[-1], count)
-    even = np.stack([np.interp(along, length, points[:, 0]), np.interp(along, length, points[:, 1])], axis=1)
+    even = points_along(points, length, np.linspace(0.0, length[-1], count))  # exactly even steps, for the kernel
     reach = int(np.ceil(3 * 2))  # three sigmas, in steps of sigma/2
     kernel = np.exp(-0.5 * (np.arange(-reach, reach + 1) / 2.0) ** 2)
     kernel /= kernel.sum()
@@ -163,4 +187,5 @@ def normalize_strokes(drawing: Drawing, spec: Normalization) -> np.ndarray | Non
     com = np.array([image.sum(axis=0) @ cells, image.sum(axis=1) @ cells]) / mass
     shift = (spec.center * k - com).astype(np.float32)
     image = _render(starts + shift, ends + shift, side, pen)
-    return image.reshape(spec.frame, k, spec.frame, k).mean(axis=(1, 3))
+    averaged: np.ndarray = image.reshape(spec.frame, k, spec.frame, k).mean(axis=(1, 3))
+    return averaged

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitpad.classifier import Classifier
+from digitpad.images import ink_input
 from digitpad.ink import Drawing
 from digitpad.normalize import MNIST, Normalization, normalize, normalize_strokes
 from digitpad.raster import rasterize
@@ -82,6 +83,16 @@ class Recognizer:
     def recognize(self, drawing: Drawing, raster: np.ndarray | None = None) -> Prediction | None:
         """The answer for a drawing, or None for a blank one: never a guess without ink."""
         model_input = drawing_input(drawing, self.normalization, raster)
+        if model_input is None:
+            return None
+        return self.predict_inputs(model_input[None])[0]
+
+    def recognize_image(self, ink: np.ndarray | None) -> Prediction | None:
+        """The answer for an image's ink (`digitpad.images.image_ink`), or None when it has none.
+
+        The ink is found once when the image is opened: the app shows it and reads it from there.
+        """
+        model_input = ink_input(ink, self.normalization)
         if model_input is None:
             return None
         return self.predict_inputs(model_input[None])[0]

@@ -3,20 +3,19 @@
 It loads the model (--model, else the shipped one: it checks the installation, so a model chosen
 in the app's settings is left out), reads a few digits drawn in code through the same pipeline as
 the app and the CLI, reads one of them back from every image format the app opens (in a bundle
-that proves Qt's image plugins came along), and opens the main window offscreen. The packaging
-scripts run it after every build; a person can run it to check an install.
+that proves Pillow's codecs came along), and opens the main window offscreen
+(`digitpad.ui.window_check`: this module itself loads no Qt). The packaging scripts run it after
+every build; a person can run it to check an install.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 import numpy as np
 
@@ -28,11 +27,8 @@ from digitpad.model_files import resolve_model_path
 from digitpad.raster import rasterize
 from digitpad.recognizer import Recognizer
 
-if TYPE_CHECKING:  # Qt is imported only when the checks that need it run
-    from PySide6.QtWidgets import QWidget
-
 EXIT_PASSED, EXIT_FAILED = 0, 1
-#: Formats the app opens and the check reads back; Qt can read GIF but not write it.
+#: Formats the app opens (by file suffix), each written and read back by the check.
 IMAGE_FORMATS = ("png", "jpeg", "bmp", "gif", "webp")
 
 
@@ -91,104 +87,36 @@ def check_drawings(recognizer: Recognizer) -> str:
 
 def _ink_on_paper(drawing: Drawing) -> np.ndarray:
     """The drawing as uint8 gray, dark ink on white, as a photo or a saved drawing looks."""
-    return np.ascontiguousarray(np.round(255 * (1 - rasterize(drawing))).astype(np.uint8))
+    return np.round(255 * (1 - rasterize(drawing))).astype(np.uint8)
 
 
 def check_image_files(recognizer: Recognizer, folder: Path) -> str:
-    """Every format the app opens has a Qt reader; each writable one round-trips a 7 through a file."""
-    from PySide6.QtGui import QImage, QImageReader, QImageWriter
+    """A 7 written in every format the app opens reads back as 7 (in a bundle: Pillow's codecs came along)."""
+    from PIL import Image
 
     from digitpad.batch import model_input_for_file
 
-    readable = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
-    writable = {bytes(f.data()).decode() for f in QImageWriter.supportedImageFormats()}
-    missing = [f for f in IMAGE_FORMATS if f not in readable]
-    if missing:
-        raise SelfTestFailure(f"Qt cannot read {', '.join(missing)} (its image format plugins are missing)")
-    gray = _ink_on_paper(drawn_seven())
-    image = QImage(gray.data, gray.shape[1], gray.shape[0], gray.strides[0], QImage.Format.Format_Grayscale8)
-    round_trips = []
-    for suffix in (f for f in IMAGE_FORMATS if f in writable):
+    seven = Image.fromarray(_ink_on_paper(drawn_seven()))
+    for suffix in IMAGE_FORMATS:
         path = folder / f"seven.{suffix}"
-        if not image.save(str(path)):  # the format follows the suffix
-            raise SelfTestFailure(f"Qt could not write {path.name}")
+        try:
+            seven.save(path)  # the format follows the suffix
+        except (OSError, KeyError, ValueError) as exc:
+            raise SelfTestFailure(f"cannot write {path.name}: this install lacks its codec ({exc})") from None
         try:
             (prediction,) = recognizer.predict_inputs(model_input_for_file(path, recognizer.normalization)[None])
         except DigitpadError as exc:
             raise SelfTestFailure(str(exc)) from None
         if prediction.digit != 7:
             raise SelfTestFailure(f"{path.name} was read as {prediction.digit}, not 7")
-        round_trips.append(suffix)
-    return f"reads {', '.join(IMAGE_FORMATS)}; a 7 saved as {', '.join(round_trips)} reads back as 7"
-
-
-def _window_for_check(model: str | None, folder: Path) -> tuple[QWidget, str]:
-    """The app's main window, or a plain Qt window when this install has no GUI package."""
-    if importlib.util.find_spec("digitpad.ui.app") is None:
-        from PySide6.QtWidgets import QLabel, QMainWindow
-
-        window = QMainWindow()
-        window.setCentralWidget(QLabel("digitpad self-test"))
-        return window, "a QtWidgets window (this install has no digitpad.ui.app)"
-    from PySide6.QtCore import QSettings
-
-    from digitpad.ui.app import create_window
-    from digitpad.ui.settings import AppSettings
-
-    # Settings go to a throwaway file: the check must neither read nor change the person's own.
-    settings = AppSettings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    return create_window(str(resolve_model_path(model)), settings), "the main window"
-
-
-@contextlib.contextmanager
-def _qt_messages() -> Iterator[list[str]]:
-    """Collect Qt's log messages instead of letting them reach stderr.
-
-    The offscreen platform warns about things it cannot do (window size hints); those say nothing
-    about the install, so they are shown only if the check fails.
-    """
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
-
-    messages: list[str] = []
-
-    def handler(kind: QtMsgType, _context: object, message: str) -> None:
-        messages.append(f"{kind.name}: {message}")
-
-    previous = qInstallMessageHandler(handler)
-    try:
-        yield messages
-    finally:
-        qInstallMessageHandler(previous)
+    return f"a 7 saved as {', '.join(IMAGE_FORMATS)} reads back as 7"
 
 
 def check_window(model: str | None, folder: Path) -> str:
-    with _qt_messages() as messages:
-        try:
-            return _show_and_close_window(model, folder)
-        except SelfTestFailure as exc:
-            raise SelfTestFailure("; ".join([str(exc), *messages])) from None
+    """The app's main window opens offscreen and closes (Qt is loaded only for this check)."""
+    from digitpad.ui.window_check import show_and_close_window
 
-
-def _show_and_close_window(model: str | None, folder: Path) -> str:
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication(["digitpad", "-platform", "offscreen"])
-    window, what = _window_for_check(model, folder)
-    window.show()
-    app.processEvents()
-    if not window.isVisible() or window.width() <= 0 or window.height() <= 0:
-        raise SelfTestFailure(f"{what} did not show")
-    if window.grab().toImage().isNull():
-        raise SelfTestFailure(f"{what} could not be painted")
-    size = f"{window.width()}x{window.height()}"
-    if not window.close():
-        raise SelfTestFailure(f"{what} refused to close")
-    app.processEvents()
-    if window.isVisible():
-        raise SelfTestFailure(f"{what} is still visible after closing")
-    window.deleteLater()
-    app.processEvents()
-    return f"{what} showed at {size} px on the '{QApplication.platformName()}' platform and closed"
+    return show_and_close_window(model, folder)
 
 
 def run_self_test(model: str | None, out: TextIO) -> int:

@@ -39,6 +39,17 @@ EXCLUDED_MODULES = [
     "numpy.random",  # numpy loads these two only when asked for them by name: digitpad never does
     "numpy.fft",
     "numpy._core._multiarray_tests",
+    # Pillow's extensions beyond the core decoder and WebP: digitpad decodes PNG, JPEG, BMP, GIF
+    # and WebP (digitpad.image_file) and draws no text, manages no color profiles and reads no
+    # AVIF. Dropping them also drops libavif (4.9 MB), FreeType, HarfBuzz and LittleCMS.
+    "PIL._avif",
+    "PIL._imagingft",
+    "PIL._imagingcms",
+    "PIL._imagingmath",
+    "PIL._imagingmorph",
+    "PIL._imagingtk",
+    "PIL.ImageTk",
+    "PIL.ImageQt",
     # Qt modules beyond QtCore, QtGui and QtWidgets: the app uses none of them.
     "PySide6.QtNetwork",
     "PySide6.QtDBus",
@@ -62,13 +73,14 @@ EXCLUDED_MODULES = [
 #: - platforms: xcb for X11 and XWayland desktops, offscreen for --self-test and headless runs;
 #:   the native Wayland plugin would need its own shell and graphics plugins, and every Wayland
 #:   desktop runs X11 apps through XWayland.
-#: - imageformats: the formats the app opens (PNG and BMP are built into QtGui).
+#: - imageformats: none. Image files are decoded by Pillow (digitpad.image_file); Qt reads only the
+#:   app's PNG icons, and PNG is built into QtGui.
 #: - platforminputcontexts: compose keys and IBus input methods for typing in dialogs.
 #: - platformthemes: the XDG portal theme, for the desktop's own file dialogs where it has a
 #:   portal; the GTK 3 theme would drag the whole GTK stack (some 15 MB) into the bundle.
 KEPT_PLUGINS = {
     "platforms": {"libqxcb.so", "libqoffscreen.so"},
-    "imageformats": {"libqjpeg.so", "libqgif.so", "libqwebp.so"},
+    "imageformats": set(),
     "platforminputcontexts": {"libcomposeplatforminputcontextplugin.so", "libibusplatforminputcontextplugin.so"},
     "platformthemes": {"libqxdgdesktopportal.so"},
 }

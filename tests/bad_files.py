@@ -1,18 +1,21 @@
-"""Files that are broken in one specific way, for the core, CLI and GUI tests of bad input."""
+"""Files that are broken in one specific way, for the core, CLI and GUI tests of bad input.
+
+Made with numpy and Pillow only, so that the core's tests need no Qt.
+"""
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QImage
+from PIL import Image
 
 from digitpad.ink import Drawing
-from digitpad.ui.canvas import render_drawing
-from tests.drawings import seven
+from digitpad.raster import rasterize
+from tests.drawings import one, seven
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -36,18 +39,25 @@ def blank_rgba_png(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data) + png_chunk(b"IEND", b"")
 
 
-def digit_image(drawing: Drawing | None = None) -> QImage:
-    """A digit as the app saves it: black ink on white paper, 280 x 280."""
-    return render_drawing(drawing or seven())
+def digit_pixels(drawing: Drawing | None = None) -> np.ndarray:
+    """A digit as the app saves it: uint8 gray, black ink on white paper, 280 x 280."""
+    return np.round(255 * (1 - rasterize(drawing or seven()))).astype(np.uint8)
 
 
-def jpeg_bytes(drawing: Drawing | None = None) -> bytes:
-    """A digit as a JPEG file's bytes."""
-    array = QByteArray()
-    buffer = QBuffer(array)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    assert digit_image(drawing).save(buffer, "JPEG", 90)  # type: ignore[call-overload]
-    return bytes(array.data())
+def digit_image(drawing: Drawing | None = None) -> Image.Image:
+    """`digit_pixels` as a Pillow image."""
+    return Image.fromarray(digit_pixels(drawing))
+
+
+def image_bytes(fmt: str, drawing: Drawing | None = None, **options: object) -> bytes:
+    """A digit as the bytes of an image file in Pillow's format `fmt`."""
+    buffer = io.BytesIO()
+    digit_image(drawing).save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def half(data: bytes) -> bytes:
+    return data[: len(data) // 2]
 
 
 def png_header_fields(path: Path) -> tuple[int, int]:
@@ -62,7 +72,17 @@ BAD_IMAGES: dict[str, tuple[str, bytes, str]] = {
     "text file named .png": ("notes.png", b"hello, I am text, not a picture\n", "not an image digitpad can read"),
     "truncated PNG": ("truncated.png", png_bytes(10, 10, b"\x00" * 110)[:40], "corrupt or truncated"),
     "corrupt PNG": ("corrupt.png", png_bytes(10, 10, b"\x07" * 110), "corrupt or truncated"),  # no filter type 7
-    "truncated JPEG": ("truncated.jpg", jpeg_bytes()[:2000], "the image is truncated"),
+    "truncated JPEG": ("truncated.jpg", image_bytes("JPEG", quality=90)[:2000], "corrupt or truncated"),
+    "truncated BMP (half of a 1)": ("truncated.bmp", half(image_bytes("BMP", one())), "corrupt or truncated"),
+    "truncated GIF": ("truncated.gif", half(image_bytes("GIF", one())), "corrupt or truncated"),
+    "truncated WebP": ("truncated.webp", half(image_bytes("WEBP", one())), "corrupt or truncated"),
+    "SVG named .png": (
+        "nested.png",
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        b'<g id="a"><rect width="9" height="9"/></g><use xlink:href="#a"/><use xlink:href="#a"/></svg>',
+        "not an image digitpad can read",
+    ),
+    "TIFF named .png": ("photo.png", image_bytes("TIFF"), "not an image digitpad can read"),
     "40,000 x 40,000 PNG": (
         "bomb.png",
         png_bytes(40_000, 40_000, b"\x00" * 100),
@@ -78,9 +98,3 @@ def bad_image(folder: Path, kind: str) -> Path:
     path.write_bytes(content)
     return path
 
-
-def rgba_qimage(rgba: np.ndarray) -> QImage:
-    """A QImage owning a copy of uint8 RGBA pixels (height, width, 4), straight alpha."""
-    rgba = np.ascontiguousarray(rgba, np.uint8)
-    height, width = rgba.shape[:2]
-    return QImage(rgba.data, width, height, width * 4, QImage.Format.Format_RGBA8888).copy()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from digitpad.ink import Drawing
+from digitpad.normalize import resample_by_length
 
 
 def one(x: float = 140.0, top: float = 50.0, bottom: float = 230.0) -> Drawing:
@@ -28,8 +31,39 @@ def mouse_like(drawing: Drawing, spacing: float = 1.5, jitter: float = 0.4, seed
     rng = np.random.default_rng(seed)
     strokes = []
     for stroke in drawing.strokes:
-        along = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(stroke, axis=0).T))))
-        t = np.arange(0.0, along[-1] + 1e-9, spacing) if along[-1] > 0 else np.zeros(1)
-        points = np.stack([np.interp(t, along, stroke[:, 0]), np.interp(t, along, stroke[:, 1])], axis=1)
+        points = resample_by_length(stroke, spacing)
         strokes.append(points + rng.normal(0, jitter, points.shape))
     return Drawing(strokes, drawing.width, drawing.height, drawing.pen_width)
+
+
+#: Mouse events come a few canvas pixels apart when a person draws at an ordinary speed.
+STEP = 3.0
+
+
+def densify(corners: Sequence[tuple[float, float]], step: float = STEP) -> np.ndarray:
+    """A polyline through `corners` with points about `step` apart, as a mouse reports them."""
+    corners_array = np.asarray(corners, dtype=np.float64)
+    points = [corners_array[:1]]
+    for a, b in zip(corners_array[:-1], corners_array[1:]):
+        count = max(int(np.ceil(np.hypot(*(b - a)) / step)), 1)
+        t = np.arange(1, count + 1)[:, None] / count
+        points.append(a + (b - a) * t)
+    return np.concatenate(points)
+
+
+def ellipse(cx: float, cy: float, rx: float, ry: float, turns: float = 1.05, count: int = 120) -> np.ndarray:
+    t = np.linspace(0, 2 * np.pi * turns, count)
+    return np.stack([cx + rx * np.sin(t), cy - ry * np.cos(t)], axis=1)
+
+
+#: Strokes of digits the shipped model reads with confidence.
+DIGITS: dict[int, list[np.ndarray]] = {
+    0: [ellipse(140, 140, 55, 90)],
+    1: [densify([(140, 50), (140, 230)])],
+    4: [densify([(150, 50), (80, 170), (200, 170)]), densify([(165, 110), (165, 240)])],
+    7: [densify([(80, 60), (200, 60), (120, 230)])],
+}
+
+
+def digit_drawing(digit: int) -> Drawing:
+    return Drawing(DIGITS[digit])

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QImage
+from PIL import Image
 
 from digitpad import batch
 from digitpad.cli import main
 from digitpad.drawing_file import save_drawing
 from digitpad.ink import Drawing
-from digitpad.model_files import shipped_model_path
+from digitpad.model_files import shipped_model_path, write_model_choice
 from digitpad.raster import rasterize
 from tests.conftest import REPO
 from tests.drawings import one, zero
@@ -24,9 +24,7 @@ from tests.onnx_models import fails_on_ink_model, linear_model
 
 def write_png(path: Path, drawing: Drawing) -> Path:
     """The drawing as dark ink on white paper, as the app saves it."""
-    gray = np.ascontiguousarray(np.round(255 * (1 - rasterize(drawing))).astype(np.uint8))
-    image = QImage(gray.data, gray.shape[1], gray.shape[0], gray.strides[0], QImage.Format.Format_Grayscale8)
-    assert image.save(str(path))
+    Image.fromarray(np.round(255 * (1 - rasterize(drawing))).astype(np.uint8)).save(path)
     return path
 
 
@@ -145,17 +143,15 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_model_chosen_in_the_app_is_used_unless_model_is_given(
     tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from digitpad.ui.settings import AppSettings
-
     chosen = linear_model(tmp_path / "chosen.onnx", classes=5)  # a broken choice shows which model is read
-    AppSettings().model_path = chosen
+    write_model_choice(chosen)  # as the app's File > Open Model does
     try:
         code, _, err = run(capsys, "classify", str(inputs / "a_one.json"))
         assert code == 2 and "chosen.onnx does not fit digitpad" in err and "shape" in err
         code, out, _ = run(capsys, "classify", "--model", str(REPO / "models" / "digitpad.onnx"), str(inputs))
         assert code == 0 and "a_one.json" in out
     finally:
-        AppSettings().model_path = None
+        write_model_choice(None)
 
 
 def test_a_model_that_fails_at_run_time_fails_each_file_with_its_reason(

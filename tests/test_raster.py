@@ -13,7 +13,8 @@ def test_a_horizontal_line_has_the_pen_width_and_soft_edges() -> None:
     assert image.dtype == np.float32 and image.shape == (280, 280)
     assert column[100] == 1.0
     assert abs(column.sum() - 10.0) < 0.1  # total coverage across the line = pen width
-    assert 0 < column[95] < 1 or 0 < column[105] < 1 or column.sum() == 10.0
+    # The pen's edge (y = 95.5 and 105.5) runs through the centers of rows 95 and 105: half covered.
+    assert column[95] == column[105] == 0.5 and (column[96:105] == 1.0).all()
     assert column[:90].max() == 0 and column[112:].max() == 0
     assert image[100, :30].max() == 0 and image[100, 40] > 0  # round cap reaches 5 px past the end
 

@@ -1,1 +1,1 @@
-"""The Qt shell over digitpad's pure core: widgets, the main window, and Qt-backed file reading."""
+"""The Qt shell over digitpad's pure core: widgets, the main window, and PNG saving through QSaveFile."""

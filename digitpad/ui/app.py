@@ -1,13 +1,13 @@
-"""Start the app: parse `--model`, load the model, show the window, run Qt's event loop.
+"""Start the app: load the model, show the window, run Qt's event loop.
 
-`digitpad` with no subcommand and `python -m digitpad` both end up in `main()`. A missing or
+`digitpad` with no subcommand and `python -m digitpad` both end up in `main()`, after
+`digitpad.cli` has read the command line. A missing or
 broken model never stops the app from opening: drawing works, and the window says why
 recognition is off until a good model is chosen.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,12 +25,6 @@ from digitpad.ui.main_window import MainWindow
 from digitpad.ui.settings import APPLICATION_NAME, ORGANIZATION_NAME, AppSettings
 
 ICONS = Path(__file__).resolve().parent / "icons"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="digitpad", description="Draw a digit and watch a convnet read it.")
-    parser.add_argument("--model", metavar="M", help="ONNX model to use instead of the app's choice or the shipped one")
-    return parser
 
 
 def load_recognizer(explicit: str | None, settings: AppSettings) -> tuple[Recognizer | None, str | None]:
@@ -70,14 +64,9 @@ def app_icon() -> QIcon:
     return icon
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the app; the exit code is Qt's. Arguments other than --model go to Qt (e.g. -style)."""
-    args, qt_args = build_parser().parse_known_args(sys.argv[1:] if argv is None else list(argv))
+def main(model: str | None = None, qt_args: Sequence[str] = ()) -> int:
+    """Run the app with `model` (--model) and Qt's own arguments (e.g. -style); the exit code is Qt's."""
     app = create_application(qt_args)
-    window = create_window(args.model, AppSettings())
+    window = create_window(model, AppSettings())
     window.show()
     return app.exec()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

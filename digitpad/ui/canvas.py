@@ -171,15 +171,7 @@ class DrawingCanvas(QWidget):
 
     def set_page(self, page: Page) -> None:
         """Show `page`; a stroke in progress is dropped (the page changed under it)."""
-        old = self._page.drawing
-        new = page.drawing
-        grows = (
-            self._page.image is None
-            and page.image is None
-            and (new.width, new.height, new.pen_width) == (old.width, old.height, old.pen_width)
-            and len(new.strokes) >= len(old.strokes)
-            and all(a is b for a, b in zip(new.strokes, old.strokes))
-        )
+        grows = not self._page.is_image and not page.is_image and page.drawing.extends(self._page.drawing)
         if not grows:
             self._pixmap_strokes = -1
         self._page = page
@@ -293,7 +285,7 @@ class DrawingCanvas(QWidget):
     def _begin(self, position: QPointF) -> None:
         self._points = [self.to_canvas(position)]
         self._page_before_stroke = self._page
-        if self._page.image is not None:  # a stroke on an opened image starts a new drawing
+        if self._page.is_image:  # a stroke on an opened image starts a new drawing
             self._page = Page(Drawing(pen_width=self._page.drawing.pen_width))
             self._pixmap_strokes = -1
             self.update()

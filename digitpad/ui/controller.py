@@ -1,7 +1,7 @@
 """The app's one stateful object: the page on the canvas, the undo stack, and live recognition.
 
 Widgets send it strokes and menu choices and show what its signals carry; it calls the pure core
-(`Recognizer`, `StrokeRaster`) and never paints. Keeping it free of widgets lets the tests and the
+(`Recognizer`, `digitpad.stroke_raster`) and never paints. Keeping it free of widgets lets the tests and the
 benchmark drive it exactly as the window does.
 """
 
@@ -17,10 +17,10 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from digitpad.classifier import ModelInfo
 from digitpad.errors import InferenceError
-from digitpad.images import image_input, ink_image, luminance
+from digitpad.images import image_ink
 from digitpad.ink import Drawing
 from digitpad.recognizer import Prediction, Recognizer
-from digitpad.ui.stroke_raster import page_tracker
+from digitpad.stroke_raster import page_tracker
 
 #: Live answers while a stroke is drawn come at most this often (milliseconds)...
 LIVE_MIN_INTERVAL_MS = 30
@@ -37,13 +37,13 @@ class Page:
     """What is on the canvas: a drawing, or an opened image (and then a blank drawing)."""
 
     drawing: Drawing
-    image: np.ndarray | None = None  #: decoded pixels as read, e.g. uint8 RGBA (H, W, 4)
+    is_image: bool = False  #: an opened image (its drawing is then blank)
     image_ink: np.ndarray | None = None  #: the image's ink, float32 (H, W) in [0, 1]; None if it has none
     source: Path | None = None  #: the file the page came from, if any
 
     @property
     def is_blank(self) -> bool:
-        return self.drawing.is_blank and self.image is None
+        return self.drawing.is_blank and not self.is_image
 
 
 @dataclass(frozen=True)
@@ -184,8 +184,8 @@ class RecognitionController(QObject):
         self._push(SetPageCommand(self, self._page, Page(drawing, source=source), "Open Drawing"))
 
     def open_image(self, pixels: np.ndarray, source: Path | None = None) -> None:
-        ink = ink_image(luminance(pixels))
-        page = Page(Drawing(), image=pixels, image_ink=ink, source=source)
+        """Put decoded pixels (`digitpad.image_file.read_image`) on the page; only their ink is kept."""
+        page = Page(Drawing(), is_image=True, image_ink=image_ink(pixels), source=source)
         self._push(SetPageCommand(self, self._page, page, "Open Image"))
 
     def show_page(self, page: Page) -> None:
@@ -213,9 +213,8 @@ class RecognitionController(QObject):
             return None
         page = self._page
         try:
-            if page.image is not None:
-                model_input = image_input(page.image, self._recognizer.normalization)
-                prediction = None if model_input is None else self._recognizer.predict_inputs(model_input[None])[0]
+            if page.is_image:
+                prediction = self._recognizer.recognize_image(page.image_ink)
             else:
                 raster = None if _reads_strokes(self._recognizer) else self._raster.raster
                 prediction = self._recognizer.recognize(page.drawing, raster)

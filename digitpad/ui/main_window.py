@@ -2,7 +2,9 @@
 
 It takes a `RecognitionController` and shows what it emits. Each menu handler asks for a file and
 makes one core call; any problem with a file or a model becomes one clear dialog, and the page
-on the canvas stays as it was.
+on the canvas stays as it was. As in Qt's application example, the window knows when the drawing
+has unsaved changes (the undo stack's clean state, `[*]` in the title) and asks before closing or
+opening a file over them.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ from digitpad import __version__
 from digitpad.classifier import Classifier, ModelInfo
 from digitpad.drawing_file import load_drawing, save_drawing
 from digitpad.errors import DigitpadError, ModelError
+from digitpad.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.model_files import model_card_path, shipped_model_path
 from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer
 from digitpad.ui.answer import AnswerView
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
 from digitpad.ui.chart import ProbabilityChart
 from digitpad.ui.controller import Page, Recognition, RecognitionController
-from digitpad.ui.image_reader import IMAGE_SUFFIXES, read_image
 from digitpad.ui.image_writer import save_png
 from digitpad.ui.model_input_view import ModelInputView
 from digitpad.ui.settings import AppSettings
@@ -112,7 +114,7 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.settings = settings
         self.message_box: QMessageBox | None = None  # the last dialog shown, for tests
-        self.setWindowTitle("digitpad")
+        self.setWindowTitle("digitpad[*]")
         self.setAcceptDrops(True)
 
         self.canvas = DrawingCanvas()
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         controller.recognized.connect(self._show_recognition)
         controller.model_changed.connect(self._show_model)
         controller.recognition_failed.connect(self._show_recognition_failure)
+        controller.undo_stack.cleanChanged.connect(self._show_clean)
 
         self._show_page(controller.page)
         self._show_model(controller.model_info)
@@ -263,6 +266,9 @@ class MainWindow(QMainWindow):
             self.restoreState(self.settings.window_state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.maybe_save():
+            event.ignore()
+            return
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         super().closeEvent(event)
@@ -273,13 +279,37 @@ class MainWindow(QMainWindow):
     def _show_page(self, page: Page) -> None:
         self.canvas.set_page(page)
         self.save_action.setEnabled(not page.drawing.is_blank)
-        self.setWindowTitle(f"{page.source.name} — digitpad" if page.source else "digitpad")
+        self.setWindowTitle(f"{page.source.name}[*] — digitpad" if page.source else "digitpad[*]")
+
+    @Slot(bool)
+    def _show_clean(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    @property
+    def has_unsaved_drawing(self) -> bool:
+        """Whether closing now would lose strokes: the drawing changed since it was opened or saved."""
+        return not self.controller.undo_stack.isClean() and not self.controller.drawing.is_blank
+
+    def maybe_save(self) -> bool:
+        """True when the drawing may go: nothing unsaved, or the person saved it or chose to discard it."""
+        if not self.has_unsaved_drawing:
+            return True
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.warning(
+            self,
+            "digitpad",
+            "The drawing has unsaved changes.\nDo you want to save it?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+        )
+        if answer == buttons.Save:
+            return self.save_drawing_dialog()
+        return answer == buttons.Discard
 
     @Slot(object)
     def _show_recognition(self, recognition: Recognition) -> None:
         prediction = recognition.prediction
         if prediction is None:
-            no_ink_image = self.controller.page.image is not None and not self.canvas.is_drawing
+            no_ink_image = self.controller.page.is_image and not self.canvas.is_drawing
             self.answer.show_prompt(PROMPT_NO_INK if no_ink_image else PROMPT_BLANK)
             self.chart.set_probabilities(None)
             self.model_input.set_image(None)
@@ -337,6 +367,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_image_dialog(self) -> None:
+        if not self.maybe_save():
+            return
         path = self._ask_open("Open Image", "images", f"{IMAGE_FILTER};;All files (*)")
         if path:
             self.open_image(path)
@@ -348,10 +380,13 @@ class MainWindow(QMainWindow):
             self._show_error("Cannot open this image", str(exc), "The canvas is unchanged.")
             return False
         self.controller.open_image(pixels, path)
+        self.controller.undo_stack.setClean()  # the page is the file
         return True
 
     @Slot()
     def open_drawing_dialog(self) -> None:
+        if not self.maybe_save():
+            return
         path = self._ask_open("Open Drawing", "drawings", f"{DRAWING_FILTER};;All files (*)")
         if path:
             self.open_drawing(path)
@@ -363,20 +398,22 @@ class MainWindow(QMainWindow):
             self._show_error("Cannot open this drawing", str(exc), "The canvas is unchanged.")
             return False
         self.controller.open_drawing(drawing, path)
+        self.controller.undo_stack.setClean()  # the page is the file
         return True
 
     @Slot()
-    def save_drawing_dialog(self) -> None:
+    def save_drawing_dialog(self) -> bool:
+        """Ask for a file name and save; True if the drawing was saved."""
         name, chosen = QFileDialog.getSaveFileName(
             self, "Save Drawing", self.settings.last_dir("drawings"), f"{PNG_FILTER};;{DRAWING_FILTER}"
         )
         if not name:
-            return
+            return False
         path = Path(name)
         if path.suffix.lower() not in (".png", ".json"):
             path = path.with_name(path.name + (".json" if chosen == DRAWING_FILTER else ".png"))
         self.settings.set_last_dir("drawings", path)
-        self.save_drawing(path)
+        return self.save_drawing(path)
 
     def save_drawing(self, path: Path) -> bool:
         """Drawing JSON for a .json name, else a PNG of the canvas as painted (black on white)."""
@@ -389,6 +426,7 @@ class MainWindow(QMainWindow):
         except (DigitpadError, OSError) as exc:
             self._show_error("Cannot save the drawing", str(exc), "The drawing is still on the canvas.")
             return False
+        self.controller.undo_stack.setClean()
         self.statusBar().showMessage(f"Saved {path.name}", 5000)
         return True
 
@@ -429,6 +467,9 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
         path = Path(event.mimeData().urls()[0].toLocalFile())
         suffix = path.suffix.lower()
+        if suffix != ".onnx" and not self.maybe_save():
+            event.ignore()
+            return
         if suffix == ".json":
             self.open_drawing(path)
         elif suffix == ".onnx":

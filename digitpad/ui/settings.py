@@ -1,7 +1,8 @@
 """What the app remembers between runs, over QSettings, with every value checked on reading.
 
 A settings file edited by hand or left by another version must never break the app: a value of
-the wrong type reads as its default.
+the wrong type reads as its default. The chosen model is the exception: the command line reads
+it too, without Qt, so it lives in the core's own small file (`digitpad.model_files`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from digitpad.model_files import model_choice_file, read_model_choice, write_model_choice
 
 #: Where QSettings keeps the app's settings; the command line reads the chosen model from there too.
 ORGANIZATION_NAME = "digitpad"
@@ -18,7 +21,6 @@ APPLICATION_NAME = "digitpad"
 _DEFAULTS: dict[str, object] = {
     "window/geometry": QByteArray(),
     "window/state": QByteArray(),
-    "model/path": "",  # the model chosen with File > Open Model; "" means the shipped one
     "dirs/images": "",
     "dirs/drawings": "",
     "dirs/models": "",
@@ -28,8 +30,19 @@ _DEFAULTS: dict[str, object] = {
 class AppSettings:
     """Typed access to the app's QSettings."""
 
-    def __init__(self, store: QSettings | None = None) -> None:
-        self.store = store if store is not None else QSettings(ORGANIZATION_NAME, APPLICATION_NAME)
+    def __init__(self, store: QSettings | None = None, model_choice: Path | None = None) -> None:
+        """The person's own settings, or those in `store`; the model choice then sits beside its file.
+
+        Tests, benchmarks and the self-test give a throwaway `store` and so never touch the
+        person's own model choice either.
+        """
+        if store is None:
+            self.store = QSettings(ORGANIZATION_NAME, APPLICATION_NAME)
+            default_choice = model_choice_file()
+        else:
+            self.store = store
+            default_choice = Path(store.fileName()).with_name("model.json")
+        self.model_choice = model_choice or default_choice
 
     def _get(self, key: str) -> object:
         default = _DEFAULTS[key]
@@ -61,12 +74,11 @@ class AppSettings:
     @property
     def model_path(self) -> Path | None:
         """The model chosen in the app, or None for the shipped one."""
-        text = self._get("model/path")
-        return Path(text) if isinstance(text, str) and text else None
+        return read_model_choice(self.model_choice)
 
     @model_path.setter
     def model_path(self, value: Path | None) -> None:
-        self._set("model/path", str(value) if value else "")
+        write_model_choice(value, self.model_choice)
 
     def last_dir(self, kind: str) -> str:
         """The folder last used for `kind` ("images", "drawings" or "models"), or ""."""

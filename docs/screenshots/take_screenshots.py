@@ -75,6 +75,7 @@ def screenshot(app: QApplication, drawing_path: Path, out: Path, palette: QPalet
         QTest.qWait(300)  # let the window repaint everything
         window.screen().grabWindow(window.winId()).save(str(out))
         print(f"wrote {out} ({window.answer.answer}, {window.answer.caption})")
+        window.controller.undo_stack.setClean()  # nothing to save: no 'unsaved changes' question
         window.close()
 
 

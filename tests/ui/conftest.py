@@ -8,11 +8,28 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
 from digitpad.ui.app import create_window
 from digitpad.ui.main_window import MainWindow
 from digitpad.ui.settings import AppSettings
 from tests.onnx_models import constant_model
+
+
+@pytest.fixture(autouse=True)
+def unsaved_prompts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The window's "unsaved changes" questions, answered Discard (a modal box would hang the test).
+
+    A test that wants another answer sets `QMessageBox.warning` itself.
+    """
+    asked: list[str] = []
+
+    def answer(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.Discard
+
+    monkeypatch.setattr(QMessageBox, "warning", answer)
+    return asked
 
 
 @pytest.fixture

@@ -2,47 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from digitpad.ink import Drawing
 from digitpad.ui.canvas import DrawingCanvas
+from tests.drawings import DIGITS, densify, digit_drawing, ellipse
 
-#: Mouse events come a few canvas pixels apart when a person draws at an ordinary speed.
-STEP = 3.0
-
-
-def densify(corners: Sequence[tuple[float, float]], step: float = STEP) -> np.ndarray:
-    """A polyline through `corners` with points about `step` apart, as a mouse reports them."""
-    corners_array = np.asarray(corners, dtype=np.float64)
-    points = [corners_array[:1]]
-    for a, b in zip(corners_array[:-1], corners_array[1:]):
-        count = max(int(np.ceil(np.hypot(*(b - a)) / step)), 1)
-        t = np.arange(1, count + 1)[:, None] / count
-        points.append(a + (b - a) * t)
-    return np.concatenate(points)
-
-
-def ellipse(cx: float, cy: float, rx: float, ry: float, turns: float = 1.05, count: int = 120) -> np.ndarray:
-    t = np.linspace(0, 2 * np.pi * turns, count)
-    return np.stack([cx + rx * np.sin(t), cy - ry * np.cos(t)], axis=1)
-
-
-#: Strokes of digits the shipped model reads with confidence.
-DIGITS: dict[int, list[np.ndarray]] = {
-    0: [ellipse(140, 140, 55, 90)],
-    1: [densify([(140, 50), (140, 230)])],
-    4: [densify([(150, 50), (80, 170), (200, 170)]), densify([(165, 110), (165, 240)])],
-    7: [densify([(80, 60), (200, 60), (120, 230)])],
-}
-
-
-def digit_drawing(digit: int) -> Drawing:
-    return Drawing(DIGITS[digit])
-
+__all__ = ["DIGITS", "densify", "digit_drawing", "drag", "draw_digit", "ellipse", "to_widget"]
 
 def to_widget(canvas: DrawingCanvas, x: float, y: float) -> QPoint:
     rect, scale = canvas.paper_rect(), canvas.scale()

@@ -1,4 +1,4 @@
-"""`digitpad.ui.app.main`: the entry point that `digitpad` and `python -m digitpad` call."""
+"""`digitpad.ui.app.main`: where `digitpad` and `python -m digitpad` end up with no subcommand."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from digitpad.ui.app import build_parser, main
+from digitpad import cli
 from digitpad.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def run_main_and_close(argv: list[str]) -> tuple[int, MainWindow]:
         windows[0].close()
 
     QTimer.singleShot(0, close_when_shown)
-    code = main(argv)
+    code = cli.main(argv)
     return code, shown[0]
 
 
@@ -56,9 +58,26 @@ def test_main_with_a_broken_model_still_opens(qapp, private_settings: Path, tmp_
     assert code == 0 and window.controller.model_info is None
 
 
-def test_only_model_is_ours_other_arguments_go_to_qt() -> None:
-    args, rest = build_parser().parse_known_args(["--model", "m.onnx", "-style", "fusion"])
-    assert args.model == "m.onnx" and rest == ["-style", "fusion"]
+def test_only_model_is_ours_other_arguments_go_to_qt(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[tuple[str | None, list[str]]] = []
+    monkeypatch.setattr("digitpad.ui.app.main", lambda model, qt_args: started.append((model, list(qt_args))) or 0)
+    assert cli.main(["--model", "m.onnx", "-style", "fusion"]) == 0
+    assert started == [("m.onnx", ["-style", "fusion"])]
+
+
+@pytest.mark.parametrize(
+    "argv", [["--model", "m.onnx", "classify", "x.json"], ["classify", "--model", "m.onnx", "x.json"]]
+)
+def test_model_is_read_once_before_or_after_classify(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    models: list[str | None] = []
+    monkeypatch.setattr(cli, "run_classify", lambda args, out, err: models.append(args.model) or 0)
+    assert cli.main(argv) == 0 and models == ["m.onnx"]
+
+
+def test_classify_refuses_arguments_it_does_not_know(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["classify", "x.json", "-style", "fusion"])
+    assert exited.value.code == 2 and "unrecognized arguments: -style fusion" in capsys.readouterr().err
 
 
 def test_the_app_has_its_icon(qapp) -> None:  # noqa: ANN001

@@ -17,6 +17,8 @@ from digitpad.ui.canvas import DrawingCanvas, render_drawing
 from digitpad.ui.controller import Page
 from tests.ui.helpers import DIGITS, drag, ellipse, to_widget
 
+pytestmark = pytest.mark.gui
+
 #: Largest difference, in gray levels of 255, allowed between a pixel of the 28x28 input made
 #: from the canvas's painting and the one made by the core. Measured on 400 UNIPEN pen digits
 #: scaled onto the canvas: median of the per-digit maximum 3.4, 99th percentile 10.6, worst 14.9.
@@ -159,12 +161,12 @@ def test_a_pen_draws_with_sub_pixel_positions(canvas: DrawingCanvas) -> None:
 def test_a_cancelled_touch_leaves_no_stroke_and_brings_back_an_opened_image(canvas: DrawingCanvas) -> None:
     finished, cancelled = record(canvas), []
     canvas.stroke_cancelled.connect(lambda: cancelled.append(True))
-    image_page = Page(Drawing(), image=np.zeros((10, 10), np.uint8), image_ink=np.eye(10, dtype=np.float32))
+    image_page = Page(Drawing(), is_image=True, image_ink=np.eye(10, dtype=np.float32))
     canvas.set_page(image_page)
     device = QTest.createTouchDevice()
     QTest.touchEvent(canvas, device).press(0, to_widget(canvas, 100, 100)).commit()
     QTest.touchEvent(canvas, device).move(0, to_widget(canvas, 120, 150)).commit()
-    assert canvas.is_drawing and canvas.page.image is None  # drawing on an image starts a new drawing
+    assert canvas.is_drawing and not canvas.page.is_image  # drawing on an image starts a new drawing
     QApplication.sendEvent(canvas, QTouchEvent(QTouchEvent.Type.TouchCancel, device))
     assert cancelled and finished == [] and not canvas.is_drawing
     assert canvas.page is image_page

@@ -16,7 +16,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from digitpad.contract import MetadataKey
-from digitpad.drawing_file import save_drawing
+from digitpad.drawing_file import load_drawing, save_drawing
 from digitpad.ink import Drawing
 from digitpad.ui.app import create_window
 from digitpad.ui.canvas import render_drawing
@@ -26,6 +26,8 @@ from digitpad.ui.settings import AppSettings
 from tests.bad_files import BAD_IMAGES, bad_image
 from tests.onnx_models import constant_model, fails_on_ink_model, linear_model
 from tests.ui.helpers import DIGITS, drag, draw_digit
+
+pytestmark = pytest.mark.gui
 
 
 def disk_full(*args: object) -> None:
@@ -476,3 +478,83 @@ def test_the_status_bar_names_the_drawing_accuracy_a_model_reports(
     assert window.open_model(linear_model(tmp_path / "pen.onnx", metadata=metadata))
     assert window.model_label.text() == "pen (pen.onnx) · MNIST 99.62% · pen drawings 98.52%"
     assert window.controller.model_info.drawing_accuracy == 0.9852
+
+
+# -- unsaved changes: the title says so, and closing or opening over them asks first ------------
+
+
+def answer_unsaved(monkeypatch: pytest.MonkeyPatch, button: QMessageBox.StandardButton) -> list[str]:
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *args: asked.append(text) or button)
+    return asked
+
+
+def test_the_title_marks_unsaved_changes_and_saving_clears_the_mark(window: MainWindow, tmp_path: Path) -> None:
+    assert window.windowTitle() == "digitpad[*]" and not window.isWindowModified()
+    draw_digit(window.canvas, 7)
+    assert window.isWindowModified() and window.has_unsaved_drawing
+    assert window.save_drawing(tmp_path / "seven.json")
+    assert not window.isWindowModified() and not window.has_unsaved_drawing
+    window.controller.undo_stack.undo()  # back to before the save: changed again
+    assert window.isWindowModified()
+
+
+def test_an_opened_drawing_is_unchanged_until_drawn_on(window: MainWindow, tmp_path: Path) -> None:
+    save_drawing(tmp_path / "four.json", Drawing(DIGITS[4]))
+    assert window.open_drawing(tmp_path / "four.json")
+    assert window.windowTitle() == "four.json[*] — digitpad" and not window.isWindowModified()
+    draw_digit(window.canvas, 1)
+    assert window.isWindowModified()
+
+
+def test_cancel_keeps_the_window_open_and_the_drawing(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draw_digit(window.canvas, 7)
+    asked = answer_unsaved(monkeypatch, QMessageBox.StandardButton.Cancel)
+    assert not window.close()
+    assert window.isVisible() and drawn(window, DIGITS[7])
+    assert asked == ["The drawing has unsaved changes.\nDo you want to save it?"]
+
+
+def test_discard_closes_without_saving(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    draw_digit(window.canvas, 7)
+    asked = answer_unsaved(monkeypatch, QMessageBox.StandardButton.Discard)
+    assert window.close() and len(asked) == 1
+
+
+def test_save_saves_then_closes(window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    draw_digit(window.canvas, 7)
+    answer_unsaved(monkeypatch, QMessageBox.StandardButton.Save)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(tmp_path / "kept.json"), ""))
+    drawing = window.controller.drawing
+    assert window.close()
+    saved = load_drawing(tmp_path / "kept.json")
+    assert len(saved.strokes) == 1 and np.allclose(saved.strokes[0], drawing.strokes[0], atol=0.01)
+
+
+def test_save_that_is_cancelled_keeps_the_window_open(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    draw_digit(window.canvas, 7)
+    answer_unsaved(monkeypatch, QMessageBox.StandardButton.Save)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: ("", ""))
+    assert not window.close() and window.isVisible()
+
+
+def test_opening_a_file_over_unsaved_changes_asks_first(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    save_drawing(tmp_path / "four.json", Drawing(DIGITS[4]))
+    choose_file(monkeypatch, tmp_path / "four.json")
+    draw_digit(window.canvas, 7)
+    asked = answer_unsaved(monkeypatch, QMessageBox.StandardButton.Cancel)
+    window.open_drawing_action.trigger()
+    assert len(asked) == 1 and drawn(window, DIGITS[7])  # cancelled: the drawing stays
+    answer_unsaved(monkeypatch, QMessageBox.StandardButton.Discard)
+    window.open_drawing_action.trigger()
+    assert window.controller.drawing == load_drawing(tmp_path / "four.json")
+
+
+def test_a_saved_or_blank_page_closes_without_asking(window: MainWindow, unsaved_prompts: list[str]) -> None:
+    draw_digit(window.canvas, 7)
+    window.controller.clear()
+    assert window.close() and unsaved_prompts == []

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from PySide6.QtGui import QColor, QImage, QPainter
 
+pytestmark = pytest.mark.gui
 
+
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12),
+    reason="None is immortal from Python 3.12 on: its reference count can neither show the bug nor crash",
+)
 def test_qt_binding_keeps_its_references_to_none(qapp) -> None:  # noqa: ANN001
     """PySide6 6.12.0 dropped a reference to None on every void call; before Python 3.12 made
     None immortal, that crashed a painting app within minutes (pyproject.toml excludes it)."""

@@ -62,13 +62,7 @@ class StrokeRaster:
     def set_drawing(self, drawing: Drawing) -> None:
         """Switch to `drawing`; when it only adds strokes to the current one, stamp just those."""
         old = self._drawing
-        extends = (
-            self._before_stroke is None
-            and (drawing.width, drawing.height, drawing.pen_width) == (old.width, old.height, old.pen_width)
-            and len(drawing.strokes) >= len(old.strokes)
-            and all(a is b for a, b in zip(drawing.strokes, old.strokes))
-        )
-        if not extends:
+        if self._before_stroke is not None or not drawing.extends(old):
             self.reset(drawing)
             return
         self._drawing = drawing

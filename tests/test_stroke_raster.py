@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from digitpad.ink import Drawing
 from digitpad.raster import rasterize
-from digitpad.ui.stroke_raster import StrokeRaster
-from tests.ui.helpers import DIGITS, densify, ellipse
+from digitpad.stroke_raster import StrokeRaster
+from tests.drawings import DIGITS, densify, ellipse
 
 
 def draw_live(raster: StrokeRaster, stroke: np.ndarray, every: int, check_every_look: bool = True) -> None:
