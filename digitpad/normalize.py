@@ -100,6 +100,22 @@ def normalize(image: np.ndarray, bounds: Bounds | None = None, spec: Normalizati
 SUPERSAMPLING = 4
 
 
+def resample_stroke(points: np.ndarray, spacing: float, *, even: bool = False) -> np.ndarray:
+    """The stroke (n, 2) resampled by path length: a point every `spacing`, from the first point.
+
+    The last point is always kept. With `even`, the points are spread evenly instead: the fewest
+    equal steps no longer than `spacing`. A stroke of one point or of no length comes back as it is.
+    """
+    length = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))))
+    if len(points) < 2 or length[-1] <= 0:
+        return points
+    if even:
+        along = np.linspace(0.0, length[-1], max(int(np.ceil(length[-1] / spacing)) + 1, 2))
+    else:
+        along = np.append(np.arange(0.0, length[-1], spacing), length[-1])
+    return np.stack([np.interp(along, length, points[:, 0]), np.interp(along, length, points[:, 1])], axis=1)
+
+
 def smooth_stroke(points: np.ndarray, sigma: float) -> np.ndarray:
     """The stroke resampled every sigma/2 of path length and Gaussian-smoothed with `sigma`.
 
@@ -108,12 +124,9 @@ def smooth_stroke(points: np.ndarray, sigma: float) -> np.ndarray:
     """
     if sigma <= 0 or len(points) < 3:
         return points
-    length = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))))
-    if length[-1] <= 0:
+    even = resample_stroke(points, sigma / 2, even=True)
+    if even is points:  # no length to resample
         return points
-    count = max(int(np.ceil(length[-1] / (sigma / 2))) + 1, 2)
-    along = np.linspace(0.0, length[-1], count)
-    even = np.stack([np.interp(along, length, points[:, 0]), np.interp(along, length, points[:, 1])], axis=1)
     reach = int(np.ceil(3 * 2))  # three sigmas, in steps of sigma/2
     kernel = np.exp(-0.5 * (np.arange(-reach, reach + 1) / 2.0) ** 2)
     kernel /= kernel.sum()

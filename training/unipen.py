@@ -18,7 +18,7 @@ import numpy as np
 
 from digitpad.errors import DigitpadError
 
-#: Where the dev set lies, relative to the repository root.
+#: The UNIPEN dev set the recipe trains on and the drawing evaluation replays.
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "unipen-dev" / "digits.jsonl.gz"
 
 

@@ -19,7 +19,8 @@ from training.__main__ import main
 from training.checkpoint import load_checkpoint
 from training.config import PenDrawings, TrainConfig
 from training.errors import CheckpointError
-from training.train import TrainResult, initial_weights
+from training.train import TrainResult
+from training.trainer import initial_weights
 
 REPO = Path(__file__).resolve().parents[2]
 
