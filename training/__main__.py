@@ -11,7 +11,6 @@ from training.threads import set_thread_policy
 set_thread_policy()  # before torch is first imported, by any module below
 
 import argparse  # noqa: E402
-import functools  # noqa: E402
 import importlib.util  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
@@ -59,14 +58,12 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def build_parser(epilog: str | None = None) -> argparse.ArgumentParser:
-    """The command line; `epilog` ends every command's --help."""
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=(
         "Train digitpad's convnet on MNIST and pen drawings, evaluate it and export it to ONNX. "
-        "`recipe --out runs/NAME` makes a model the way the shipped one was made (models/README.md)."),
-        epilog=epilog)
+        "`recipe --out runs/NAME` makes a model the way the shipped one was made (models/README.md)."))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add = functools.partial(commands.add_parser, epilog=epilog)
+    add = commands.add_parser
 
     recipe = add(
         "recipe", help="the shipped model's whole recipe in one command (resumable: rerun it to continue)",
@@ -308,7 +305,12 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     missing = missing_extra()
     hint = f"{INSTALL_HINT} (missing here: {', '.join(missing)})" if missing else None
-    args = build_parser(hint).parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit:  # --help, or a usage error: argparse has had its say; the hint ends it
+        if hint is not None:
+            print(hint, file=sys.stderr)
+        raise
     if hint is not None:
         print(f"error: {hint}", file=sys.stderr)
         return 1
