@@ -40,6 +40,14 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
     assert "--data-dir" in capsys.readouterr().out
 
 
+def test_importing_training_sets_no_environment_the_entry_point_does() -> None:
+    probe = ("import os, sys; os.environ.pop('OMP_WAIT_POLICY', None); import training, training.train, "
+             "training.recipe; print(os.environ.get('OMP_WAIT_POLICY')); import training.__main__; "
+             "print(os.environ.get('OMP_WAIT_POLICY'))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True)
+    assert result.stdout.split() == ["None", "PASSIVE"], result.stderr
+
+
 #: `python -m training ARGS` in a Python where torch cannot be imported, as without the [train] extra.
 WITHOUT_TORCH = "import runpy, sys; sys.modules['torch'] = None; sys.argv[0] = 'training'; " \
                 "runpy.run_module('training', run_name='__main__')"
