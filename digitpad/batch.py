@@ -91,6 +91,8 @@ def _prepare(path: Path, spec: Normalization) -> tuple[np.ndarray | None, str | 
         return None, str(exc)
     except MemoryError:
         return None, f"{path}: not enough memory to read the file"
+    except Exception as exc:  # whatever else makes one file unreadable is that file's error
+        return None, f"{path}: cannot read the file ({type(exc).__name__}: {exc})"
 
 
 def _keep_freed_memory() -> None:
