@@ -76,6 +76,8 @@ def draw(controller: RecognitionController, drawing: Drawing, app: QApplication 
                 controller.recognize_live()
         start = time.perf_counter()
         controller.finish_stroke(stroke)
+        while not controller.idle:  # the answer comes from the recognition thread
+            QApplication.processEvents()
         ends.append(time.perf_counter() - start)
         if app is not None:
             app.processEvents()  # the window repaints between strokes, as it would
@@ -148,6 +150,8 @@ def bench_memory(model: Path, drawings: list[Drawing], app: QApplication, settin
             window.controller.recognize_live()
             answers += 1
         window.controller.finish_stroke(stroke)
+        while not window.controller.idle:
+            app.processEvents()
         answers += 1
         if len(window.controller.drawing.strokes) >= 3:
             window.controller.clear()

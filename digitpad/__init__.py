@@ -19,11 +19,13 @@ from digitpad.drawing_file import drawing_from_json, drawing_to_json, load_drawi
 from digitpad.errors import (
     DigitpadError,
     DrawingError,
+    FileReadError,
     ImageFileError,
     InferenceError,
     ModelContractError,
     ModelError,
     ModelNotFoundError,
+    ModelTimeoutError,
 )
 from digitpad.ink import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
 from digitpad.model_files import resolve_model_path, shipped_model_path
@@ -41,6 +43,7 @@ __all__ = [
     "DigitpadError",
     "Drawing",
     "DrawingError",
+    "FileReadError",
     "ImageFileError",
     "InferenceError",
     "MNIST",
@@ -48,6 +51,7 @@ __all__ = [
     "ModelError",
     "ModelInfo",
     "ModelNotFoundError",
+    "ModelTimeoutError",
     "Normalization",
     "Prediction",
     "Recognizer",

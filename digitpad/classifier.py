@@ -109,9 +109,9 @@ class Classifier:
     ModelTimeoutError, so no model, however hostile, can hang its caller for longer.
     """
 
-    def __init__(self, path: str | os.PathLike[str], run_seconds: float = RUN_SECONDS) -> None:
+    def __init__(self, path: str | os.PathLike[str], run_seconds: float | None = None) -> None:
         self.path = Path(path)
-        self.run_seconds = run_seconds
+        self.run_seconds = RUN_SECONDS if run_seconds is None else run_seconds
         self._session = self._open_session(self.path)
         try:
             self._check_contract()

@@ -79,16 +79,18 @@ def model_chosen_in_app() -> Path | None:
 
 
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from digitpad.classifier import Classifier
-    from digitpad.model_files import resolve_model_path
+    from digitpad.model_files import load_model
     from digitpad.recognizer import Recognizer
 
     explicit = args.classify_model or args.model
     try:
-        recognizer = Recognizer(Classifier(resolve_model_path(explicit, None if explicit else model_chosen_in_app())))
+        classifier, notice = load_model(explicit, None if explicit else model_chosen_in_app())
     except ModelError as exc:
         print(f"digitpad: {exc}", file=err)
         return EXIT_USAGE
+    if notice:
+        print(f"digitpad: warning: {notice}", file=err)
+    recognizer = Recognizer(classifier)
     failures = 0
     if not args.json:
         print(f"{'digit':>5}  {'confidence':>10}  file", file=out)

@@ -6,6 +6,9 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from digitpad.classifier import Classifier
+from digitpad.errors import ModelError
+
 SHIPPED_MODEL_NAME = "digitpad.onnx"
 
 
@@ -29,3 +32,23 @@ def resolve_model_path(
         if candidate:
             return Path(candidate).expanduser()
     return shipped_model_path()
+
+
+def load_model(
+    explicit: str | os.PathLike[str] | None = None, chosen: str | os.PathLike[str] | None = None
+) -> tuple[Classifier, str | None]:
+    """The classifier to use, and a notice when the app's chosen model had to be passed over.
+
+    An explicit model (--model) is used or fails with its ModelError. A model chosen in the app
+    that no longer loads (deleted, broken, hostile, or a garbled settings value) must not lock
+    anyone out: the shipped model is used instead, and the notice says why.
+    """
+    if explicit:
+        return Classifier(Path(explicit).expanduser()), None
+    notice = None
+    if chosen:
+        try:
+            return Classifier(Path(chosen).expanduser()), None
+        except ModelError as exc:
+            notice = f"the model chosen in the app cannot be used ({exc}); using the built-in model"
+    return Classifier(shipped_model_path()), notice

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,14 +12,16 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from digitpad import batch
+from digitpad import batch, classifier
 from digitpad.cli import main
 from digitpad.drawing_file import save_drawing
 from digitpad.ink import Drawing
 from digitpad.raster import rasterize
+from digitpad.recognizer import Recognizer
 from tests.conftest import REPO
 from tests.drawings import one, zero
-from tests.onnx_models import fails_on_ink_model, linear_model
+from tests.hostile_files import HOSTILE_DRAWINGS
+from tests.onnx_models import constant_model, fails_on_ink_model, linear_model, looping_model
 
 
 def write_png(path: Path, drawing: Drawing) -> Path:
@@ -145,15 +148,86 @@ def test_the_model_chosen_in_the_app_is_used_unless_model_is_given(
 ) -> None:
     from digitpad.ui.settings import AppSettings
 
-    chosen = linear_model(tmp_path / "chosen.onnx", classes=5)  # a broken choice shows which model is read
-    AppSettings().model_path = chosen
+    AppSettings().model_path = constant_model(tmp_path / "three.onnx", [0.0] * 3 + [12.0] + [0.0] * 6)
     try:
-        code, _, err = run(capsys, "classify", str(inputs / "a_one.json"))
-        assert code == 2 and "chosen.onnx does not fit digitpad" in err and "shape" in err
+        code, out, err = run(capsys, "classify", "--json", str(inputs / "a_one.json"))
+        assert code == 0 and json.loads(out)["digit"] == 3 and err == ""  # the app's choice answers 3
         code, out, _ = run(capsys, "classify", "--model", str(REPO / "models" / "digitpad.onnx"), str(inputs))
-        assert code == 0 and "a_one.json" in out
+        assert code == 0 and "a_one.json" in out and out.splitlines()[1].split()[0] == "1"
     finally:
         AppSettings().model_path = None
+
+
+@pytest.mark.parametrize("choice", ["broken", "hangs", "garbled settings"])
+def test_a_chosen_model_that_fails_falls_back_to_the_built_in_one_with_a_warning(
+    tmp_path: Path, inputs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], choice: str
+) -> None:
+    """A broken or hostile model remembered by the app, or a settings file garbled by hand, never
+    locks the command line out: it reads with the built-in model and says why."""
+    from digitpad.ui.settings import AppSettings
+
+    monkeypatch.setattr(classifier, "RUN_SECONDS", 1.0)
+    settings = AppSettings()
+    if choice == "broken":
+        settings.model_path = linear_model(tmp_path / "chosen.onnx", classes=5)
+        reason = "chosen.onnx does not fit digitpad"
+    elif choice == "hangs":
+        settings.model_path = looping_model(tmp_path / "chosen.onnx", "ink")
+        reason = "was stopped"
+    else:
+        settings.store.sync()
+        Path(settings.store.fileName()).write_text("[model]\npath=@Variant(garbage\n")
+        reason = "no model file at @Variant(garbage"
+    try:
+        code, out, err = run(capsys, "classify", "--json", str(inputs / "a_one.json"))
+        assert code == 0 and json.loads(out)["digit"] == 1
+        assert "digitpad: warning: the model chosen in the app cannot be used" in err and reason in err
+        assert "using the built-in model" in err
+    finally:
+        AppSettings().model_path = None
+
+
+def test_one_bad_drawing_never_aborts_the_run(tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 400-digit integer (OverflowError) or a 5000-digit number (ValueError) is that file's error."""
+    good = str(inputs / "a_one.json")
+    for name in ("huge_int.json", "huge_version.json"):
+        make, message = HOSTILE_DRAWINGS[name]
+        make(tmp_path / name)
+        code, out, err = run(capsys, "classify", good, str(tmp_path / name), good)
+        lines = out.splitlines()
+        assert code == 1 and len(lines) == 3 and all(line.split()[0] == "1" for line in lines[1:])
+        assert err.count("digitpad: error:") == 1 and message in err and name in err
+
+
+def test_a_fifo_given_or_in_a_folder_is_refused_never_read(
+    tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(inputs / "nested" / "waits.json")
+    os.mkfifo(tmp_path / "given.json")
+    code, out, _ = run(capsys, "classify", "--json", str(tmp_path / "given.json"), str(inputs))
+    records = {Path(r["path"]).name: r for r in map(json.loads, out.splitlines())}
+    assert code == 1 and records["a_one.json"]["digit"] == 1 and records["b_zero.png"]["digit"] == 0
+    for name in ("given.json", "waits.json"):
+        assert "it is a FIFO, not a regular file" in records[name]["error"]
+
+
+def test_a_model_that_hangs_on_ink_gives_each_file_an_error_and_is_run_once(
+    tmp_path: Path, inputs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past its time limit the model is stopped, and not run again for the later batches."""
+    monkeypatch.setattr(classifier, "RUN_SECONDS", 1.0)
+    model = looping_model(tmp_path / "gray.onnx", "gray")
+    code, out, _ = run(capsys, "classify", "--json", "--model", str(model), str(inputs))
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(records) == 2
+    assert all("ran for more than 1.1 s on 2 image(s) and was stopped" in r["error"] for r in records)
+    recognizer = Recognizer(classifier.Classifier(model))
+    runs: list[int] = []
+    original = recognizer.predict_inputs
+    monkeypatch.setattr(recognizer, "predict_inputs", lambda inputs: runs.append(len(inputs)) or original(inputs))
+    paths = sorted(batch.expand_paths([inputs])) * 3
+    results = list(batch.classify_files(paths, recognizer, batch_size=1))
+    assert runs == [1] and len(results) == 6 and all("was stopped" in (r.error or "") for r in results)
 
 
 def test_a_model_that_fails_at_run_time_fails_each_file_with_its_reason(

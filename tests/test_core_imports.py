@@ -13,6 +13,7 @@ CORE_MODULES = [
     "digitpad.contract",
     "digitpad.drawing_file",
     "digitpad.errors",
+    "digitpad.external_data",
     "digitpad.files",
     "digitpad.ink",
     "digitpad.model_files",
