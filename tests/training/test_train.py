@@ -202,7 +202,7 @@ def test_a_kill_right_after_last_pt_is_written_leaves_best_pt_up_to_date(mnist: 
 def test_a_full_disk_while_checkpointing_is_a_clear_error_and_the_old_checkpoint_stays(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / LAST
-    save_checkpoint(path, {"epoch": 1})
+    save_checkpoint(path, {"config": {}, "data": {}, "deploy": {}, "epoch": 1})
 
     def disk_full(*args: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
