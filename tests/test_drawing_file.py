@@ -180,7 +180,8 @@ def test_saving_through_a_link_writes_its_target_and_keeps_the_link(tmp_path: Pa
 def test_a_250_character_file_name_saves(tmp_path: Path) -> None:
     path = tmp_path / ("d" * 245 + ".json")
     save_drawing(path, seven())
-    assert len(load_drawing(path).strokes) == len(seven().strokes) and [p.name for p in tmp_path.iterdir()] == [path.name]
+    assert len(load_drawing(path).strokes) == len(seven().strokes)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
 def test_stale_temporary_files_of_a_killed_save_are_removed_by_the_next_save(tmp_path: Path) -> None:
