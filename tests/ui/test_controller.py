@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from digitpad.recognizer import Recognizer
 from digitpad.ui.canvas import render_drawing
 from digitpad.ui.controller import LIVE_MIN_INTERVAL_MS, UNDO_LIMIT, Recognition, RecognitionController
 from digitpad.ui.image_reader import qimage_to_rgba
+from digitpad.ui.recognition_worker import Job, Outcome, RecognitionWorker
 from tests.onnx_models import linear_model
 from tests.ui.helpers import DIGITS, answered
 
@@ -180,3 +183,39 @@ def test_a_model_that_reads_strokes_needs_no_raster_upkeep(
     assert np.array_equal(controller.raster, rasterize(controller.drawing))
     controller.undo_stack.undo()
     assert np.array_equal(controller.raster, rasterize(controller.drawing))
+
+
+def test_the_worker_runs_the_latest_request_and_drops_the_ones_it_replaced(qtbot) -> None:  # noqa: ANN001
+    """While one request runs, newer ones replace each other: a slow model never builds a queue."""
+    worker = RecognitionWorker()
+    release, ran = threading.Event(), []
+
+    def work(number: int) -> Callable[[], None]:
+        def run() -> None:
+            ran.append(number)
+            if number == 1:
+                assert release.wait(10)
+
+        return run
+
+    outcomes: list[Outcome] = []
+    worker.finished.connect(outcomes.append)
+    for number in (1, 2, 3, 4):
+        worker.submit(Job(work(number), number, generation=0, live=True, start=0.0))  # type: ignore[arg-type]
+        if number == 1:
+            qtbot.waitUntil(lambda: ran == [1])  # the first is running before the others come
+    release.set()
+    qtbot.waitUntil(lambda: len(outcomes) == 2)
+    assert ran == [1, 4] and [o.job.number for o in outcomes] == [1, 4]
+
+
+def test_answers_about_ink_that_changed_are_never_shown(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
+    """A request made before an undo answers for a page that is gone: only the undo's answer shows."""
+    answers: list[Recognition] = []
+    controller.recognized.connect(answers.append)
+    draw(controller, DIGITS[7][0])
+    answers.clear()
+    controller.finish_stroke(DIGITS[1][0])  # its answer is asked for...
+    controller.undo_stack.undo()  # ...and the page changes before it can come
+    answered(controller)
+    assert len(answers) == 1 and answers[0].prediction.digit == 7
