@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_core import mouse_drawings, percentiles, rss_mib  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from digitpad.classifier import Classifier  # noqa: E402
@@ -66,6 +66,12 @@ print("ready", flush=True)
 """
 
 
+def wait_for_answer(controller: RecognitionController) -> None:
+    """Block in Qt's event loop (the GIL released, as in the app) until the worker's answer is in."""
+    while not controller.idle:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+
+
 def draw(controller: RecognitionController, drawing: Drawing, app: QApplication | None = None) -> list[float]:
     """Replay a drawing stroke by stroke; the seconds each stroke's end took."""
     ends = []
@@ -76,6 +82,7 @@ def draw(controller: RecognitionController, drawing: Drawing, app: QApplication 
                 controller.recognize_live()
         start = time.perf_counter()
         controller.finish_stroke(stroke)
+        wait_for_answer(controller)
         ends.append(time.perf_counter() - start)
         if app is not None:
             app.processEvents()  # the window repaints between strokes, as it would
@@ -149,6 +156,7 @@ def bench_memory(model: Path, drawings: list[Drawing], app: QApplication, settin
             window.controller.recognize_live()
             answers += 1
         window.controller.finish_stroke(stroke)
+        wait_for_answer(window.controller)
         answers += 1
         if len(window.controller.drawing.strokes) >= 3:
             window.controller.clear()

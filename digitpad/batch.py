@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.drawing_file import load_drawing
-from digitpad.errors import DigitpadError, InferenceError
+from digitpad.errors import DigitpadError, InferenceError, ModelTimeoutError
 from digitpad.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.images import image_input
 from digitpad.normalize import Normalization
@@ -89,6 +89,8 @@ def _prepare(path: Path, spec: Normalization) -> tuple[np.ndarray | None, str | 
         return None, str(exc)
     except MemoryError:
         return None, f"{path}: not enough memory to read the file"
+    except Exception as exc:  # whatever else makes one file unreadable is that file's error
+        return None, f"{path}: cannot read the file ({type(exc).__name__}: {exc})"
 
 
 def _keep_freed_memory() -> None:
@@ -121,15 +123,22 @@ def _prepared(paths: list[Path], spec: Normalization, workers: int) -> Iterator[
 def classify_files(
     paths: Iterable[Path], recognizer: Recognizer, batch_size: int = BATCH_SIZE, workers: int = 1
 ) -> Iterator[FileResult]:
-    """Results in input order; each batch of readable files goes to the model in one call."""
+    """Results in input order; each batch of readable files goes to the model in one call.
+
+    A model that runs past its time limit once is not run again: every later file gets the same
+    error at once, so a hostile model costs one time limit, not one per batch.
+    """
     paths = list(paths)
     prepared = _prepared(paths, recognizer.normalization, workers)
+    stopped: str | None = None
     for start in range(0, len(paths), batch_size):
         batch = list(zip(paths[start : start + batch_size], islice(prepared, batch_size)))
         good = [model_input for _, (model_input, _) in batch if model_input is not None]
+        failure = stopped
         try:
-            predictions = iter(recognizer.predict_inputs(np.stack(good)) if good else [])
-            failure = None
+            predictions = iter(recognizer.predict_inputs(np.stack(good)) if good and not stopped else [])
+        except ModelTimeoutError as exc:
+            failure = stopped = str(exc)
         except InferenceError as exc:  # the model itself failed: every file of the batch says so
             failure = str(exc)
         for path, (model_input, error) in batch:

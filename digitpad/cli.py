@@ -90,16 +90,18 @@ def _table_line(result: FileResult) -> str:
 
 
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from digitpad.classifier import Classifier
-    from digitpad.model_files import resolve_model_path
+    from digitpad.model_files import load_model
     from digitpad.recognizer import Recognizer
 
     try:
         # The model picked with the app's File > Open Model, so that the CLI reads as the app does.
-        recognizer = Recognizer(Classifier(resolve_model_path(args.model, None if args.model else read_model_choice())))
+        classifier, notice = load_model(args.model, None if args.model else read_model_choice())
     except ModelError as exc:
         print(f"digitpad: {exc}", file=err)
         return EXIT_USAGE
+    if notice:
+        print(f"digitpad: warning: {notice}", file=err)
+    recognizer = Recognizer(classifier)
     paths = list(expand_paths(args.paths))
     if not paths:
         print(f"digitpad: no image or drawing files in {', '.join(args.paths)} "

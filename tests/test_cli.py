@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,15 +12,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad import batch
+from digitpad import batch, classifier
 from digitpad.cli import main
 from digitpad.drawing_file import save_drawing
 from digitpad.ink import Drawing
-from digitpad.model_files import shipped_model_path, write_model_choice
+from digitpad.model_files import model_choice_file, shipped_model_path, write_model_choice
 from digitpad.raster import rasterize
+from digitpad.recognizer import Recognizer
 from tests.conftest import REPO
 from tests.drawings import one, zero
-from tests.onnx_models import fails_on_ink_model, linear_model
+from tests.hostile_files import HOSTILE_DRAWINGS
+from tests.onnx_models import constant_model, fails_on_ink_model, linear_model, looping_model
 
 
 def write_png(path: Path, drawing: Drawing) -> Path:
@@ -143,15 +146,94 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_model_chosen_in_the_app_is_used_unless_model_is_given(
     tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    chosen = linear_model(tmp_path / "chosen.onnx", classes=5)  # a broken choice shows which model is read
-    write_model_choice(chosen)  # as the app's File > Open Model does
+    write_model_choice(constant_model(tmp_path / "three.onnx", [0.0] * 3 + [12.0] + [0.0] * 6))  # as the app does
     try:
-        code, _, err = run(capsys, "classify", str(inputs / "a_one.json"))
-        assert code == 2 and "chosen.onnx does not fit digitpad" in err and "shape" in err
+        code, out, err = run(capsys, "classify", "--json", str(inputs / "a_one.json"))
+        assert code == 0 and json.loads(out)["digit"] == 3 and err == ""  # the app's choice answers 3
         code, out, _ = run(capsys, "classify", "--model", str(REPO / "models" / "digitpad.onnx"), str(inputs))
-        assert code == 0 and "a_one.json" in out
+        assert code == 0 and "a_one.json" in out and out.splitlines()[1].split()[0] == "1"
     finally:
         write_model_choice(None)
+
+
+@pytest.mark.parametrize("choice", ["broken", "hangs", "garbled path"])
+def test_a_chosen_model_that_fails_falls_back_to_the_built_in_one_with_a_warning(
+    tmp_path: Path, inputs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], choice: str
+) -> None:
+    """A broken or hostile model remembered by the app, or a choice garbled by hand, never locks the
+    command line out: it reads with the built-in model and says why."""
+    monkeypatch.setattr(classifier, "RUN_SECONDS", 1.0)
+    if choice == "broken":
+        write_model_choice(linear_model(tmp_path / "chosen.onnx", classes=5))
+        reason = "chosen.onnx does not fit digitpad"
+    elif choice == "hangs":
+        write_model_choice(looping_model(tmp_path / "chosen.onnx", "ink"))
+        reason = "was stopped"
+    else:
+        write_model_choice(Path("@Variant(garbage"))
+        reason = "no model file at @Variant(garbage"
+    try:
+        code, out, err = run(capsys, "classify", "--json", str(inputs / "a_one.json"))
+        assert code == 0 and json.loads(out)["digit"] == 1
+        assert "digitpad: warning: the model chosen in the app cannot be used" in err and reason in err
+        assert "using the built-in model" in err
+    finally:
+        write_model_choice(None)
+
+
+def test_a_damaged_choice_file_reads_with_the_built_in_model(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model_choice_file().parent.mkdir(parents=True, exist_ok=True)
+    model_choice_file().write_bytes(b"\x00{not json")
+    try:
+        code, out, _ = run(capsys, "classify", "--json", str(inputs / "a_one.json"))
+        assert code == 0 and json.loads(out)["digit"] == 1
+    finally:
+        write_model_choice(None)
+
+
+def test_one_bad_drawing_never_aborts_the_run(tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 400-digit integer (OverflowError) or a 5000-digit number (ValueError) is that file's error."""
+    good = str(inputs / "a_one.json")
+    for name in ("huge_int.json", "huge_version.json"):
+        make, message = HOSTILE_DRAWINGS[name]
+        make(tmp_path / name)
+        code, out, err = run(capsys, "classify", good, str(tmp_path / name), good)
+        lines = out.splitlines()
+        rows = lines[1:-1]  # between the header and the summary line
+        assert code == 1 and len(rows) == 2 and all(row.split()[0] == "1" for row in rows)
+        assert lines[-1].startswith("2 of 3 file(s) read with")
+        assert err.count("digitpad: error:") == 1 and message in err and name in err
+
+
+def test_a_fifo_given_or_in_a_folder_is_refused_never_read(
+    tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(inputs / "nested" / "waits.json")
+    os.mkfifo(tmp_path / "given.json")
+    code, out, _ = run(capsys, "classify", "--json", str(tmp_path / "given.json"), str(inputs))
+    records = {Path(r["path"]).name: r for r in map(json.loads, out.splitlines())}
+    assert code == 1 and records["a_one.json"]["digit"] == 1 and records["b_zero.png"]["digit"] == 0
+    for name in ("given.json", "waits.json"):
+        assert "it is a FIFO, not a regular file" in records[name]["error"]
+
+
+def test_a_model_that_hangs_on_ink_gives_each_file_an_error_and_is_run_once(
+    tmp_path: Path, inputs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past its time limit the model is stopped, and not run again for the later batches."""
+    monkeypatch.setattr(classifier, "RUN_SECONDS", 1.0)
+    model = looping_model(tmp_path / "gray.onnx", "gray")
+    code, out, _ = run(capsys, "classify", "--json", "--model", str(model), str(inputs))
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(records) == 2
+    assert all("ran for more than 1.1 s on 2 image(s) and was stopped" in r["error"] for r in records)
+    recognizer = Recognizer(classifier.Classifier(model))
+    runs: list[int] = []
+    original = recognizer.predict_inputs
+    monkeypatch.setattr(recognizer, "predict_inputs", lambda inputs: runs.append(len(inputs)) or original(inputs))
+    paths = sorted(batch.expand_paths([inputs])) * 3
+    results = list(batch.classify_files(paths, recognizer, batch_size=1))
+    assert runs == [1] and len(results) == 6 and all("was stopped" in (r.error or "") for r in results)
 
 
 def test_a_model_that_fails_at_run_time_fails_each_file_with_its_reason(

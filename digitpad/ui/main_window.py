@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from digitpad import __version__
 from digitpad.classifier import Classifier, ModelInfo
 from digitpad.drawing_file import load_drawing, save_drawing
-from digitpad.errors import DigitpadError, ModelError
+from digitpad.errors import DigitpadError
 from digitpad.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.model_files import model_card_path, shipped_model_path
 from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer
@@ -48,6 +48,7 @@ PROMPT_BLANK = "Draw a digit"
 PROMPT_NO_INK = "No digit found in this image"
 PROMPT_NO_MODEL = "Recognition is off: choose a model with File ▸ Open Model…"
 PROMPT_MODEL_FAILED = "The model failed on this input"
+CHOOSE_ANOTHER_MODEL = "Another model can be chosen with File ▸ Open Model…"
 #: Width of the column with the answer, the chart and the model input, in device-independent pixels.
 SIDE_WIDTH = 340
 
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         settings: AppSettings,
         startup_error: str | None = None,
         parent: QWidget | None = None,
+        startup_notice: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -134,6 +136,8 @@ class MainWindow(QMainWindow):
         controller.model_changed.connect(self._show_model)
         controller.recognition_failed.connect(self._show_recognition_failure)
         controller.undo_stack.cleanChanged.connect(self._show_clean)
+        controller.model_stopped.connect(self._show_model_stopped)
+        controller.stroke_refused.connect(self._show_stroke_refused)
 
         self._show_page(controller.page)
         self._show_model(controller.model_info)
@@ -141,7 +145,8 @@ class MainWindow(QMainWindow):
             controller.recognize()
         self._restore_settings()
         self._startup_error = startup_error
-        if startup_error:
+        self._startup_notice = startup_notice
+        if startup_error or startup_notice:
             QTimer.singleShot(0, self._show_startup_error)
 
     # -- building ----------------------------------------------------------------------------
@@ -338,11 +343,25 @@ class MainWindow(QMainWindow):
         self.timing_label.clear()
         self.statusBar().showMessage(message, 10_000)
 
+    @Slot(object, str)
+    def _show_model_stopped(self, info: ModelInfo | None, message: str) -> None:
+        """The model ran past its time limit: recognition is off, and it is never loaded at start again."""
+        chosen = self.settings.model_path
+        if info is not None and chosen is not None and info.path.resolve() == chosen:
+            self.settings.model_path = None
+        self._show_error("The model was stopped", message, f"The drawing is kept. {CHOOSE_ANOTHER_MODEL}")
+
+    @Slot(str)
+    def _show_stroke_refused(self, message: str) -> None:
+        self._show_error("Cannot add this stroke", message, "The drawing is unchanged.")
+
     @Slot()
     def _show_startup_error(self) -> None:
         """Once the window is up (a dialog before it would have nothing to sit on)."""
         if self._startup_error and self.isVisible():
             self._show_error("digitpad cannot use its model", self._startup_error, PROMPT_NO_MODEL)
+        elif self._startup_notice and self.isVisible():
+            self._show_error("digitpad uses its built-in model", self._startup_notice, CHOOSE_ANOTHER_MODEL)
 
     def _show_error(self, title: str, message: str, consequence: str) -> None:
         """One clear, non-blocking dialog: what went wrong and what digitpad does about it."""
@@ -376,7 +395,7 @@ class MainWindow(QMainWindow):
     def open_image(self, path: Path) -> bool:
         try:
             pixels = read_image(path)
-        except DigitpadError as exc:
+        except Exception as exc:  # DigitpadError for every known problem; anything else is a dialog too
             self._show_error("Cannot open this image", str(exc), "The canvas is unchanged.")
             return False
         self.controller.open_image(pixels, path)
@@ -394,7 +413,7 @@ class MainWindow(QMainWindow):
     def open_drawing(self, path: Path) -> bool:
         try:
             drawing = load_drawing(path)
-        except DigitpadError as exc:
+        except Exception as exc:  # DigitpadError for every known problem; anything else is a dialog too
             self._show_error("Cannot open this drawing", str(exc), "The canvas is unchanged.")
             return False
         self.controller.open_drawing(drawing, path)
@@ -441,8 +460,8 @@ class MainWindow(QMainWindow):
     def open_model(self, path: Path, remember: bool = True) -> bool:
         """Use the model at `path` if it keeps the contract; otherwise keep the current one."""
         try:
-            classifier = Classifier(path)
-        except ModelError as exc:
+            classifier = Classifier(path)  # its check runs the model, stopped after a few seconds
+        except Exception as exc:  # ModelError for every known problem; anything else is a dialog too
             keeps = "digitpad keeps the current model." if self.controller.model_info else "Recognition stays off."
             self._show_error("Cannot use this model", str(exc), keeps)
             return False

@@ -72,6 +72,8 @@ def screenshot(app: QApplication, drawing_path: Path, out: Path, palette: QPalet
         for stroke in load_drawing(drawing_path).strokes:
             window.controller.update_stroke(stroke)
             window.controller.finish_stroke(stroke)
+        while not window.controller.idle:  # the answer comes from the recognition thread
+            QTest.qWait(5)
         QTest.qWait(300)  # let the window repaint everything
         window.screen().grabWindow(window.winId()).save(str(out))
         print(f"wrote {out} ({window.answer.answer}, {window.answer.caption})")
