@@ -45,9 +45,14 @@ class FileResult:
     error: str | None = None
 
 
+def supported_suffixes() -> tuple[str, ...]:
+    """The file name endings `classify` reads, and looks for inside folders."""
+    return DRAWING_SUFFIXES + IMAGE_SUFFIXES
+
+
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     """Files named directly, then the files inside named folders (recursively, sorted, by suffix)."""
-    suffixes = DRAWING_SUFFIXES + IMAGE_SUFFIXES
+    suffixes = supported_suffixes()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():

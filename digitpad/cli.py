@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from digitpad import __version__
-from digitpad.batch import FileResult, classify_files, expand_paths
+from digitpad.batch import FileResult, classify_files, expand_paths, supported_suffixes
 from digitpad.errors import ModelError
 from digitpad.model_files import read_model_choice
+from digitpad.recognizer import percent
 from digitpad.system import configure_process, usable_cpu_count
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -85,7 +86,7 @@ def _table_line(result: FileResult) -> str:
     p = result.prediction
     assert p is not None
     note = "" if p.confident else "  (not sure)"
-    return f"{p.digit:>5}  {p.confidence:>10.1%}  {result.path}{note}"
+    return f"{p.digit:>5}  {percent(p.confidence):>10}  {result.path}{note}"
 
 
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -99,10 +100,15 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ModelError as exc:
         print(f"digitpad: {exc}", file=err)
         return EXIT_USAGE
+    paths = list(expand_paths(args.paths))
+    if not paths:
+        print(f"digitpad: no image or drawing files in {', '.join(args.paths)} "
+              f"(looked for {', '.join(supported_suffixes())})", file=err)
+        return EXIT_FILE_ERRORS
     failures = 0
     if not args.json:
         print(f"{'digit':>5}  {'confidence':>10}  file", file=out)
-    for result in classify_files(expand_paths(args.paths), recognizer, workers=max(args.jobs, 1)):
+    for result in classify_files(paths, recognizer, workers=max(args.jobs, 1)):
         if result.prediction is None:
             failures += 1
         if args.json:
@@ -111,6 +117,9 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"digitpad: error: {result.error}", file=err)
         else:
             print(_table_line(result), file=out)
+    if not args.json:
+        info = recognizer.classifier.info
+        print(f"{len(paths) - failures} of {len(paths)} file(s) read with {info.name} ({info.path})", file=out)
     if failures:
         print(f"digitpad: {failures} file(s) could not be classified", file=err)
     return EXIT_FILE_ERRORS if failures else EXIT_OK

@@ -65,3 +65,13 @@ def write_model_choice(model: Path | None, file: Path | None = None) -> None:
     target = file or model_choice_file()
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(target, json.dumps({"model": str(model) if model else None}) + "\n")
+
+
+#: File names a model card may have beside its model, in the order they are looked for.
+MODEL_CARD_NAMES = ("README.md", "MODEL_CARD.md", "model-card.md")
+
+
+def model_card_path(model: str | os.PathLike[str]) -> Path | None:
+    """The model card that sits beside a model file, if any: the About box points people to it."""
+    folder = Path(model).expanduser().parent
+    return next((folder / name for name in MODEL_CARD_NAMES if (folder / name).is_file()), None)

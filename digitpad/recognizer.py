@@ -21,6 +21,15 @@ from digitpad.raster import rasterize
 CONFIDENCE_THRESHOLD = 0.80
 
 
+def percent(probability: float) -> str:
+    """'98.7%', never a misleading '100.0%' or '0.0%': the app and the CLI print probabilities alike."""
+    if probability >= 0.9995:
+        return ">99.9%"
+    if probability < 0.0005:
+        return "<0.1%"
+    return f"{probability:.1%}"
+
+
 @dataclass(frozen=True, eq=False)
 class Prediction:
     """The model's answer for one input."""

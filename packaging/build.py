@@ -43,7 +43,7 @@ REPO = HERE.parent
 ICONS = REPO / "digitpad" / "ui" / "icons"  # the app's own icon, also its window icon
 DIST = REPO / "dist"
 WORK = REPO / "build" / "packaging"
-MNIST = REPO.parent / "shared" / "data" / "mnist"
+MNIST = REPO / "data" / "mnist-test"  # the test set the repo carries
 sys.path.insert(0, str(HERE))
 
 from bundle_policy import HOST_LIBRARIES  # noqa: E402

@@ -15,7 +15,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="digitpad-test-config-")
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
+#: MNIST's test set, carried by the repo (data/mnist-test/README.md); never ../shared.
+MNIST_TEST_DIR = REPO / "data" / "mnist-test"
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +27,7 @@ def shipped_model() -> Path:
 
 
 def _idx(name: str, offset: int) -> np.ndarray:
-    with gzip.open(SHARED_DATA / "mnist" / name) as stream:
+    with gzip.open(MNIST_TEST_DIR / name) as stream:
         return np.frombuffer(stream.read(), np.uint8, offset=offset)
 
 

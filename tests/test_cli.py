@@ -15,7 +15,7 @@ from digitpad import batch
 from digitpad.cli import main
 from digitpad.drawing_file import save_drawing
 from digitpad.ink import Drawing
-from digitpad.model_files import write_model_choice
+from digitpad.model_files import shipped_model_path, write_model_choice
 from digitpad.raster import rasterize
 from tests.conftest import REPO
 from tests.drawings import one, zero
@@ -51,7 +51,8 @@ def test_table_output_for_a_folder(inputs: Path, capsys: pytest.CaptureFixture[s
     assert lines[0].split() == ["digit", "confidence", "file"]
     assert lines[1].split()[0] == "1" and lines[1].endswith("a_one.json")
     assert lines[2].split()[0] == "0" and lines[2].endswith("b_zero.png")
-    assert len(lines) == 3  # notes.txt was skipped
+    assert len(lines) == 4  # notes.txt was skipped
+    assert lines[3] == f"2 of 2 file(s) read with digitpad seed convnet ({shipped_model_path()})"
 
 
 def test_json_lines(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -162,3 +163,17 @@ def test_a_model_that_fails_at_run_time_fails_each_file_with_its_reason(
     assert code == 1 and len(records) == 2
     assert all("the model failed while running" in r["error"] and "Reshape" in r["error"] for r in records)
     assert "2 file(s) could not be classified" in err
+
+
+def test_a_folder_without_inputs_is_said_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("not a drawing")
+    assert main(["classify", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"no image or drawing files in {tmp_path}" in err and ".json" in err and ".png" in err
+
+
+def test_the_table_never_says_100_percent(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A probability that rounds to 1 is '>99.9%', as the app shows it."""
+    main(["classify", str(inputs)])
+    out = capsys.readouterr().out
+    assert "100.0%" not in out and ">99.9%" in out

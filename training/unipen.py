@@ -18,8 +18,8 @@ import numpy as np
 
 from digitpad.errors import DigitpadError
 
-#: Where the dev set lies, relative to the repository root.
-DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "unipen-dev" / "digits.jsonl.gz"
+#: The dev set, carried by the repo with its licence note (data/unipen-dev/README.md).
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "unipen-dev" / "digits.jsonl.gz"
 
 
 class DrawingDataError(DigitpadError):

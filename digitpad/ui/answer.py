@@ -10,8 +10,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from digitpad.recognizer import Prediction
-from digitpad.ui.chart import mix, percent
+from digitpad.recognizer import Prediction, percent
+from digitpad.ui.chart import mix
 
 #: The answer's font size as a multiple of the app font's.
 DIGIT_SCALE = 5.0

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QHelpEvent, QPainter, QP
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from digitpad.contract import LABELS
+from digitpad.recognizer import percent
 
 #: Gridlines, as fractions of the axis.
 GRID = (0.25, 0.5, 0.75, 1.0)
@@ -20,15 +21,6 @@ GRID = (0.25, 0.5, 0.75, 1.0)
 BAR_SHARE = 0.64
 #: Bars below this probability get no percentage over them (they would only be noise).
 LABEL_FLOOR = 0.01
-
-
-def percent(probability: float) -> str:
-    """'98.7%' for the top bar, never a misleading '100.0%' or '0.0%'."""
-    if probability >= 0.9995:
-        return ">99.9%"
-    if probability < 0.0005:
-        return "<0.1%"
-    return f"{probability:.1%}"
 
 
 def mix(a: QColor, b: QColor, amount: float) -> QColor:
@@ -101,6 +93,15 @@ class ProbabilityChart(QWidget):
         width = plot.width() / len(self._labels)
         return QRectF(plot.left() + index * width, plot.top(), width, plot.height())
 
+    def _caption_rect(self, caption: str, font: QFont, slot: QRectF, bar: QRectF, plot: QRectF) -> QRectF:
+        """Where a bar's percentage goes: centred over the bar, but kept inside the plot's columns so
+        that the last bar's label is not cut at the window's edge and the first one's never covers
+        the axis labels."""
+        metrics = QFontMetricsF(font)
+        width = metrics.horizontalAdvance(caption) + 4
+        left = min(max(slot.center().x() - width / 2, plot.left()), self.width() - 2 - width)
+        return QRectF(left, bar.top() - metrics.height() - 2, width, metrics.height())
+
     def bar_at(self, position: QPointF) -> int | None:
         """The digit whose column contains `position`, if any."""
         plot = self._plot_rect()
@@ -158,8 +159,8 @@ class ProbabilityChart(QWidget):
                 painter.setFont(font)
                 painter.setPen(text if is_top else mix(background, text, 0.7))
                 caption = percent(value) if is_top else f"{value:.0%}"
-                area = QRectF(slot.center().x() - 40, bar.top() - metrics.height() - 2, 80, metrics.height())
-                painter.drawText(area, Qt.AlignmentFlag.AlignCenter, caption)
+                painter.drawText(self._caption_rect(caption, font, slot, bar, plot), Qt.AlignmentFlag.AlignCenter,
+                                 caption)
 
             digit_font = self._digit_font()
             digit_font.setBold(is_top)

@@ -30,7 +30,7 @@ from digitpad.classifier import Classifier, ModelInfo
 from digitpad.drawing_file import load_drawing, save_drawing
 from digitpad.errors import DigitpadError, ModelError
 from digitpad.image_file import IMAGE_SUFFIXES, read_image
-from digitpad.model_files import shipped_model_path
+from digitpad.model_files import model_card_path, shipped_model_path
 from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer
 from digitpad.ui.answer import AnswerView
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
@@ -53,12 +53,45 @@ SIDE_WIDTH = 340
 
 
 def model_summary(info: ModelInfo | None) -> str:
-    """'name · MNIST test accuracy 99.62% · drawings 98.52%' for the status bar (what is known)."""
+    """'name (file.onnx) · MNIST 99.62% · pen drawings 98.52%' for the status bar (what is known).
+
+    The file name is there because two models may carry the same name (a retrained copy, say)."""
     if info is None:
         return "No model: recognition is off"
-    accuracy = f" · MNIST test accuracy {info.test_accuracy:.2%}" if info.test_accuracy is not None else ""
-    drawings = f" · drawings {info.drawing_accuracy:.2%}" if info.drawing_accuracy is not None else ""
-    return f"{info.name}{accuracy}{drawings}"
+    accuracy = f" · MNIST {info.test_accuracy:.2%}" if info.test_accuracy is not None else ""
+    drawings = f" · pen drawings {info.drawing_accuracy:.2%}" if info.drawing_accuracy is not None else ""
+    return f"{info.name} ({info.path.name}){accuracy}{drawings}"
+
+
+def about_model_text(info: ModelInfo | None) -> str:
+    """What the model is and how well it reads, in words a person uses (HTML for the About box)."""
+    if info is None:
+        return "<p>No model is loaded, so recognition is off. Choose one with File ▸ Open Model.</p>"
+    lines = [f"<b>{html.escape(info.name)}</b> ({html.escape(info.path.name)})"]
+    if info.drawing_accuracy is not None:
+        lines.append(f"On digits drawn with a pen by people it never saw, it is right "
+                     f"{info.drawing_accuracy * 100:.1f} times in 100.")
+    if info.test_accuracy is not None:
+        lines.append(f"On the MNIST test set of scanned digits: {info.test_accuracy * 100:.1f} in 100.")
+    lines.append(f"When it is less than {CONFIDENCE_THRESHOLD:.0%} sure of an answer, it says “not sure”.")
+    card = model_card_path(info.path)
+    if card is not None:
+        lines.append(f"How it was trained and measured: its model card, "
+                     f"<a href=\"{card.as_uri()}\">{html.escape(card.name)}</a>.")
+    return "<p>The model: " + "<br>".join(lines) + "</p>"
+
+
+def about_model_details(info: ModelInfo | None) -> str:
+    """The training details behind the About box's summary, one click away (plain text)."""
+    if info is None:
+        return ""
+    spec = info.normalization
+    lines = [f"File: {info.path}", f"Name: {info.name}"]
+    if info.summary:
+        lines.append(f"Summary: {info.summary}")
+    lines.append(f"Preprocessing: {spec}")
+    lines += [f"{key}: {value}" for key, value in sorted(info.metadata.items()) if len(value) <= 400]
+    return "\n".join(lines)
 
 
 def caption(text: str) -> QLabel:
@@ -450,23 +483,14 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_about(self) -> None:
         info = self.controller.model_info
-        if info is None:
-            model = "<p>No model is loaded: recognition is off.</p>"
-        else:
-            accuracy = f"<br>MNIST test accuracy: {info.test_accuracy:.2%}" if info.test_accuracy is not None else ""
-            if info.drawing_accuracy is not None:
-                accuracy += f"<br>Pen drawings by writers it never saw: {info.drawing_accuracy:.2%}"
-            summary = f"<br>{html.escape(info.summary)}" if info.summary else ""
-            path = f"<br><small>{html.escape(str(info.path))}</small>"
-            model = f"<p><b>Model: {html.escape(info.name)}</b>{summary}{accuracy}{path}</p>"
         box = QMessageBox(self)
         box.setWindowTitle("About digitpad")
         box.setTextFormat(Qt.TextFormat.RichText)
         box.setText(
             f"<h3>digitpad {__version__}</h3>"
-            "<p>Draw a digit and watch a convnet read it, live.</p>"
-            f"{model}"
-            f"<p>Answers under {CONFIDENCE_THRESHOLD:.0%} probability are shown as “not sure”.</p>"
+            "<p>Draw a digit and a small neural network reads it as you draw.</p>"
+            f"{about_model_text(info)}"
         )
+        box.setDetailedText(about_model_details(info))  # "Show Details…": the training jargon
         self.message_box = box
         box.open()

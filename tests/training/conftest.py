@@ -1,8 +1,17 @@
-"""Fixtures for the training tests: the shared MNIST copy (never the network) and a small trained run."""
+"""Fixtures for the training tests: MNIST from the repo (never the network, never ../shared) and a small run.
+
+The repo carries MNIST's real test set (data/mnist-test/, 1.6 MB) but not the 9.9 MB training set, which a
+user downloads. Unless $DIGITPAD_MNIST_DIR names a folder with all four files (then the tests use it), the
+tests train on a stand-in: the test set's two files copied under the training files' names, with the
+checksum table pointed at them for the test session only. Smoke runs need digits, not MNIST's exact split.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,12 +20,20 @@ import pytest
 pytest.importorskip("torch", reason="the training tests need the [train] extra")
 
 from training.config import TrainConfig  # noqa: E402
+from training import data  # noqa: E402
 from training.data import Mnist, load_mnist  # noqa: E402
 from training.export import ExportReport, export_checkpoint  # noqa: E402
 from training.train import TrainResult, train  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
+MNIST_TEST_DIR = REPO / "data" / "mnist-test"
+#: The real checksums, as the shipped model's metadata records them (taken before any stand-in patch).
+REAL_MNIST_MD5 = dict(data.MNIST_MD5)
+#: Python code that makes a training subprocess accept the stand-in (what `stand_in_checksums` does in here).
+ACCEPT_STAND_IN = (
+    "import training.data as d\n"
+    "d.MNIST_MD5[d.TRAIN_IMAGES], d.MNIST_MD5[d.TRAIN_LABELS] = d.MNIST_MD5[d.TEST_IMAGES], d.MNIST_MD5[d.TEST_LABELS]\n"
+)
 
 #: A run small enough for a test (seconds), big enough to learn: ~90% validation accuracy.
 SMOKE_CONFIG = TrainConfig(epochs=2, train_subset=2048, val_size=1000, batch_size=64)
@@ -39,10 +56,52 @@ def only_loopback_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+def full_mnist_dir() -> Path | None:
+    """$DIGITPAD_MNIST_DIR when it holds all four MNIST files: then the tests run on the real training set."""
+    folder = os.environ.get(data.DATA_DIR_ENV)
+    return Path(folder) if folder and not data.missing_files(Path(folder)) else None
+
+
 @pytest.fixture(scope="session")
-def mnist_dir() -> Path:
-    assert MNIST_DIR.is_dir(), f"the shared MNIST copy is missing at {MNIST_DIR}"
-    return MNIST_DIR
+def mnist_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder with the four MNIST files: the user's full copy, else the stand-in made from the repo's test set."""
+    full = full_mnist_dir()
+    if full is not None:
+        yield full
+        return
+    folder = tmp_path_factory.mktemp("mnist-stand-in")
+    for test, train in ((data.TEST_IMAGES, data.TRAIN_IMAGES), (data.TEST_LABELS, data.TRAIN_LABELS)):
+        shutil.copy(MNIST_TEST_DIR / f"{test}.gz", folder / f"{test}.gz")
+        shutil.copy(MNIST_TEST_DIR / f"{test}.gz", folder / f"{train}.gz")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(data.MNIST_MD5, data.TRAIN_IMAGES, data.MNIST_MD5[data.TEST_IMAGES])
+        patch.setitem(data.MNIST_MD5, data.TRAIN_LABELS, data.MNIST_MD5[data.TEST_LABELS])
+        yield folder
+
+
+@pytest.fixture(scope="session")
+def mnist_is_full(mnist_dir: Path) -> bool:
+    """Whether `mnist_dir` is a full MNIST copy (else the stand-in made from the test set)."""
+    return full_mnist_dir() is not None
+
+
+@pytest.fixture(scope="session")
+def real_mnist_md5() -> dict[str, str]:
+    """MNIST's real content checksums, whatever stand-in the session reads."""
+    return REAL_MNIST_MD5
+
+
+@pytest.fixture(scope="session")
+def subprocess_prelude(mnist_dir: Path) -> str:
+    """Code to run first in a `python -c` subprocess that reads `mnist_dir`: accepts the stand-in's checksums."""
+    return "" if full_mnist_dir() is not None else ACCEPT_STAND_IN
+
+
+@pytest.fixture(scope="session")
+def training_command(subprocess_prelude: str) -> list[str]:
+    """`python -m training` for a subprocess that reads `mnist_dir`."""
+    return [sys.executable, "-c", subprocess_prelude + "import sys\nfrom training.__main__ import main\n"
+            "sys.exit(main(sys.argv[1:]))"]
 
 
 @pytest.fixture(scope="session")

@@ -63,4 +63,6 @@ def test_thickness_thickens_some_strokes_and_thins_others(mnist: Mnist) -> None:
     out = augment(images, config, torch.Generator().manual_seed(2))
     ratio = (out.sum(dim=(1, 2, 3)) / images.sum(dim=(1, 2, 3))).numpy()
     assert (ratio > 1.05).any() and (ratio < 0.95).any()
-    assert np.allclose(_center_of_mass(out).numpy(), _center_of_mass(images).numpy(), atol=1.0)
+    # Thickening moves no digit; thinning may erase a faint stroke, which moves that digit's mass a little.
+    moved = np.abs(_center_of_mass(out).numpy() - _center_of_mass(images).numpy())
+    assert np.median(moved) < 0.3 and moved.max() < 2.5

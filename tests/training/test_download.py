@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import training.download
-from training.data import MNIST_MD5, TEST_LABELS, TRAIN_LABELS, find_file, load_file, load_mnist
+from training.data import MNIST_MD5, TEST_IMAGES, TEST_LABELS, TRAIN_LABELS, find_file, load_file, load_mnist
 from training.download import ATTEMPTS, download_file, download_mnist, obtain_mnist
 from training.errors import DatasetError, DownloadError
 
@@ -138,7 +138,7 @@ def test_bad_content_is_rejected_and_nothing_is_left(case: str, server: MirrorSe
         "truncated gzip": (good[: len(good) // 2], None, "truncated"),
         "short body": (good[: len(good) // 2], len(good), "truncated"),
         "not gzip": (b"<html>Access denied</html>", None, "not a valid gzip"),
-        "wrong file": (gzip.compress(content[TRAIN_LABELS]), None, "wrong content"),
+        "wrong file": (gzip.compress(content[TEST_IMAGES]), None, "wrong content"),
     }[case]
     server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=body, content_length=length)
     with pytest.raises(DownloadError) as caught:
@@ -165,16 +165,16 @@ def test_http_errors_are_reported_and_the_next_mirror_is_tried(status: int, atte
 
 def test_a_dropped_connection_is_resumed_where_it_stopped(server: MirrorServer, content: dict[str, bytes],
                                                           mnist_dir: Path, tmp_path: Path) -> None:
-    body = gzip.compress(content[TRAIN_LABELS], compresslevel=1)
+    body = gzip.compress(content[TEST_IMAGES], compresslevel=1)
     seen_meanwhile: list[list[str]] = []
-    server.routes[f"/a/{TRAIN_LABELS}.gz"] = Route(
+    server.routes[f"/a/{TEST_IMAGES}.gz"] = Route(
         body=body, cut_after=10_000, cuts=2, on_cut=lambda: seen_meanwhile.append(_leftovers(tmp_path)))
-    download_mnist(tmp_path, [server.url("a")], names=[TRAIN_LABELS], progress=False)
+    download_mnist(tmp_path, [server.url("a")], names=[TEST_IMAGES], progress=False)
     assert server.range_headers == [None, "bytes=10000-", "bytes=20000-"]  # each retry asks for the rest only
-    assert np.array_equal(load_file(tmp_path, TRAIN_LABELS), load_file(mnist_dir, TRAIN_LABELS))
-    assert _leftovers(tmp_path) == [f"{TRAIN_LABELS}.gz"]
+    assert np.array_equal(load_file(tmp_path, TEST_IMAGES), load_file(mnist_dir, TEST_IMAGES))
+    assert _leftovers(tmp_path) == [f"{TEST_IMAGES}.gz"]
     # While the download was under way, the only file was one that nothing takes for data.
-    assert seen_meanwhile == [[f"{TRAIN_LABELS}.gz.part"]] * 2
+    assert seen_meanwhile == [[f"{TEST_IMAGES}.gz.part"]] * 2
 
 
 def test_a_server_that_stalls_mid_file_times_out_and_the_retry_resumes(server: MirrorServer,
@@ -303,10 +303,11 @@ def test_the_default_cache_is_filled_by_downloading(server: MirrorServer, conten
     assert len(server.requests) == 4
 
 
-def test_download_command(server: MirrorServer, content: dict[str, bytes], tmp_path: Path) -> None:
+def test_download_command(server: MirrorServer, content: dict[str, bytes], training_command: list[str],
+                          tmp_path: Path) -> None:
     for name, data in content.items():
         server.routes[f"/a/{name}.gz"] = Route(body=gzip.compress(data, compresslevel=1))
-    result = subprocess.run([sys.executable, "-m", "training", "download", "--data-dir", str(tmp_path),
+    result = subprocess.run([*training_command, "download", "--data-dir", str(tmp_path),
                              "--mirror", server.url("a"), "--quiet"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "MNIST verified (4 file(s) downloaded)" in result.stdout
@@ -314,7 +315,7 @@ def test_download_command(server: MirrorServer, content: dict[str, bytes], tmp_p
 
     server.routes[f"/a/{TEST_LABELS}.gz"] = Route(status=404)
     (tmp_path / f"{TEST_LABELS}.gz").unlink()
-    result = subprocess.run([sys.executable, "-m", "training", "download", "--data-dir", str(tmp_path),
+    result = subprocess.run([*training_command, "download", "--data-dir", str(tmp_path),
                              "--mirror", server.url("a"), "--quiet"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 1 and "HTTP 404" in result.stderr and MNIST_MD5[TEST_LABELS] in result.stderr
 

@@ -148,9 +148,9 @@ training.export.export_checkpoint(sys.argv[1], sys.argv[2], mnist, calibrate=Fal
 
 @pytest.mark.slow
 def test_an_export_killed_while_writing_leaves_the_previous_model(smoke_run: TrainResult, previous_model: Path,
-                                                                 mnist_dir: Path) -> None:
+                                                                 mnist_dir: Path, subprocess_prelude: str) -> None:
     before = previous_model.read_bytes()
-    result = subprocess.run([sys.executable, "-c", KILLED_WHILE_WRITING, str(smoke_run.best_path),
+    result = subprocess.run([sys.executable, "-c", subprocess_prelude + KILLED_WHILE_WRITING, str(smoke_run.best_path),
                              str(previous_model), str(mnist_dir)], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == -signal.SIGKILL, result.stderr
     assert previous_model.read_bytes() == before

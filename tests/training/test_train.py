@@ -105,8 +105,9 @@ def test_extra_labelled_images_join_every_epoch(mnist: Mnist) -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_leaves_a_checkpoint_that_resumes(mnist_dir: Path, tmp_path: Path) -> None:
-    start = [sys.executable, "-m", "training", "train", "--data-dir", str(mnist_dir), "--out", str(tmp_path)]
+def test_ctrl_c_leaves_a_checkpoint_that_resumes(mnist_dir: Path, training_command: list[str],
+                                                 tmp_path: Path) -> None:
+    start = [*training_command, "train", "--data-dir", str(mnist_dir), "--out", str(tmp_path)]
     command = start + ["--epochs", "2", "--train-subset", "3072", "--val-size", "500", "--threads", str(THREADS)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
@@ -140,10 +141,11 @@ def _train_command(mnist_dir: Path, out: Path, config: TrainConfig) -> list[str]
 
 @pytest.mark.slow
 def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(mnist: Mnist, mnist_dir: Path,
+                                                                    training_command: list[str],
                                                                     tmp_path: Path) -> None:
     """No handler runs on SIGKILL: what survives is the last checkpoint, written atomically."""
     killed = tmp_path / "killed"
-    process = subprocess.Popen([sys.executable, "-m", "training", *_train_command(mnist_dir, killed, KILLABLE)],
+    process = subprocess.Popen([*training_command, *_train_command(mnist_dir, killed, KILLABLE)],
                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (killed / "history.json").exists() and time.monotonic() < deadline and process.poll() is None:
@@ -155,7 +157,7 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(mnist: Mnist
     stopped_at = load_checkpoint(killed / LAST)
     assert 1 <= stopped_at["epoch"] < KILLABLE.epochs and stopped_at["step"] == 0  # killed mid-run, not after
 
-    resumed = subprocess.run([sys.executable, "-m", "training", "train", "--resume", "--out", str(killed),
+    resumed = subprocess.run([*training_command, "train", "--resume", "--out", str(killed),
                               "--data-dir", str(mnist_dir), "--threads", str(THREADS), "--quiet"],
                              cwd=REPO, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
@@ -183,15 +185,17 @@ sys.exit(main(sys.argv[1:]))
 
 @pytest.mark.slow
 def test_a_kill_right_after_last_pt_is_written_leaves_best_pt_up_to_date(mnist: Mnist, mnist_dir: Path,
+                                                                         training_command: list[str],
+                                                                         subprocess_prelude: str,
                                                                          tmp_path: Path) -> None:
     """best.pt is written before last.pt: once last.pt has an epoch, best.pt has seen it too."""
     killed = tmp_path / "killed"
-    result = subprocess.run([sys.executable, "-c", KILL_AFTER_LAST_PT, *_train_command(mnist_dir, killed, TINY)],
+    result = subprocess.run([sys.executable, "-c", subprocess_prelude + KILL_AFTER_LAST_PT, *_train_command(mnist_dir, killed, TINY)],
                             cwd=REPO, capture_output=True, text=True)
     assert result.returncode == -signal.SIGKILL, result.stderr
     last = load_checkpoint(killed / LAST)
     assert last["epoch"] == 1 and load_checkpoint(killed / BEST)["val_accuracy"] == last["best_val_accuracy"]
-    resumed = subprocess.run([sys.executable, "-m", "training", "train", "--resume", "--out", str(killed),
+    resumed = subprocess.run([*training_command, "train", "--resume", "--out", str(killed),
                               "--data-dir", str(mnist_dir), "--threads", str(THREADS), "--quiet"],
                              cwd=REPO, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr

@@ -71,7 +71,6 @@ def test_too_few_writers_for_the_folds(tmp_path: Path) -> None:
         unipen.writer_folds(unipen.load_samples(tmp_path / "d.jsonl"))
 
 
-@pytest.mark.skipif(not unipen.DEFAULT_PATH.is_file(), reason="the shared UNIPEN dev set is not beside the repo")
 def test_the_dev_set_has_its_documented_size() -> None:
     samples = unipen.load_samples()
     assert len(samples) == 8385

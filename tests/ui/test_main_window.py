@@ -266,7 +266,7 @@ def test_a_good_model_is_used_and_remembered(
     draw_digit(window.canvas, 7)
     assert window.open_model(always_three)
     assert window.answer.answer == "3"
-    assert window.model_label.text() == "always three · MNIST test accuracy 50.00%"
+    assert window.model_label.text() == f"always three ({always_three.name}) · MNIST 50.00%"
     assert settings.model_path == always_three.resolve()
     again = create_window(None, settings)  # the next start, without --model
     qtbot.addWidget(again)
@@ -289,12 +289,15 @@ def test_a_missing_model_still_opens_the_app_with_recognition_off(qtbot, setting
     assert window.chart.probabilities is None
 
 
-def test_about_shows_the_model_card_summary(window: MainWindow) -> None:
+def test_about_speaks_to_a_person_with_the_details_one_click_away(window: MainWindow) -> None:
     window.about_action.trigger()
-    text = shown_dialog(window).text()
+    box = shown_dialog(window)
     info = window.controller.model_info
-    assert info.name.split(" ")[0] in text and info.summary.split(" ")[0] in text
-    assert "98." in text or f"{info.test_accuracy:.2%}" in text
+    assert info.name in box.text() and info.path.name in box.text()
+    assert f"right {info.drawing_accuracy * 100:.1f} times in 100" in box.text()
+    assert "README.md" in box.text()  # the shipped model's card lies beside it
+    assert info.summary not in box.text() and info.summary in box.detailedText()
+    assert str(info.path) in box.detailedText()
 
 
 def test_window_geometry_is_remembered(qtbot, window: MainWindow, settings: AppSettings) -> None:  # noqa: ANN001
@@ -473,7 +476,7 @@ def test_the_status_bar_names_the_drawing_accuracy_a_model_reports(
 ) -> None:  # noqa: ANN001
     metadata = {MetadataKey.NAME: "pen", MetadataKey.TEST_ACCURACY: "0.9962", MetadataKey.DRAWING_ACCURACY: "0.9852"}
     assert window.open_model(linear_model(tmp_path / "pen.onnx", metadata=metadata))
-    assert window.model_label.text() == "pen · MNIST test accuracy 99.62% · drawings 98.52%"
+    assert window.model_label.text() == "pen (pen.onnx) · MNIST 99.62% · pen drawings 98.52%"
     assert window.controller.model_info.drawing_accuracy == 0.9852
 
 
