@@ -15,7 +15,7 @@ from digitpad import batch
 from digitpad.cli import main
 from digitpad.drawing_file import save_drawing
 from digitpad.ink import Drawing
-from digitpad.model_files import shipped_model_path, write_model_choice
+from digitpad.model_files import model_choice_file, read_model_choice, shipped_model_path, write_model_choice
 from digitpad.raster import rasterize
 from tests.conftest import REPO
 from tests.drawings import one, zero
@@ -177,3 +177,23 @@ def test_the_table_never_says_100_percent(inputs: Path, capsys: pytest.CaptureFi
     main(["classify", str(inputs)])
     out = capsys.readouterr().out
     assert "100.0%" not in out and ">99.9%" in out
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not json", b'{"model": 5}', b"[1, 2]", b'{"model": "' + b"x" * 100_000 + b'"}', b"\xff\xfe"],
+    ids=["empty", "not JSON", "not a path", "not an object", "huge", "not UTF-8"],
+)
+def test_a_damaged_model_choice_falls_back_to_the_shipped_model(
+    tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    """The choice file is written by the app, but a person or a crash can leave anything there."""
+    file = model_choice_file()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(content)
+    try:
+        assert read_model_choice() is None
+        code, out, _ = run(capsys, "classify", str(inputs / "a_one.json"))
+        assert code == 0 and str(shipped_model_path()) in out
+    finally:
+        file.unlink()
