@@ -11,8 +11,7 @@ draw them. Timings are wall-clock on whatever else this machine is doing: run it
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
+import itertools
 import subprocess
 import sys
 import tempfile
@@ -28,27 +27,19 @@ from digitpad.classifier import Classifier  # noqa: E402
 from digitpad.drawing_file import save_drawing  # noqa: E402
 from digitpad.ink import Drawing  # noqa: E402
 from digitpad.model_files import resolve_model_path  # noqa: E402
-from digitpad.normalize import normalize, resample_by_length  # noqa: E402
+from digitpad.normalize import normalize, resample_stroke  # noqa: E402
 from digitpad.raster import rasterize, stamp_strokes  # noqa: E402
 from digitpad.recognizer import Recognizer  # noqa: E402
-from training.unipen import DEFAULT_PATH  # noqa: E402
-
-UNIPEN = DEFAULT_PATH  # the UNIPEN pen digits, wherever training.unipen keeps them
+from training import unipen  # noqa: E402  (numpy only: no torch)
+from training.replay import Placement, place_samples  # noqa: E402
 
 
 def mouse_drawings(count: int, seed: int = 0) -> list[Drawing]:
-    """Pen-drawn digits placed on the canvas at 35-85% height, resampled every 2 px like a mouse."""
-    rng = np.random.default_rng(seed)
-    drawings = []
-    with gzip.open(UNIPEN, "rt") as lines:
-        for line, _ in zip(lines, range(count)):
-            strokes = [np.asarray(s, float) for s in json.loads(line)["strokes"]]
-            extent = np.maximum(np.concatenate(strokes).max(axis=0), 1.0)
-            scale = min(rng.uniform(0.35, 0.85) * 280 / extent[1], 250 / extent[0])
-            offset = rng.uniform(15, 265 - extent * scale)
-            placed = [resample_by_length(s * scale + offset, 2.0) for s in strokes]
-            drawings.append(Drawing(placed))
-    return drawings
+    """The first `count` pen-drawn digits placed on the canvas as people draw them (35-85 % of its
+    height, `training.replay`), resampled every 2 px of path like mouse events."""
+    samples = list(itertools.islice(unipen.iter_samples(), count))
+    placed = place_samples(samples, seed, Placement(round_to_pixels=False))
+    return [Drawing([resample_stroke(s, 2.0) for s in d.strokes], d.width, d.height, d.pen_width) for d in placed]
 
 
 def rss_mib() -> float:

@@ -1,13 +1,17 @@
 """Training and inference figures for the seed convnet on this machine. Prints; asserts nothing.
 
-    python benchmarks/bench_training.py --data-dir ../shared/data/mnist          # about 2 minutes
-    python benchmarks/bench_training.py --data-dir ../shared/data/mnist --full   # + the shipped recipe
+    python benchmarks/bench_training.py --data-dir DIR                       # about 2 minutes
+    python benchmarks/bench_training.py --data-dir DIR --full                # + stage 1 of the recipe
+    python benchmarks/bench_training.py --data-dir DIR --precision-compare   # bf16 vs fp32, ~2 minutes
 
 1. A short run: MNIST test accuracy against training wall time (the clock stops while the test
    set is evaluated), and the time at which it first reaches 99.0%.
 2. Training images/s and the peak resident memory of the whole process.
 3. Inference images/s, PyTorch vs ONNX Runtime (the app's Classifier), at batch 1 and 256.
-4. With --full: the shipped model's recipe end to end (wall time, test accuracy of best.pt).
+4. With --full: stage 1 of the shipped model's recipe (wall time, test accuracy of best.pt).
+5. With --precision-compare (instead of 1-4): training steps/s in bfloat16 and in float32, side
+   by side, and the recipe's time computed from them: measured rates x the recipe's step counts,
+   plus the measured rendering of the pen drawings and validation passes.
 
 The machine may be shared: the load average is printed before and after, read figures with it.
 """
@@ -25,7 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import training  # noqa: E402, F401, I001  (first: it sets OMP_WAIT_POLICY before torch loads OpenMP)
+from training.threads import set_thread_policy  # noqa: E402
+
+set_thread_policy()  # before torch loads OpenMP
+
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -37,7 +44,11 @@ from training.data import Mnist  # noqa: E402
 from training.download import obtain_mnist  # noqa: E402
 from training.evaluate import probabilities_of  # noqa: E402
 from training.export import export_checkpoint  # noqa: E402
-from training.train import StepReport, available_cpus, predict_logits, to_tensor, train  # noqa: E402
+from training.machine import available_cpus, choose_precision, native_bf16  # noqa: E402
+from training.recipe import QUICK, SHIPPED, Recipe  # noqa: E402
+from training.tensors import loss_and_accuracy, predict_logits, to_tensor  # noqa: E402
+from training.train import train  # noqa: E402
+from training.trainer import StepReport, Trainer  # noqa: E402
 
 #: The short recipe: two epochs of plain images (augmentation pays off only in longer runs).
 SHORT = TrainConfig(epochs=2, augment=NO_AUGMENTATION, ema_decay=0.0, peak_lr=2e-3, warmup_fraction=0.15)
@@ -110,14 +121,81 @@ def full_run(mnist: Mnist, threads: int, folder: Path) -> None:
           f"MNIST test accuracy {accuracy:.4f}")
 
 
+def steps_per_second(trainer: Trainer, steps: int) -> float:
+    """Training steps/s of `trainer` (augmentation, forward, backward, AdamW, weight average)."""
+    order = trainer.epoch_order(0)
+    batch = trainer.config.batch_size
+    trainer.train_step(order[:batch])  # warm-up
+    started = time.perf_counter()
+    for step in range(steps):
+        trainer.train_step(order[step * batch : (step + 1) * batch])
+    return steps / (time.perf_counter() - started)
+
+
+def rendering_per_second(count: int = 400) -> float:
+    """Pen drawings rendered per second for the pen stage (one core, as the trainer does it)."""
+    from digitpad.normalize import Normalization
+    from training import unipen
+    from training.drawing_data import drawing_dataset
+
+    samples = unipen.load_samples()[:count]
+    started = time.perf_counter()
+    drawing_dataset(samples, Normalization(pen=2.5), copies=1)
+    return count / (time.perf_counter() - started)
+
+
+def recipe_steps(recipe: Recipe, pen_images: int) -> tuple[int, int, int]:
+    """Training steps of stage 1, stage 2, and the epochs that end with a validation pass."""
+    mnist_images = 60_000 - recipe.mnist.val_size
+    stage1 = recipe.mnist.epochs * (mnist_images // recipe.mnist.batch_size)
+    stage2 = recipe.pen.epochs * ((mnist_images + pen_images) // recipe.pen.batch_size)
+    return stage1, stage2, recipe.mnist.epochs + recipe.pen.epochs
+
+
+def precision_compare(mnist: Mnist, threads: int, steps: int) -> None:
+    """bf16 and fp32 steps/s side by side (alternating blocks, so a change in load hits both), and recipe times."""
+    torch.set_num_threads(threads)
+    print(f"native bfloat16 (AVX512-BF16/AMX): {native_bf16()}; --precision auto picks "
+          f"{'bf16' if choose_precision('auto') else 'fp32'}; {threads} thread(s)")
+    trainers = {name: Trainer(TrainConfig(bf16=name == "bf16"), mnist, [], torch.device("cpu"))
+                for name in ("bf16", "fp32")}
+    rates: dict[str, list[float]] = {name: [] for name in trainers}
+    for block in range(2):
+        for name, trainer in trainers.items():
+            rates[name].append(steps_per_second(trainer, steps))
+            print(f"  block {block + 1}: {name} {rates[name][-1]:5.1f} steps/s "
+                  f"({rates[name][-1] * 128:,.0f} images/s), load average {load_average()}", flush=True)
+    started = time.perf_counter()
+    loss_and_accuracy(trainers["fp32"].model, trainers["fp32"].val_images, trainers["fp32"].val_labels)
+    validation = time.perf_counter() - started
+    render = rendering_per_second()
+    pen_images = 8 * 8385
+    print(f"validation pass: {validation:.1f} s; rendering pen drawings: {render:,.0f} per second")
+    print("recipe time = steps / measured steps/s + epochs x validation pass + pen drawings / rendering rate")
+    print(f"{'recipe':>8} {'stage 1 steps':>14} {'stage 2 steps':>14} {'bf16 min':>9} {'fp32 min':>9}")
+    for title, recipe, images in (("shipped", SHIPPED, pen_images), ("--quick", QUICK, 2 * 8385)):
+        stage1, stage2, epochs = recipe_steps(recipe, images)
+        fixed = epochs * validation + images / render
+        minutes = {name: ((stage1 + stage2) / max(rates[name]) + fixed) / 60 for name in rates}
+        print(f"{title:>8} {stage1:14,d} {stage2:14,d} {minutes['bf16']:9.1f} {minutes['fp32']:9.1f}")
+    print("(the best block's rate; the export and evaluation stages add well under a minute)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="MNIST folder (default: as python -m training)")
     parser.add_argument("--threads", type=int, default=available_cpus(), help="CPU threads (default: all cores)")
-    parser.add_argument("--full", action="store_true", help="also time the full recipe of the shipped model")
+    parser.add_argument("--full", action="store_true", help="also time stage 1 of the shipped model's recipe")
+    parser.add_argument("--precision-compare", action="store_true",
+                        help="only compare bf16 and fp32 training speed, and the recipe times they give")
+    parser.add_argument("--steps", type=int, default=150, help="training steps per timed block (--precision-compare)")
     args = parser.parse_args()
     mnist = obtain_mnist(args.data_dir, progress=False)
     print(f"{os.cpu_count()} CPUs, torch {torch.__version__}, load average {load_average()}")
+    if args.precision_compare:
+        precision_compare(mnist, args.threads, args.steps)
+        print(f"load average at the end: {load_average()}")
+        return
     with tempfile.TemporaryDirectory(prefix="digitpad-bench-") as folder:
         checkpoint = short_run(mnist, args.threads, Path(folder) / "short")
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -20,7 +20,7 @@ from digitpad.classifier import Classifier
 from digitpad.model_files import shipped_model_path
 from digitpad.recognizer import drawing_input
 from training import unipen
-from training.evaluate_drawings import place_samples
+from training.replay import place_samples
 
 
 def main() -> None:

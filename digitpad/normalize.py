@@ -102,27 +102,20 @@ def normalize(image: np.ndarray, bounds: Bounds | None = None, spec: Normalizati
 SUPERSAMPLING = 4
 
 
-def path_length(points: np.ndarray) -> np.ndarray:
-    """Distance along the stroke from its first point to each point, shape (n,)."""
-    return np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))))
+def resample_stroke(points: np.ndarray, spacing: float, *, even: bool = False) -> np.ndarray:
+    """The stroke (n, 2) resampled by path length: a point every `spacing`, from the first point.
 
-
-def points_along(points: np.ndarray, length: np.ndarray, along: np.ndarray) -> np.ndarray:
-    """The points at distances `along` the stroke, given its `path_length`, shape (len(along), 2)."""
-    return np.stack([np.interp(along, length, points[:, 0]), np.interp(along, length, points[:, 1])], axis=1)
-
-
-def resample_by_length(points: np.ndarray, spacing: float) -> np.ndarray:
-    """The stroke as points every `spacing` of path length from its start, then its end point.
-
-    How a mouse or tablet reports a stroke drawn at an even speed; a dot or a stroke that does not
-    move comes back as it was.
+    The last point is always kept. With `even`, the points are spread evenly instead: the fewest
+    equal steps no longer than `spacing`. A stroke of one point or of no length comes back as it is.
     """
-    length = path_length(points)
+    length = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))))
     if len(points) < 2 or length[-1] <= 0:
         return points
-    along = np.arange(0.0, length[-1], spacing)
-    return points_along(points, length, np.append(along, length[-1]))
+    if even:
+        along = np.linspace(0.0, length[-1], max(int(np.ceil(length[-1] / spacing)) + 1, 2))
+    else:
+        along = np.append(np.arange(0.0, length[-1], spacing), length[-1])
+    return np.stack([np.interp(along, length, points[:, 0]), np.interp(along, length, points[:, 1])], axis=1)
 
 
 def smooth_stroke(points: np.ndarray, sigma: float) -> np.ndarray:
@@ -133,11 +126,9 @@ def smooth_stroke(points: np.ndarray, sigma: float) -> np.ndarray:
     """
     if sigma <= 0 or len(points) < 3:
         return points
-    length = path_length(points)
-    if length[-1] <= 0:
+    even = resample_stroke(points, sigma / 2, even=True)
+    if even is points:  # no length to resample
         return points
-    count = max(int(np.ceil(length[-1] / (sigma / 2))) + 1, 2)
-    even = points_along(points, length, np.linspace(0.0, length[-1], count))  # exactly even steps, for the kernel
     reach = int(np.ceil(3 * 2))  # three sigmas, in steps of sigma/2
     kernel = np.exp(-0.5 * (np.arange(-reach, reach + 1) / 2.0) ** 2)
     kernel /= kernel.sum()

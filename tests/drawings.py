@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from digitpad.ink import Drawing
-from digitpad.normalize import resample_by_length
+from digitpad.normalize import resample_stroke
 
 
 def one(x: float = 140.0, top: float = 50.0, bottom: float = 230.0) -> Drawing:
@@ -31,7 +31,7 @@ def mouse_like(drawing: Drawing, spacing: float = 1.5, jitter: float = 0.4, seed
     rng = np.random.default_rng(seed)
     strokes = []
     for stroke in drawing.strokes:
-        points = resample_by_length(stroke, spacing)
+        points = resample_stroke(stroke, spacing)
         strokes.append(points + rng.normal(0, jitter, points.shape))
     return Drawing(strokes, drawing.width, drawing.height, drawing.pen_width)
 

@@ -1,14 +1,18 @@
 """Training, evaluation and ONNX export of digitpad's convnet (PyTorch; not part of the app's wheel).
 
-Run it as ``python -m training --help``. One module per job: `data` (IDX files, checksums),
-`download` (mirrors), `model` (the network), `augment`, `config` (the recipe), `train`,
-`checkpoint`, `evaluate`, `export`.
+Run it as ``python -m training --help``; ``python -m training recipe --out runs/NAME`` makes a
+model the way the shipped one was made. One module per job:
+
+- the recipe: `recipe` (every stage, resumable), `config` (every setting), `train` (the loop),
+  `trainer` (one run's state and step), `model` (the network), `augment`, `machine` (cores,
+  device, bfloat16 or not), `threads` (the OpenMP wait policy, set by entry points);
+- data: `data` (MNIST's IDX files), `download` (mirrors), `checksums`, `split` (validation
+  hold-out), `unipen` (pen-drawn digits), `replay` (placing them on the canvas),
+  `drawing_data` (training images rendered from them);
+- after training: `checkpoint`, `interpolate` (WiSE-FT), `calibrate`, `export` (ONNX),
+  `evaluate` (MNIST test), `evaluate_drawings` (pen drawings, writer-disjoint),
+  `run_report` (the run's model-card figures and training curves), `tensors` and
+  `onnx_predict` (batched prediction with PyTorch and with the app's Classifier), `errors`.
+
+Importing the package changes nothing in the environment: the entry points set the thread policy.
 """
-
-import os
-
-# OpenMP worker threads that spin while they wait make training 3-4x slower as soon as another
-# process competes for the cores (measured: 420 vs 1,470 images/s with two threads on a busy
-# 2-core machine). Waiting passively costs little on an idle machine. This must be set before
-# torch is first imported; an explicit setting in the environment wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

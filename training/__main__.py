@@ -1,19 +1,45 @@
-"""python -m training {download,train,evaluate,export,evaluate-drawings}: the training package's command line."""
+"""python -m training {recipe,download,train,interpolate,export,evaluate,evaluate-drawings}: the command line.
+
+The entry point sets the OpenMP wait policy before anything loads torch, and without the [train]
+extra every command ends in a one-line install hint instead of a traceback.
+"""
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from training.threads import set_thread_policy
 
-from digitpad.errors import DigitpadError
-from training.data import DATA_DIR_ENV, resolve_data_dir
+set_thread_policy()  # before torch is first imported, by any module below
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from digitpad.errors import DigitpadError  # noqa: E402
+from training.data import DATA_DIR_ENV, resolve_data_dir  # noqa: E402
 
 DEFAULT_RUN = Path("runs") / "seed"
 DEFAULT_MODEL = Path("models") / "digitpad.onnx"
+PRECISION_CHOICES = ("auto", "bf16", "fp32")
+
+#: The [train] extra's modules (import names), and the hint when any is missing.
+TRAIN_EXTRA = ("torch", "onnx", "onnxscript", "sklearn", "matplotlib", "tqdm", "platformdirs")
+INSTALL_HINT = "python -m training needs the [train] extra: pip install -e '.[train]' (see README, Training)"
+
+
+def missing_extra() -> list[str]:
+    """The [train] extra's modules that cannot be imported here."""
+    missing = []
+    for name in TRAIN_EXTRA:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
 
 #: --flag → TrainConfig field, for the recipe settings the command line can change.
 CONFIG_FLAGS = {
@@ -35,15 +61,33 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=(
         "Train digitpad's convnet on MNIST and pen drawings, evaluate it and export it to ONNX. "
-        "The commands that make the shipped model are in models/README.md."))
+        "`recipe --out runs/NAME` makes a model the way the shipped one was made (models/README.md)."))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add = commands.add_parser
 
-    download = commands.add_parser("download", help="fetch and verify the MNIST files",
+    recipe = add(
+        "recipe", help="the shipped model's whole recipe in one command (resumable: rerun it to continue)",
+        description="Train on MNIST, fine-tune on pen drawings, interpolate the weights, export to ONNX and "
+                    "evaluate, into one run folder. Ctrl-C or a kill at any point loses at most the epoch in "
+                    "progress: rerun the same command to continue.")
+    _add_data_options(recipe)
+    recipe.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="run folder; the model is DIR/NAME.onnx, NAME being the folder's name")
+    recipe.add_argument("--quick", action="store_true",
+                        help="a short recipe: a usable model (MNIST test >= 99%%) in a few minutes")
+    recipe.add_argument("--cv", action="store_true",
+                        help="also measure the accuracy on unseen writers' drawings (writer-disjoint 5-fold "
+                             "cross-validation: the pen stage five more times); it goes into the model's metadata")
+    recipe.add_argument("--drawings", type=Path, metavar="FILE",
+                        help="pen-drawn digits (.jsonl[.gz]) for the pen stage (default: the repository's UNIPEN set)")
+    _add_machine_options(recipe)
+
+    download = add("download", help="fetch and verify the MNIST files",
                                    description="Download the MNIST files that the data folder lacks, verifying "
                                                "each one's content MD5 before it is renamed into place.")
     _add_data_options(download)
 
-    train = commands.add_parser("train", help="train the seed convnet (checkpoint every epoch; Ctrl-C saves one)",
+    train = add("train", help="train the seed convnet (checkpoint every epoch; Ctrl-C saves one)",
                                 description="Train the seed convnet with the recipe in training/config.py. "
                                             "Ctrl-C saves a checkpoint; --resume continues exactly where it stopped.")
     _add_data_options(train)
@@ -65,12 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the model's input: strokes redrawn with a pen of PX pixels of the 28x28 frame "
                             "(stroke-width normalization; default: MNIST's normalization)")
     train.add_argument("--no-augment", action="store_true", help="train on the images as they are")
-    train.add_argument("--fp32", action="store_true",
-                       help="no bfloat16 autocast (faster on CPUs without AVX512-BF16/AMX; changes the recipe)")
-    train.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
+    _add_machine_options(train)
     train.add_argument("--device", metavar="NAME", help="torch device, e.g. cpu or cuda (default: a GPU if present)")
 
-    evaluate = commands.add_parser("evaluate", help="test-set accuracy, per-class figures, confusion matrix, mistakes",
+    evaluate = add("evaluate", help="test-set accuracy, per-class figures, confusion matrix, mistakes",
                                    description="Evaluate a checkpoint (.pt) or an ONNX model (.onnx, run by the "
                                                "app's classifier) on the MNIST test set.")
     evaluate.add_argument("model", type=Path, nargs="?", default=DEFAULT_MODEL,
@@ -80,13 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
                                "(default: the model's folder)")
     _add_data_options(evaluate)
 
-    export = commands.add_parser("export", help="export a checkpoint to ONNX, checked for parity with PyTorch",
+    export = add("export", help="export a checkpoint to ONNX, checked for parity with PyTorch",
                                  description="Export a checkpoint to ONNX with metadata; the file is replaced only "
                                              "if onnx.checker, the app's validation and the test-set parity pass.")
     export.add_argument("checkpoint", type=Path, nargs="?", default=DEFAULT_RUN / "best.pt",
                         help=f"checkpoint to export (default {DEFAULT_RUN / 'best.pt'})")
-    export.add_argument("--out", type=Path, default=DEFAULT_MODEL, metavar="FILE",
-                        help=f"ONNX file to write (default {DEFAULT_MODEL})")
+    export.add_argument("--out", type=Path, metavar="FILE",
+                        help="ONNX file to write (default: model.onnx beside the checkpoint)")
+    export.add_argument("--name", metavar="TEXT",
+                        help="the model's name, shown by the app (default: the checkpoint's folder's name)")
     export.add_argument("--no-calibration", action="store_true",
                         help="keep the raw softmax (no temperature fitted on the validation split)")
     export.add_argument("--drawing-report", type=Path, metavar="FILE",
@@ -94,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "on pen drawings is written into the model's metadata")
     _add_data_options(export)
 
-    interpolate = commands.add_parser(
+    interpolate = add(
         "interpolate", help="average a fine-tuned network with the one it started from (WiSE-FT)",
         description="Write a checkpoint whose weights are (1 - W) * BASE + W * TUNED: most of the fine-tuning's "
                     "gain, most of the base network's MNIST accuracy. Export it like any checkpoint.")
@@ -106,10 +150,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     from training import evaluate_drawings
 
-    drawings = commands.add_parser("evaluate-drawings", help="accuracy on pen-drawn digits replayed on the canvas",
+    drawings = add("evaluate-drawings", help="accuracy on pen-drawn digits replayed on the canvas",
                                    description=evaluate_drawings.__doc__.split("\n\n")[0])
     evaluate_drawings.add_arguments(drawings)
     return parser
+
+
+def _add_machine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--precision", choices=PRECISION_CHOICES,
+                        help="the training forward pass: bf16 (autocast) or fp32; auto (the default for a new run) "
+                             "takes bf16 only where the CPU computes it natively (AVX512-BF16, AMX), where it is "
+                             "about twice as fast; emulated, it is up to ten times slower. A resumed run keeps its own")
+    parser.add_argument("--fp32", action="store_const", const="fp32", dest="precision",
+                        help="the same as --precision fp32")
+    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
 
 
 def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
@@ -120,8 +174,10 @@ def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
     changes = {name: getattr(args, name) for name in CONFIG_FLAGS if getattr(args, name) is not None}
     if args.no_augment:
         changes["augment"] = NO_AUGMENTATION
-    if args.fp32:
-        changes["bf16"] = False
+    if args.precision is not None or not args.resume:  # a resumed run keeps its precision unless told
+        from training.machine import choose_precision, default_device
+
+        changes["bf16"] = choose_precision(args.precision or "auto", args.device or default_device())
     if args.init_from is not None:
         changes["init_from"] = args.init_from
     if args.input_pen is not None:
@@ -196,19 +252,6 @@ def run_evaluate_drawings(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_drawing_accuracy(report: Path) -> float:
-    """The app pipeline's accuracy in an `evaluate-drawings` report.json."""
-    from training.errors import ExportError
-
-    try:
-        accuracy = json.loads(report.read_text())["app"]["accuracy"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ExportError(f"{report} is not a report of `python -m training evaluate-drawings` ({exc})") from None
-    if not isinstance(accuracy, float) or not 0 <= accuracy <= 1:
-        raise ExportError(f"{report}: the accuracy {accuracy!r} is not a fraction")
-    return accuracy
-
-
 def run_interpolate(args: argparse.Namespace) -> int:
     from training.interpolate import interpolate_checkpoints
 
@@ -219,19 +262,37 @@ def run_interpolate(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from training.download import obtain_mnist
-    from training.export import export_checkpoint
+    from training.export import export_checkpoint, read_drawing_accuracy
 
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
     drawing_accuracy = None if args.drawing_report is None else read_drawing_accuracy(args.drawing_report)
-    report = export_checkpoint(args.checkpoint, args.out, mnist, calibrate=not args.no_calibration,
+    out = args.out or args.checkpoint.parent / "model.onnx"
+    report = export_checkpoint(args.checkpoint, out, mnist, name=args.name, calibrate=not args.no_calibration,
                                drawing_accuracy=drawing_accuracy)
-    print(f"wrote {report.path} ({report.bytes:,} bytes): MNIST test accuracy {report.test_accuracy:.4f}, "
+    print(f"wrote {report.path} ({report.bytes:,} bytes), named {report.name!r}: "
+          f"MNIST test accuracy {report.test_accuracy:.4f}, "
           f"max |p_onnx - p_torch| {report.max_abs_difference:.2g} over the test set, "
           f"temperature {report.temperature:.3f}")
     return 0
 
 
+def run_recipe(args: argparse.Namespace) -> int:
+    from training.download import obtain_mnist
+    from training.recipe import run_recipe as run
+
+    mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
+    outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings, precision=args.precision,
+                  threads=args.threads, progress=not args.quiet)
+    if outcome.interrupted:
+        print(f"stopped; rerun the same command to continue: python -m training recipe --out {args.out}"
+              f"{' --quick' if args.quick else ''}{' --cv' if args.cv else ''}", file=sys.stderr)
+        return 130
+    print(outcome.summary())
+    return 0
+
+
 COMMANDS = {
+    "recipe": run_recipe,
     "download": run_download,
     "train": run_train,
     "evaluate": run_evaluate,
@@ -242,9 +303,22 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    missing = missing_extra()
+    hint = f"{INSTALL_HINT} (missing here: {', '.join(missing)})" if missing else None
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit:  # --help, or a usage error: argparse has had its say; the hint ends it
+        if hint is not None:
+            print(hint, file=sys.stderr)
+        raise
+    if hint is not None:
+        print(f"error: {hint}", file=sys.stderr)
+        return 1
     try:
         return COMMANDS[args.command](args)
+    except ModuleNotFoundError as exc:  # a part of the extra that is broken rather than absent
+        print(f"error: {INSTALL_HINT} (cannot import {exc.name})", file=sys.stderr)
+        return 1
     except DigitpadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

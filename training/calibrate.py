@@ -26,10 +26,10 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
         loss = F.cross_entropy(logits / log_temperature.double().exp(), labels)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         return loss
 
-    optimizer.step(closure)
+    optimizer.step(closure)  # type: ignore[no-untyped-call]
     return float(log_temperature.detach().exp())
 
 
@@ -37,6 +37,6 @@ def with_temperature(model: SeedNet, temperature: float) -> SeedNet:
     """A copy of `model` whose logits are divided by `temperature` (folded into its last layer)."""
     scaled = copy.deepcopy(model)
     with torch.no_grad():
-        scaled.logits.weight /= temperature
-        scaled.logits.bias /= temperature
+        scaled.logits.weight.div_(temperature)
+        scaled.logits.bias.div_(temperature)
     return scaled

@@ -7,15 +7,14 @@ sources, so the MD5 is taken over the *decompressed* bytes, which are the same e
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 
+from training.checksums import bytes_md5
 from training.errors import DatasetError
 
 DATA_DIR_ENV = "DIGITPAD_MNIST_DIR"
@@ -50,6 +49,8 @@ class Mnist:
 
 def default_data_dir() -> Path:
     """The per-user cache folder that downloads go to when no folder is given."""
+    import platformdirs  # the [train] extra's: imported when used, so `--help` works without it
+
     return Path(platformdirs.user_cache_dir("digitpad")) / "mnist"
 
 
@@ -88,7 +89,7 @@ def read_verified(path: Path, expected_md5: str) -> bytes:
         raise DatasetError(f"{path} is not a valid gzip file ({exc}); expected content MD5 {expected_md5}") from None
     except OSError as exc:
         raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from None
-    actual = hashlib.md5(content).hexdigest()
+    actual = bytes_md5(content)
     if actual != expected_md5:
         raise DatasetError(
             f"{path} has the wrong content: MD5 {actual}, expected {expected_md5} "
@@ -107,7 +108,8 @@ def decode_idx(content: bytes, dims: int, source: Path) -> np.ndarray:
     if len(content) != header + int(np.prod(shape)):
         raise DatasetError(f"{source}: header says shape {shape} "
                            f"but the file holds {len(content) - header:,} bytes of data")
-    return np.frombuffer(content, np.uint8, offset=header).reshape(shape).copy()  # writable, owns its memory
+    array: np.ndarray = np.frombuffer(content, np.uint8, offset=header).reshape(shape).copy()  # writable, owned
+    return array
 
 
 def load_file(folder: Path, name: str) -> np.ndarray:

@@ -11,7 +11,6 @@ wrong content is reported and the next one is tried; the partial file goes when 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import http.client
 import os
 import re
@@ -25,6 +24,7 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
+from training.checksums import gzip_content_md5
 from training.data import MNIST_MD5, Mnist, find_file, load_mnist, missing_files, resolve_data_dir
 from training.errors import DatasetError, DownloadError
 
@@ -122,17 +122,13 @@ def fetch_rest(url: str, part: Path, *, label: str, progress: bool = True, timeo
 
 def content_md5(path: Path, url: str) -> str:
     """MD5 of the decompressed content of the gzip file `path`, read in chunks."""
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
-    digest = hashlib.md5()
     try:
-        with path.open("rb") as stream:
-            while chunk := stream.read(CHUNK_BYTES):
-                digest.update(decompressor.decompress(chunk))
+        return gzip_content_md5(path)
     except zlib.error as exc:
         raise DownloadError(f"{url}: not a valid gzip stream ({exc})") from None
-    if not decompressor.eof:
-        raise DownloadError(f"{url}: truncated: the gzip stream ends early after {path.stat().st_size:,} bytes")
-    return digest.hexdigest()
+    except EOFError:
+        size = path.stat().st_size
+        raise DownloadError(f"{url}: truncated: the gzip stream ends early after {size:,} bytes") from None
 
 
 def _from_mirror(url: str, part: Path, expected_md5: str, *, label: str, progress: bool, timeout: float) -> None:

@@ -11,11 +11,11 @@ would, sampled like mouse events, and turned into a 28x28 image by the app's own
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad.normalize import Normalization
+from digitpad.normalize import Normalization, resample_stroke
 from digitpad.recognizer import drawing_input
 from training import unipen
 from training.config import PenDrawings
@@ -99,7 +99,8 @@ def flagged_one(strokes: Strokes, rng: np.random.Generator) -> Strokes:
 EUROPEAN_FORMS = {0: crossed_zero, 1: flagged_one, 7: barred_seven}
 
 
-def _elastic(points: np.ndarray, amplitude: float, rng: np.random.Generator, waves: np.ndarray) -> np.ndarray:
+def _elastic(points: np.ndarray, amplitude: float, rng: np.random.Generator,
+             waves: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
     """A smooth random warp: a few low-frequency sine waves displacing x and y."""
     frequency, phase, weight = waves
     shift = np.zeros_like(points)
@@ -126,12 +127,7 @@ def deform(strokes: Strokes, rng: np.random.Generator, augmentation: Augmentatio
 
 def mouse_events(stroke: np.ndarray, spacing: float, jitter: float, rng: np.random.Generator) -> np.ndarray:
     """The stroke as mouse events: points every `spacing` canvas pixels of path, with noise."""
-    length = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(stroke, axis=0).T))))
-    if len(stroke) < 2 or length[-1] <= 0:
-        return stroke + rng.normal(0, jitter, size=stroke.shape)
-    along = np.arange(0.0, length[-1], spacing)
-    along = np.append(along, length[-1])
-    events = np.stack([np.interp(along, length, stroke[:, 0]), np.interp(along, length, stroke[:, 1])], axis=1)
+    events = resample_stroke(stroke, spacing)
     return events + rng.normal(0, jitter, size=events.shape)
 
 
@@ -192,7 +188,3 @@ def training_drawings(settings: PenDrawings, spec: Normalization) -> tuple[np.nd
         samples = [s for s, f in zip(samples, fold) if f != settings.hold_out_fold]
     return drawing_dataset(samples, spec, settings.copies, seed=settings.seed)
 
-
-def describe(augmentation: Augmentation) -> dict[str, object]:
-    """The augmentation as plain data, for the recipe saved in checkpoints and model metadata."""
-    return asdict(augmentation)

@@ -24,7 +24,8 @@ from digitpad.contract import LABELS
 from digitpad.files import write_bytes_atomically, write_text_atomically
 from digitpad.recognizer import CONFIDENCE_THRESHOLD
 from training.checkpoint import load_checkpoint, model_from_checkpoint
-from training.train import predict_logits, to_tensor
+from training.onnx_predict import predict_in_batches
+from training.tensors import predict_logits, to_tensor
 
 METRICS_FILE = "metrics.json"
 CONFUSION_FILE = "confusion_matrix.png"
@@ -64,9 +65,7 @@ def probabilities_of(model_path: str | os.PathLike[str], images: np.ndarray) -> 
     path = Path(model_path)
     float_images = images.astype(np.float32) / 255 if images.dtype == np.uint8 else images.astype(np.float32)
     if path.suffix == ".onnx":
-        classifier = Classifier(path)
-        batches = range(0, len(float_images), 1000)
-        return np.concatenate([classifier.predict(float_images[i : i + 1000]) for i in batches])
+        return predict_in_batches(Classifier(path), float_images)
     model, _ = model_from_checkpoint(load_checkpoint(path))
     return torch.softmax(predict_logits(model, to_tensor(float_images)), dim=1).numpy()
 

@@ -32,7 +32,8 @@ from digitpad.normalize import MNIST, Normalization, resampling_matrix
 from digitpad.raster import rasterize
 from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer, drawing_input
 from training import unipen
-from training.replay import CANVAS_PLACEMENT, Placement, place
+from training.onnx_predict import predict_in_batches
+from training.replay import place_samples
 
 #: A preprocessing: a drawing and the model's normalization in, a (28, 28) image (or None) out.
 Preprocess = Callable[[Drawing, Normalization], "np.ndarray | None"]
@@ -66,7 +67,8 @@ def bbox_crop_input(drawing: Drawing, spec: Normalization) -> np.ndarray | None:
     image = rasterize(drawing)
     columns = resampling_matrix(spec.frame, drawing.width, scale, middle - scale * (left + right) / 2)
     rows = resampling_matrix(spec.frame, drawing.height, scale, middle - scale * (top + bottom) / 2)
-    return np.clip(rows @ image @ columns.T, 0.0, 1.0)
+    cropped: np.ndarray = np.clip(rows @ image @ columns.T, 0.0, 1.0)
+    return cropped
 
 
 def mnist_com_input(drawing: Drawing, spec: Normalization) -> np.ndarray | None:
@@ -118,7 +120,8 @@ class Report:
     def confusion(self) -> np.ndarray:
         from sklearn.metrics import confusion_matrix
 
-        return confusion_matrix(self.labels, self.predicted, labels=list(range(10)))
+        counts: np.ndarray = confusion_matrix(self.labels, self.predicted, labels=list(range(10)))
+        return counts
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -164,19 +167,6 @@ def model_inputs(drawings: Sequence[Drawing], spec: Normalization, preprocess: P
     return np.stack([blank if image is None else image for image in images]).astype(np.float32)
 
 
-def predict(recognizer: Recognizer, inputs: np.ndarray, batch: int = 512) -> np.ndarray:
-    """(N, 10) probabilities, in batches to bound memory."""
-    return np.concatenate([recognizer.classifier.predict(inputs[i : i + batch]) for i in range(0, len(inputs), batch)])
-
-
-def place_samples(
-    samples: Sequence[unipen.PenSample], seed: int, placement: Placement = CANVAS_PLACEMENT
-) -> list[Drawing]:
-    """Every sample on the canvas; one generator from `seed`, so the same drawings on every run."""
-    rng = np.random.default_rng(seed)
-    return [place(s.strokes, rng, placement) for s in samples]
-
-
 def evaluate(
     samples: Sequence[unipen.PenSample],
     drawings: Sequence[Drawing],
@@ -193,8 +183,8 @@ def evaluate(
         chosen = np.flatnonzero(fold == k)
         if not len(chosen):
             continue
-        inputs[chosen] = model_inputs([drawings[i] for i in chosen], recognizer.normalization, preprocess)
-        probabilities[chosen] = predict(recognizer, inputs[chosen])
+        inputs[chosen] = model_inputs([drawings[int(i)] for i in chosen], recognizer.normalization, preprocess)
+        probabilities[chosen] = predict_in_batches(recognizer.classifier, inputs[chosen])
     report = Report(
         name=name,
         labels=unipen.labels(samples),
@@ -209,7 +199,8 @@ def evaluate(
 def _thumbnail(drawing: Drawing, side: int) -> np.ndarray:
     """The drawing as the canvas shows it, shrunk (area average) to side x side."""
     resample = resampling_matrix(side, drawing.width, side / drawing.width, 0.0)
-    return resample @ rasterize(drawing) @ resample.T
+    thumbnail: np.ndarray = resample @ rasterize(drawing) @ resample.T
+    return thumbnail
 
 
 def failure_grid(report: Report, drawings: Sequence[Drawing], inputs: np.ndarray, path: Path, limit: int = 240) -> int:

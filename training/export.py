@@ -46,13 +46,14 @@ from training.config import TrainConfig
 from training.data import Mnist
 from training.errors import ExportError
 from training.model import ProbabilitiesAndLogits, SeedNet, count_parameters
-from training.train import predict_logits, split_train_val, to_tensor
+from training.onnx_predict import predict_in_batches
+from training.split import split_train_val
+from training.tensors import predict_logits, to_tensor
 
 OPSET = 18
 #: IR version 8 (ONNX 1.13) is the oldest that carries opset 18: readable by onnxruntime >= 1.14.
 IR_VERSION = 8
 PARITY_TOLERANCE = 1e-5  #: largest allowed |p_onnx - p_torch| on any test image and class
-MODEL_NAME = "digitpad seed convnet"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class ExportReport:
     max_abs_difference: float  #: largest |p_onnx - p_torch| over the test set
     temperature: float  #: the calibration folded into the last layer (1.0 = none)
     metadata: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return self.metadata[MetadataKey.NAME]
 
 
 @contextlib.contextmanager
@@ -90,6 +95,8 @@ def build_onnx(model: SeedNet) -> onnx.ModelProto:
             input_names=[INPUT_NAME], output_names=[OUTPUT_NAME, LOGITS_NAME],
             dynamic_shapes=({0: torch.export.Dim("N")},),
         )
+    if program is None:  # only without dynamo=True
+        raise ExportError("torch.onnx.export returned no program")
     proto = program.model_proto
     proto.ir_version = IR_VERSION
     return proto
@@ -105,7 +112,7 @@ def architecture_text(model: SeedNet) -> str:
 
 
 def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: float, test_images: int,
-                   temperature: float, drawing_accuracy: float | None = None) -> dict[str, str]:
+                   temperature: float, name: str, drawing_accuracy: float | None = None) -> dict[str, str]:
     """Every metadata entry the app reads; the drawing accuracy comes from `evaluate-drawings`."""
     config = TrainConfig.from_dict(checkpoint["config"])
     data = checkpoint["data"]
@@ -141,7 +148,7 @@ def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: fl
         summary += f" {drawing_accuracy:.2%} of pen-drawn digits by writers it was not trained on."
     drawing = {} if drawing_accuracy is None else {MetadataKey.DRAWING_ACCURACY: f"{drawing_accuracy:.4f}"}
     return drawing | {
-        MetadataKey.NAME: MODEL_NAME,
+        MetadataKey.NAME: name,
         MetadataKey.SUMMARY: summary,
         MetadataKey.LABELS: json.dumps(list(LABELS)),
         MetadataKey.INPUT_CONVENTION: INPUT_CONVENTION,
@@ -152,6 +159,17 @@ def build_metadata(checkpoint: dict[str, Any], model: SeedNet, test_accuracy: fl
         MetadataKey.RECIPE: json.dumps(recipe, sort_keys=True),
         MetadataKey.CREATED: datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def read_drawing_accuracy(report: Path) -> float:
+    """The app pipeline's accuracy in an `evaluate-drawings` report.json."""
+    try:
+        accuracy = json.loads(report.read_text())["app"]["accuracy"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ExportError(f"{report} is not a report of `python -m training evaluate-drawings` ({exc})") from None
+    if not isinstance(accuracy, float) or not 0 <= accuracy <= 1:
+        raise ExportError(f"{report}: the accuracy {accuracy!r} is not a fraction")
+    return accuracy
 
 
 def _check_parity(onnx_probabilities: np.ndarray, torch_probabilities: np.ndarray, tolerance: float) -> float:
@@ -172,15 +190,24 @@ def calibration_temperature(model: SeedNet, config: TrainConfig, mnist: Mnist) -
     return fit_temperature(logits, torch.from_numpy(mnist.train_labels[val]))
 
 
+def default_name(checkpoint_path: str | os.PathLike[str]) -> str:
+    """The model's name when none is given: its run folder's name (runs/NAME/best.pt → NAME)."""
+    return Path(checkpoint_path).resolve().parent.name or Path(checkpoint_path).stem
+
+
 def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | os.PathLike[str], mnist: Mnist, *,
-                      calibrate: bool = True, tolerance: float = PARITY_TOLERANCE,
+                      name: str | None = None, calibrate: bool = True, tolerance: float = PARITY_TOLERANCE,
                       drawing_accuracy: float | None = None) -> ExportReport:
     """Export `checkpoint_path` to `out_path`; see the module docstring. Raises ExportError.
 
+    `name` is what the app shows for the model (default: the checkpoint's run folder's name).
     `drawing_accuracy`, if given, is the writer-disjoint accuracy on pen drawings measured for the
     checkpoint's recipe (`python -m training evaluate-drawings --fold-models ...`).
     """
     out_path = Path(out_path)
+    name = name.strip() if name is not None else default_name(checkpoint_path)
+    if not name:
+        raise ExportError("the model's name is empty; give one with --name")
     checkpoint = load_checkpoint(checkpoint_path)
     model, config = model_from_checkpoint(checkpoint)
     temperature = calibration_temperature(model, config, mnist) if calibrate else 1.0
@@ -193,7 +220,7 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
         proto = build_onnx(model)
     except Exception as exc:  # the exporter raises many types; none is a person's mistake to fix
         raise ExportError(f"torch.onnx.export failed: {str(exc).strip().splitlines()[0]}") from exc
-    metadata = build_metadata(checkpoint, model, test_accuracy, len(images), temperature, drawing_accuracy)
+    metadata = build_metadata(checkpoint, model, test_accuracy, len(images), temperature, name, drawing_accuracy)
     onnx.helper.set_model_props(proto, metadata)
     try:
         onnx.checker.check_model(proto, full_check=True)
@@ -207,8 +234,7 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
             candidate.write_bytes(data)
             try:
                 classifier = Classifier(candidate)  # the app's own contract validation
-                onnx_probabilities = np.concatenate([classifier.predict(images[i : i + 1000])
-                                                     for i in range(0, len(images), 1000)])
+                onnx_probabilities = predict_in_batches(classifier, images)
             except ModelError as exc:
                 raise ExportError(f"the app rejects the exported model: {exc}") from None
     except OSError as exc:

@@ -10,15 +10,14 @@ The result is a checkpoint like any other: `python -m training export` ships it.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import torch
 
 from training.checkpoint import load_checkpoint, save_checkpoint
+from training.checksums import file_md5
 from training.config import TrainConfig
 from training.errors import CheckpointError
-from training.train import file_md5
 
 
 def interpolate_weights(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor],
@@ -42,7 +41,7 @@ def interpolate_checkpoints(base_path: str | os.PathLike[str], tuned_path: str |
     if TrainConfig.from_dict(base["config"]).model != TrainConfig.from_dict(tuned["config"]).model:
         raise CheckpointError(f"{base_path} and {tuned_path} hold different networks")
     data = dict(tuned["data"])
-    data["interpolation"] = {"base_md5": file_md5(Path(base_path)), "tuned_md5": file_md5(Path(tuned_path)),
+    data["interpolation"] = {"base_md5": file_md5(base_path), "tuned_md5": file_md5(tuned_path),
                              "tuned_weight": weight}
     checkpoint = {
         "config": tuned["config"],

@@ -35,6 +35,9 @@ class ModelConfig:
 class SeedNet(nn.Module):
     """conv5x5x32 → pool → conv5x5x36 → pool → dense 1764 → dropout → dense 10 (logits)."""
 
+    input_mean: torch.Tensor  #: buffers, registered in __init__
+    input_std: torch.Tensor
+
     def __init__(self, config: ModelConfig = ModelConfig()) -> None:
         super().__init__()
         self.config = config
@@ -56,7 +59,8 @@ class SeedNet(nn.Module):
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (N, 36, 7, 7)
         x = torch.flatten(x, 1)  # (N, 1764)
         x = self.dropout(F.relu(self.dense(x)))  # (N, 1764)
-        return self.logits(x)  # (N, 10)
+        logits: torch.Tensor = self.logits(x)  # (N, 10)
+        return logits
 
 
 class ProbabilitiesAndLogits(nn.Module):

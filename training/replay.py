@@ -8,11 +8,13 @@ Points are rounded to whole canvas pixels, as mouse events arrive. The result is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from digitpad.ink import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
+from training.unipen import PenSample
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ def place(
     return Drawing(tuple(placed), placement.canvas, placement.canvas, placement.pen_width)
 
 
-def replay_all(
-    samples_strokes: list[tuple[np.ndarray, ...]], seed: int = 0, placement: Placement = CANVAS_PLACEMENT
+def place_samples(
+    samples: Iterable[PenSample], seed: int = 0, placement: Placement = CANVAS_PLACEMENT
 ) -> list[Drawing]:
     """Every sample placed with one generator from `seed`: the same drawings on every run."""
     rng = np.random.default_rng(seed)
-    return [place(strokes, rng, placement) for strokes in samples_strokes]
+    return [place(sample.strokes, rng, placement) for sample in samples]

@@ -21,7 +21,7 @@ from training.data import (
 )
 from training.download import obtain_mnist
 from training.errors import DatasetError
-from training.train import split_train_val
+from training.split import split_train_val
 
 
 def test_the_data_folder_decodes_to_mnist(mnist: Mnist, mnist_is_full: bool) -> None:

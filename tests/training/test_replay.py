@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from tests.training.drawing_fixtures import bar, ring
-from training.replay import Placement, place, replay_all
+from training.replay import Placement, place, place_samples
+from training.unipen import PenSample
+
+
+def _samples(strokes: list[tuple[np.ndarray, ...]]) -> list[PenSample]:
+    return [PenSample(0, "test", str(i), s) for i, s in enumerate(strokes)]
 
 
 def _extent(drawing):  # type: ignore[no-untyped-def]
@@ -16,7 +21,7 @@ def _extent(drawing):  # type: ignore[no-untyped-def]
 def test_digits_are_sized_like_people_draw_and_stay_on_the_canvas() -> None:
     strokes = (np.array(ring(width=60, height=100)),)
     heights, lefts = [], []
-    for drawing in replay_all([strokes] * 300, seed=3):
+    for drawing in place_samples(_samples([strokes] * 300), seed=3):
         low, high = _extent(drawing)
         heights.append((high[1] - low[1]) / 280)
         lefts.append(low[0])
@@ -46,5 +51,6 @@ def test_flat_and_wide_strokes_are_sized_by_width() -> None:
 
 def test_same_seed_same_drawings() -> None:
     strokes = [(np.array(bar()),), (np.array(ring()),)]
-    assert replay_all(strokes, seed=7) == replay_all(strokes, seed=7)
-    assert replay_all(strokes, seed=7) != replay_all(strokes, seed=8)
+    samples = _samples(strokes)
+    assert place_samples(samples, seed=7) == place_samples(samples, seed=7)
+    assert place_samples(samples, seed=7) != place_samples(samples, seed=8)

@@ -21,7 +21,8 @@ from training.checkpoint import BEST, LAST, load_checkpoint, model_from_checkpoi
 from training.config import TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError, DatasetError
-from training.train import LabelledImages, StepReport, Trainer, TrainResult, train
+from training.train import TrainResult, train
+from training.trainer import LabelledImages, StepReport, Trainer
 
 REPO = Path(__file__).resolve().parents[2]
 #: Tiny runs for the resume tests: they compare weights bit for bit, not accuracy.
@@ -171,14 +172,14 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(mnist: Mnist
 KILL_AFTER_LAST_PT = """
 import os, signal, sys
 from pathlib import Path
-import training.train
+import training.trainer
 from training.__main__ import main
-save = training.train.save_checkpoint
+save = training.trainer.save_checkpoint
 def save_then_die(path, checkpoint):
     save(path, checkpoint)
     if Path(path).name == "last.pt":
         os.kill(os.getpid(), signal.SIGKILL)
-training.train.save_checkpoint = save_then_die
+training.trainer.save_checkpoint = save_then_die
 sys.exit(main(sys.argv[1:]))
 """
 

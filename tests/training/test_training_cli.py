@@ -19,7 +19,8 @@ from training.__main__ import main
 from training.checkpoint import load_checkpoint
 from training.config import PenDrawings, TrainConfig
 from training.errors import CheckpointError
-from training.train import TrainResult, initial_weights
+from training.train import TrainResult
+from training.trainer import initial_weights
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,6 +40,30 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
     assert "--data-dir" in capsys.readouterr().out
 
 
+def test_importing_training_sets_no_environment_the_entry_point_does() -> None:
+    probe = ("import os, sys; os.environ.pop('OMP_WAIT_POLICY', None); import training, training.train, "
+             "training.recipe; print(os.environ.get('OMP_WAIT_POLICY')); import training.__main__; "
+             "print(os.environ.get('OMP_WAIT_POLICY'))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True)
+    assert result.stdout.split() == ["None", "PASSIVE"], result.stderr
+
+
+#: `python -m training ARGS` in a Python where torch cannot be imported, as without the [train] extra.
+WITHOUT_TORCH = "import runpy, sys; sys.modules['torch'] = None; sys.argv[0] = 'training'; " \
+                "runpy.run_module('training', run_name='__main__')"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["recipe", "--out", "runs/x"], ["evaluate"]])
+def test_without_the_train_extra_every_command_ends_in_an_install_hint(args: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-c", WITHOUT_TORCH, *args], cwd=REPO, capture_output=True, text=True)
+    asked_for_help = "--help" in args
+    assert result.returncode == (0 if asked_for_help else 1)
+    assert "Traceback" not in result.stderr and "ModuleNotFoundError" not in result.stderr
+    *_, last = result.stderr.strip().splitlines()
+    assert "pip install -e '.[train]'" in last and "missing here: torch" in last
+    assert ("usage:" in result.stdout) == asked_for_help
+
+
 def test_missing_data_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", "--data-dir", str(tmp_path), "--quiet"]) == 1
     error = capsys.readouterr().err
@@ -56,12 +81,28 @@ def test_evaluate_and_export_commands(
     smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     checkpoint = smoke_run.best_path
-    assert main(["export", str(checkpoint), "--out", str(tmp_path / "m.onnx"), "--data-dir", str(mnist_dir)]) == 0
+    assert main(["export", str(checkpoint), "--out", str(tmp_path / "m.onnx"), "--data-dir", str(mnist_dir),
+                 "--name", "my first model"]) == 0
     assert "max |p_onnx - p_torch|" in capsys.readouterr().out
+    assert Classifier(tmp_path / "m.onnx").info.name == "my first model"
     assert main(["evaluate", str(tmp_path / "m.onnx"), "--data-dir", str(mnist_dir), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "MNIST test accuracy" in out and "precision" in out
     assert {"metrics.json", "confusion_matrix.png", "misclassified.png"} <= {p.name for p in tmp_path.iterdir()}
+
+
+def test_export_names_the_model_after_its_run_and_writes_beside_it(
+    smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path
+) -> None:
+    """Without --out and --name: run-folder/model.onnx, named after the run folder; never models/digitpad.onnx."""
+    run = tmp_path / "night-run"
+    run.mkdir()
+    (run / "best.pt").write_bytes(smoke_run.best_path.read_bytes())
+    shipped = REPO / "models" / "digitpad.onnx"
+    before = shipped.stat().st_mtime_ns
+    assert main(["export", str(run / "best.pt"), "--data-dir", str(mnist_dir), "--quiet"]) == 0
+    assert Classifier(run / "model.onnx").info.name == "night-run"
+    assert shipped.stat().st_mtime_ns == before
 
 
 def test_a_run_folder_that_cannot_be_made_is_a_one_line_error(mnist_dir: Path, tmp_path: Path,

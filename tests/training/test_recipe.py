@@ -1,0 +1,131 @@
+"""`python -m training recipe`: every stage in order, resumable after Ctrl-C at any stage, settings kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import training.recipe
+from digitpad.classifier import Classifier
+from digitpad.normalize import Normalization
+from tests.training.conftest import THREADS
+from tests.training.drawing_fixtures import write_digits
+from training.augment import NO_AUGMENTATION
+from training.config import PenDrawings, TrainConfig
+from training.data import Mnist
+from training.errors import CheckpointError
+from training.recipe import Recipe, load_or_save_settings, marker, plan, run_recipe
+from training.train import train as real_train
+from training.trainer import StepReport
+
+SMALL = TrainConfig(epochs=2, train_subset=1024, val_size=500, batch_size=64, augment=NO_AUGMENTATION, bf16=False)
+
+
+def tiny_recipe(digits: Path) -> Recipe:
+    """The recipe's stages at a size a test can afford (seconds each)."""
+    pen = SMALL.replace(epochs=2, peak_lr=1e-3, normalization=Normalization(pen=2.5),
+                        drawings=PenDrawings(str(digits), copies=2))
+    return Recipe(mnist=SMALL, pen=pen)
+
+
+@pytest.fixture
+def digits(tmp_path: Path) -> Path:
+    path = tmp_path / "digits.jsonl.gz"
+    write_digits(path, writers=5, per_writer=3)
+    return path
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[dict[str, Any]]:
+    """Record the calls of training.recipe.<name> (its keyword arguments), still calling it."""
+    calls: list[dict[str, Any]] = []
+    real = getattr(training.recipe, name)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append({"args": args, **kwargs})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training.recipe, name, spy)
+    return calls
+
+
+def _ctrl_c_at(monkeypatch: pytest.MonkeyPatch, stage_folder: str, step: int) -> None:
+    """Deliver a real SIGINT during the training stage whose run folder is `stage_folder`, after `step` steps."""
+    real = real_train
+
+    def train(config: TrainConfig, mnist: Mnist, folder: Path, **kwargs: Any) -> Any:
+        if folder.name == stage_folder:
+            on_step: Callable[[StepReport], None] = kwargs["on_step"]
+
+            def interrupting(report: StepReport) -> None:
+                on_step(report)
+                if report.global_step == step:
+                    os.kill(os.getpid(), signal.SIGINT)
+
+            kwargs["on_step"] = interrupting
+        return real(config, mnist, folder, **kwargs)
+
+    monkeypatch.setattr(training.recipe, "train", train)
+
+
+@pytest.mark.slow
+def test_an_interrupted_recipe_resumes_where_it_stopped(mnist: Mnist, digits: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "my-run"
+    recipe = tiny_recipe(digits)
+    # Ctrl-C in the middle of the pen stage: the MNIST stage is done, the pen stage saved mid-epoch
+    with monkeypatch.context() as patch:
+        _ctrl_c_at(patch, "pen", 5)
+        outcome = run_recipe(out, mnist, recipe=recipe, threads=THREADS, progress=False)
+    assert outcome.interrupted
+    assert marker(out, "mnist").exists() and not marker(out, "pen").exists()
+    assert json.loads((out / "pen" / "history.json").read_text()) == []  # stopped inside its first epoch
+    # a crash between stages: the export fails once; the stages before it stay done
+    with monkeypatch.context() as patch:
+        def crash(*args: Any, **kwargs: Any) -> None:
+            raise KeyboardInterrupt
+
+        patch.setattr(training.recipe, "export_checkpoint", crash)
+        trains = _spy(patch, "train")
+        with pytest.raises(KeyboardInterrupt):
+            run_recipe(out, mnist, recipe=recipe, threads=THREADS, progress=False)
+    assert [call["resume"] for call in trains] == [True]  # only the pen stage ran, from its checkpoint
+    assert all(marker(out, stage).exists() for stage in ("mnist", "pen", "interpolate"))
+    assert not marker(out, "export").exists() and not (out / "my-run.onnx").exists()
+    # the rerun trains nothing more and finishes with the model, its figures and curves
+    trains = _spy(monkeypatch, "train")
+    outcome = run_recipe(out, mnist, recipe=recipe, threads=THREADS, progress=False)
+    assert trains == [] and not outcome.interrupted
+    assert outcome.model == out / "my-run.onnx" and Classifier(outcome.model).info.name == "my-run"
+    for name in ("metrics.json", "model-card.md", "training_curves.png", "confusion_matrix.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert outcome.metrics is not None and f"{outcome.metrics['accuracy']:.2%}" in (out / "model-card.md").read_text()
+    pen_history = json.loads((out / "pen" / "history.json").read_text())
+    assert [entry["epoch"] for entry in pen_history] == [1, 2]
+
+
+def test_a_run_folder_keeps_its_recipe(digits: Path, tmp_path: Path) -> None:
+    recipe = tiny_recipe(digits)
+    saved = load_or_save_settings(tmp_path, recipe, "fp32")
+    assert saved.mnist.bf16 is False and (tmp_path / "recipe.json").exists()
+    assert load_or_save_settings(tmp_path, recipe, None) == saved  # a rerun without flags: the same recipe
+    with pytest.raises(CheckpointError, match="another recipe.*mnist"):
+        load_or_save_settings(tmp_path, recipe, "bf16")
+    with pytest.raises(CheckpointError, match="another recipe.*cv"):
+        load_or_save_settings(tmp_path, Recipe(recipe.mnist, recipe.pen, cv=True), None)
+
+
+def test_cross_validation_adds_a_stage_per_fold_before_the_export(mnist: Mnist, digits: Path, tmp_path: Path) -> None:
+    recipe = tiny_recipe(digits)
+    progress = training.recipe.Progress(0, enabled=False)
+    plain = [stage.name for stage in plan(recipe, tmp_path, mnist, progress, THREADS)]
+    assert plain == ["mnist", "pen", "interpolate", "export", "evaluate"]
+    with_cv = [stage.name for stage in plan(Recipe(recipe.mnist, recipe.pen, cv=True), tmp_path, mnist, progress, 1)]
+    assert with_cv == ["mnist", "pen", "interpolate", *(f"cv-fold-{k}" for k in range(5)), "cv-report",
+                       "export", "evaluate"]
+

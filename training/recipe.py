@@ -1,0 +1,332 @@
+"""The shipped model's whole recipe in one resumable command: `python -m training recipe --out runs/NAME`.
+
+Stages, each leaving its output in the run folder and then a marker `stages/<stage>.done`:
+
+1. `mnist`: the seed network trained on MNIST from random weights          → mnist/best.pt
+2. `pen`: fine-tuned from it on MNIST plus rendered pen drawings            → pen/last.pt
+3. `interpolate`: WiSE-FT, (1 - w) * stage 1 + w * stage 2                  → model.pt
+4. with --cv, `cv-fold-K` for each writer fold: stages 2-3 without that fold's writers, exported
+   (cv/fold-K.onnx); then `cv-report`: each fold's model judges its unseen writers → cv/report.json
+5. `export`: calibrated ONNX model named after the run folder               → NAME.onnx
+6. `evaluate`: MNIST test figures, training curves and the model card       → metrics.json, model-card.md, ...
+
+A rerun skips the stages whose marker exists and resumes a training stage from its last
+checkpoint, so Ctrl-C, a kill or a power cut costs at most the epoch in progress. The settings
+(and the precision chosen for this machine) are kept in `recipe.json`; a rerun with other
+settings is refused rather than mixing two recipes in one folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from digitpad.files import write_text_atomically
+from digitpad.normalize import Normalization
+from training import evaluate_drawings, unipen
+from training.augment import NO_AUGMENTATION
+from training.checkpoint import BEST, LAST
+from training.config import PenDrawings, TrainConfig
+from training.data import Mnist
+from training.errors import CheckpointError
+from training.evaluate import evaluate_probabilities, probabilities_of, write_report
+from training.export import export_checkpoint, read_drawing_accuracy
+from training.interpolate import interpolate_checkpoints
+from training.machine import Precision, choose_precision
+from training.run_report import write_curves, write_model_card
+from training.train import TrainResult, train
+from training.trainer import StepReport
+
+SETTINGS_FILE = "recipe.json"
+STAGES_DIR = "stages"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The settings of every stage; `SHIPPED` is the shipped model's recipe (models/README.md)."""
+
+    mnist: TrainConfig  #: stage 1, from random weights
+    pen: TrainConfig  #: stage 2, fine-tuning (its init_from is set to stage 1's best.pt at run time)
+    weight: float = 0.7  #: share of the fine-tuned weights in the interpolation (chosen on CV fold 0)
+    cv: bool = False  #: measure the drawing accuracy on unseen writers (writer-disjoint folds)
+
+    def with_precision(self, bf16: bool) -> Recipe:
+        return dataclasses.replace(self, mnist=self.mnist.replace(bf16=bf16), pen=self.pen.replace(bf16=bf16))
+
+    def with_drawings(self, file: str) -> Recipe:
+        assert self.pen.drawings is not None
+        return dataclasses.replace(self, pen=self.pen.replace(drawings=dataclasses.replace(self.pen.drawings,
+                                                                                          file=file)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mnist": self.mnist.to_dict(), "pen": self.pen.to_dict(), "weight": self.weight, "cv": self.cv}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Recipe:
+        return cls(TrainConfig.from_dict(raw["mnist"]), TrainConfig.from_dict(raw["pen"]), raw["weight"], raw["cv"])
+
+
+_PEN = TrainConfig(epochs=3, peak_lr=1e-3, normalization=Normalization(pen=2.5),
+                   drawings=PenDrawings(str(unipen.DEFAULT_PATH)))
+#: The shipped model's recipe: 30 epochs on MNIST, 3 on MNIST plus 8 renderings of each pen drawing.
+SHIPPED = Recipe(mnist=TrainConfig(), pen=_PEN)
+#: A usable model in minutes: 2 plain epochs on MNIST (99.0 % after ~13 s of training at bf16
+#: speed, benchmarks/bench_training.py), 1 epoch with 2 renderings of each pen drawing.
+QUICK = Recipe(
+    mnist=TrainConfig(epochs=2, augment=NO_AUGMENTATION, ema_decay=0.0, warmup_fraction=0.15),
+    pen=_PEN.replace(epochs=1, augment=NO_AUGMENTATION, ema_decay=0.0,
+                     drawings=PenDrawings(str(unipen.DEFAULT_PATH), copies=2)),
+)
+
+
+@dataclass
+class Outcome:
+    """What a call of `run_recipe` did."""
+
+    out: Path
+    interrupted: bool
+    model: Path | None = None
+    metrics: dict[str, Any] | None = None
+    drawing_accuracy: float | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.model is None or self.metrics is None:
+            return f"{self.out}: not finished"
+        drawing = (f", {self.drawing_accuracy:.2%} of unseen writers' drawings"
+                   if self.drawing_accuracy is not None else "")
+        return (f"wrote {self.model}: MNIST test accuracy {self.metrics['accuracy']:.2%}{drawing}; "
+                f"figures in {self.out} (model-card.md, metrics.json, training_curves.png); "
+                f"{self.seconds / 60:.1f} min in this call")
+
+
+@dataclass
+class Stage:
+    name: str
+    title: str
+    run: Callable[[], bool]  #: True when done, False when interrupted (a training stage stopped by Ctrl-C)
+    steps: int = 0  #: estimated training steps, for the progress bar (0: not a training stage)
+
+
+class Progress:
+    """One bar for the whole recipe, counted in training steps; its remaining time is the estimate."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.bar = tqdm(total=total, unit="step", disable=not enabled, dynamic_ncols=True, smoothing=0.05,
+                        bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} steps "
+                                   "[{elapsed} elapsed, about {remaining} left]")
+        self.enabled = enabled
+
+    def stage(self, title: str) -> None:
+        self.bar.set_description_str(title)
+
+    def on_step(self, estimated: int) -> Callable[[StepReport], None]:
+        """A training stage's on_step: moves the bar, first correcting the estimate to the exact count."""
+        start = self.bar.n
+        corrected = False
+
+        def update(report: StepReport) -> None:
+            nonlocal corrected
+            if not corrected:
+                self.bar.total += report.total_steps - estimated
+                corrected = True
+            self.bar.update(start + report.global_step - self.bar.n)
+
+        return update
+
+    def skip(self, steps: int) -> None:
+        self.bar.update(steps)
+
+    def write(self, line: str) -> None:
+        if self.enabled:
+            tqdm.write(line)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def load_or_save_settings(out: Path, wanted: Recipe, precision: Precision | None) -> Recipe:
+    """The run folder's recipe: saved at the first call; later calls must ask for the same one."""
+    path = out / SETTINGS_FILE
+    if not path.exists():
+        recipe = wanted.with_precision(choose_precision(precision or "auto"))
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(path, json.dumps(recipe.to_dict(), indent=1) + "\n")
+        return recipe
+    try:
+        saved = Recipe.from_dict(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{path} is not a recipe's settings ({exc}); use another --out") from None
+    wanted = wanted.with_precision(saved.mnist.bf16 if precision is None else choose_precision(precision))
+    if wanted != saved:
+        changed = [k for k, v in wanted.to_dict().items() if saved.to_dict()[k] != v]
+        raise CheckpointError(f"{out} holds a run of another recipe (it differs in: {', '.join(changed)}); "
+                              "rerun it with the flags it was started with, or use another --out")
+    return saved
+
+
+def _training_steps(config: TrainConfig, pen_images: int) -> int:
+    mnist_images = config.train_subset if config.train_subset is not None else 60_000 - config.val_size
+    return config.epochs * ((mnist_images + pen_images) // config.batch_size)
+
+
+def _pen_images(config: TrainConfig, samples: int, hold_out: bool) -> int:
+    if config.drawings is None:
+        return 0
+    kept = samples * (1 - 1 / config.drawings.folds) if hold_out else samples
+    return int(kept * config.drawings.copies * config.drawings.repeats)
+
+
+def train_stage(config: TrainConfig, mnist: Mnist, folder: Path, progress: Progress, steps: int,
+                threads: int | None) -> Callable[[], bool]:
+    """A training stage: resumed from its last.pt if an earlier call got that far."""
+
+    def run() -> bool:
+        resume = (folder / LAST).exists()
+        result: TrainResult = train(config, mnist, folder, resume=resume, threads=threads,
+                                    on_step=progress.on_step(steps), progress=False)
+        for entry in result.history:
+            if "val_accuracy" in entry:
+                progress.write(f"  {folder.name} epoch {entry['epoch']:.0f}/{config.epochs}: "
+                               f"validation accuracy {entry['val_accuracy']:.4f}")
+        return not result.interrupted
+
+    return run
+
+
+@contextlib.contextmanager
+def _captured_output(path: Path) -> Iterator[None]:
+    """The drawing evaluation's printed report goes to a file beside its JSON, not over the bar."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        yield
+    write_text_atomically(path, buffer.getvalue())
+
+
+def plan(recipe: Recipe, out: Path, mnist: Mnist, progress: Progress, threads: int | None) -> list[Stage]:
+    """The stages of `recipe` into `out`, in order."""
+    name = out.resolve().name
+    seed_weights = out / "mnist" / BEST
+    pen = recipe.pen.replace(init_from=str(seed_weights.resolve()))
+    samples = len(unipen.load_samples(pen.drawings.file)) if pen.drawings is not None else 0
+    mnist_steps = _training_steps(recipe.mnist, 0)
+    pen_steps = _training_steps(pen, _pen_images(pen, samples, hold_out=False))
+
+    def interpolate() -> bool:
+        interpolate_checkpoints(seed_weights, out / "pen" / LAST, recipe.weight, out / "model.pt")
+        return True
+
+    stages = [
+        Stage("mnist", "1 MNIST", train_stage(recipe.mnist, mnist, out / "mnist", progress, mnist_steps, threads),
+              mnist_steps),
+        Stage("pen", "2 pen drawings", train_stage(pen, mnist, out / "pen", progress, pen_steps, threads), pen_steps),
+        Stage("interpolate", "3 interpolation", interpolate),
+    ]
+    model_path = out / f"{name}.onnx"
+    report = out / "cv" / "report.json"
+    if recipe.cv and pen.drawings is not None:
+        folds = pen.drawings.folds
+        fold_steps = _training_steps(pen, _pen_images(pen, samples, hold_out=True))
+        for k in range(folds):
+            fold = out / "cv" / f"fold-{k}"
+            fold_config = pen.replace(drawings=dataclasses.replace(pen.drawings, hold_out_fold=k))
+            train_fold = train_stage(fold_config, mnist, fold, progress, fold_steps, threads)
+
+            def cv_fold(k: int = k, fold: Path = fold, train_fold: Callable[[], bool] = train_fold) -> bool:
+                if not train_fold():
+                    return False
+                interpolate_checkpoints(seed_weights, fold / LAST, recipe.weight, fold / "model.pt")
+                export_checkpoint(fold / "model.pt", out / "cv" / f"fold-{k}.onnx", mnist, name=f"{name} fold {k}")
+                return True
+
+            stages.append(Stage(f"cv-fold-{k}", f"4 cross-validation, fold {k + 1}/{folds}", cv_fold, fold_steps))
+
+        def cv_report() -> bool:
+            parser = argparse.ArgumentParser()
+            evaluate_drawings.add_arguments(parser)
+            args = parser.parse_args([pen.drawings.file if pen.drawings else "", "--out", str(out / "cv"),
+                                      "--fold-models", *(str(out / "cv" / f"fold-{k}.onnx") for k in range(folds))])
+            with _captured_output(out / "cv" / "report.txt"):
+                evaluate_drawings.run(args)
+            return True
+
+        stages.append(Stage("cv-report", "4 cross-validation report", cv_report))
+
+    def export() -> bool:
+        accuracy = read_drawing_accuracy(report) if recipe.cv else None
+        export_checkpoint(out / "model.pt", model_path, mnist, name=name, drawing_accuracy=accuracy)
+        return True
+
+    def evaluate() -> bool:
+        evaluation = evaluate_probabilities(probabilities_of(model_path, mnist.test_images), mnist.test_labels)
+        write_report(evaluation, mnist.test_images, mnist.test_labels, out, source=str(model_path))
+        write_curves(out / "training_curves.png", {"1 MNIST": out / "mnist", "2 pen drawings": out / "pen"})
+        write_model_card(out / "model-card.md", name, model_path, evaluation, recipe.to_dict(), stage_seconds(out),
+                         read_drawing_accuracy(report) if recipe.cv else None)
+        return True
+
+    stages += [Stage("export", "5 export", export), Stage("evaluate", "6 evaluation", evaluate)]
+    return stages
+
+
+def marker(out: Path, stage: str) -> Path:
+    return out / STAGES_DIR / f"{stage}.done"
+
+
+def stage_seconds(out: Path) -> dict[str, float]:
+    """Wall time of every finished stage, as its marker recorded it (the call that finished it)."""
+    seconds = {}
+    for path in sorted((out / STAGES_DIR).glob("*.done")):
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            seconds[path.stem] = float(json.loads(path.read_text())["seconds"])
+    return seconds
+
+
+def run_recipe(out: str | Path, mnist: Mnist, *, quick: bool = False, cv: bool = False,
+               drawings: str | Path | None = None, precision: Precision | None = None,
+               threads: int | None = None, progress: bool = True, recipe: Recipe | None = None) -> Outcome:
+    """Run (or continue) the recipe into `out`; see the module docstring.
+
+    `recipe` replaces the shipped or quick one (tests use a tiny recipe); `drawings` the pen file.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    wanted = recipe or (QUICK if quick else SHIPPED)
+    wanted = dataclasses.replace(wanted, cv=cv or wanted.cv)
+    if drawings is not None:
+        wanted = wanted.with_drawings(str(drawings))
+    recipe = load_or_save_settings(out, wanted, precision)
+    bar = Progress(0, progress)
+    stages = plan(recipe, out, mnist, bar, threads)
+    bar.bar.total = sum(stage.steps for stage in stages)
+    bar.write(f"{out}: {len(stages)} stages, {bar.bar.total:,} training steps, "
+              f"{'bfloat16' if recipe.mnist.bf16 else 'float32'} forward pass; "
+              "the bar's estimate counts training steps (rendering, export and evaluation add about a minute)")
+    try:
+        for stage in stages:
+            if marker(out, stage.name).exists():
+                bar.skip(stage.steps)
+                continue
+            bar.stage(stage.title)
+            stage_start = time.perf_counter()
+            if not stage.run():
+                return Outcome(out, interrupted=True, seconds=time.perf_counter() - started)
+            marker(out, stage.name).parent.mkdir(exist_ok=True)
+            write_text_atomically(marker(out, stage.name),
+                                  json.dumps({"seconds": time.perf_counter() - stage_start}) + "\n")
+    finally:
+        bar.close()
+    name = out.resolve().name
+    metrics = json.loads((out / "metrics.json").read_text())
+    accuracy = read_drawing_accuracy(out / "cv" / "report.json") if recipe.cv else None
+    return Outcome(out, False, out / f"{name}.onnx", metrics, accuracy, time.perf_counter() - started)
