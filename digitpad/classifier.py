@@ -43,6 +43,7 @@ from digitpad.errors import (
 )
 from digitpad.external_data import external_data_bytes
 from digitpad.normalize import Normalization
+from digitpad.system import usable_cpu_count
 
 #: ONNX Runtime threads per inference: a 28x28 image is too small to share among more, and
 #: threads that spin while waiting for work steal the CPU from drawing on a busy machine.
@@ -211,7 +212,7 @@ class Classifier:
         options = ort.SessionOptions()
         options.log_severity_level = 4  # fatal only: digitpad reports errors itself, once, in its own words
         options.inter_op_num_threads = 1
-        options.intra_op_num_threads = min(INFERENCE_THREADS, os.cpu_count() or 1)
+        options.intra_op_num_threads = min(INFERENCE_THREADS, usable_cpu_count())
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
