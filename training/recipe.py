@@ -286,7 +286,7 @@ def marker(out: Path, stage: str) -> Path:
 def stage_seconds(out: Path) -> dict[str, float]:
     """Wall time of every finished stage, as its marker recorded it (the call that finished it)."""
     seconds = {}
-    for path in sorted((out / STAGES_DIR).glob("*.done")):
+    for path in sorted((out / STAGES_DIR).glob("*.done"), key=lambda p: p.stat().st_mtime_ns):  # in run order
         with contextlib.suppress(OSError, ValueError, KeyError):
             seconds[path.stem] = float(json.loads(path.read_text())["seconds"])
     return seconds
