@@ -235,7 +235,7 @@ def plan(recipe: Recipe, out: Path, mnist: Mnist, progress: Progress, threads: i
     model_path = out / f"{name}.onnx"
     report = out / "cv" / "report.json"
     if recipe.cv and pen.drawings is not None:
-        folds = pen.drawings.folds
+        file, folds = pen.drawings.file, pen.drawings.folds
         fold_steps = _training_steps(pen, _pen_images(pen, samples, hold_out=True))
         for k in range(folds):
             fold = out / "cv" / f"fold-{k}"
@@ -254,7 +254,7 @@ def plan(recipe: Recipe, out: Path, mnist: Mnist, progress: Progress, threads: i
         def cv_report() -> bool:
             parser = argparse.ArgumentParser()
             evaluate_drawings.add_arguments(parser)
-            args = parser.parse_args([pen.drawings.file if pen.drawings else "", "--out", str(out / "cv"),
+            args = parser.parse_args([file, "--out", str(out / "cv"), "--folds", str(folds),
                                       "--fold-models", *(str(out / "cv" / f"fold-{k}.onnx") for k in range(folds))])
             with _captured_output(out / "cv" / "report.txt"):
                 evaluate_drawings.run(args)
