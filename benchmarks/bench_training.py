@@ -110,7 +110,7 @@ def inference(checkpoint: Path, mnist: Mnist, threads: int, folder: Path) -> Non
 
 
 def full_run(mnist: Mnist, threads: int, folder: Path) -> None:
-    print(f"full recipe (the shipped model's, {TrainConfig().epochs} epochs):", flush=True)
+    print(f"stage 1 of the shipped model's recipe ({TrainConfig().epochs} epochs on MNIST):", flush=True)
     started = time.perf_counter()
     result = train(TrainConfig(), mnist, folder / "full", threads=threads, progress=True)
     wall = time.perf_counter() - started

@@ -280,12 +280,15 @@ def run_recipe(args: argparse.Namespace) -> int:
     from training.download import obtain_mnist
     from training.recipe import run_recipe as run
 
+    again = f"python -m training recipe --out {args.out}{' --quick' if args.quick else ''}{' --cv' if args.cv else ''}"
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
-    outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings, precision=args.precision,
-                  threads=args.threads, progress=not args.quiet)
-    if outcome.interrupted:
-        print(f"stopped; rerun the same command to continue: python -m training recipe --out {args.out}"
-              f"{' --quick' if args.quick else ''}{' --cv' if args.cv else ''}", file=sys.stderr)
+    try:
+        outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings,
+                      precision=args.precision, threads=args.threads, progress=not args.quiet)
+    except KeyboardInterrupt:  # between two training steps' checkpoints: the finished stages are kept
+        outcome = None
+    if outcome is None or outcome.interrupted:
+        print(f"stopped; rerun the same command to continue: {again}", file=sys.stderr)
         return 130
     print(outcome.summary())
     return 0

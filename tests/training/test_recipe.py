@@ -16,6 +16,7 @@ from digitpad.classifier import Classifier
 from digitpad.normalize import Normalization
 from tests.training.conftest import THREADS
 from tests.training.drawing_fixtures import write_digits
+from training.__main__ import main
 from training.augment import NO_AUGMENTATION
 from training.config import PenDrawings, TrainConfig
 from training.data import Mnist
@@ -129,3 +130,11 @@ def test_cross_validation_adds_a_stage_per_fold_before_the_export(mnist: Mnist, 
     assert with_cv == ["mnist", "pen", "interpolate", *(f"cv-fold-{k}" for k in range(5)), "cv-report",
                        "export", "evaluate"]
 
+
+
+def test_the_command_refuses_a_folder_of_another_recipe(mnist_dir: Path, digits: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    load_or_save_settings(tmp_path, tiny_recipe(digits), "fp32")
+    assert main(["recipe", "--out", str(tmp_path), "--quick", "--data-dir", str(mnist_dir), "--quiet"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and "another recipe" in error and "Traceback" not in error
