@@ -22,7 +22,7 @@ from training.data import DATA_DIR_ENV, resolve_data_dir  # noqa: E402
 
 DEFAULT_RUN = Path("runs") / "seed"
 DEFAULT_MODEL = Path("models") / "digitpad.onnx"
-PRECISION_CHOICES = ("auto", "bf16", "fp32")
+PRECISION_CHOICES = ("auto", "bf16", "fp32")  #: training.machine.PRECISIONS, which imports torch
 
 #: The [train] extra's modules (import names), and the hint when any is missing.
 TRAIN_EXTRA = ("torch", "onnx", "onnxscript", "sklearn", "matplotlib", "tqdm", "platformdirs")
@@ -40,6 +40,7 @@ def missing_extra() -> list[str]:
         if not found:
             missing.append(name)
     return missing
+
 
 #: --flag → TrainConfig field, for the recipe settings the command line can change.
 CONFIG_FLAGS = {
