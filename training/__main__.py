@@ -22,7 +22,7 @@ from training.data import DATA_DIR_ENV, resolve_data_dir  # noqa: E402
 
 DEFAULT_RUN = Path("runs") / "seed"
 DEFAULT_MODEL = Path("models") / "digitpad.onnx"
-PRECISION_CHOICES = ("auto", "bf16", "fp32")
+PRECISION_CHOICES = ("auto", "bf16", "fp32")  #: training.machine.PRECISIONS, which imports torch
 
 #: The [train] extra's modules (import names), and the hint when any is missing.
 TRAIN_EXTRA = ("torch", "onnx", "onnxscript", "sklearn", "matplotlib", "tqdm", "platformdirs")
@@ -40,6 +40,7 @@ def missing_extra() -> list[str]:
         if not found:
             missing.append(name)
     return missing
+
 
 #: --flag → TrainConfig field, for the recipe settings the command line can change.
 CONFIG_FLAGS = {
@@ -280,12 +281,15 @@ def run_recipe(args: argparse.Namespace) -> int:
     from training.download import obtain_mnist
     from training.recipe import run_recipe as run
 
+    again = f"python -m training recipe --out {args.out}{' --quick' if args.quick else ''}{' --cv' if args.cv else ''}"
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
-    outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings, precision=args.precision,
-                  threads=args.threads, progress=not args.quiet)
-    if outcome.interrupted:
-        print(f"stopped; rerun the same command to continue: python -m training recipe --out {args.out}"
-              f"{' --quick' if args.quick else ''}{' --cv' if args.cv else ''}", file=sys.stderr)
+    try:
+        outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings,
+                      precision=args.precision, threads=args.threads, progress=not args.quiet)
+    except KeyboardInterrupt:  # between two training steps' checkpoints: the finished stages are kept
+        outcome = None
+    if outcome is None or outcome.interrupted:
+        print(f"stopped; rerun the same command to continue: {again}", file=sys.stderr)
         return 130
     print(outcome.summary())
     return 0
