@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from digitpad.classifier import Classifier  # noqa: E402
+from digitpad.system import usable_cpu_count  # noqa: E402
 from training.augment import NO_AUGMENTATION  # noqa: E402
 from training.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
@@ -44,7 +45,7 @@ from training.data import Mnist  # noqa: E402
 from training.download import obtain_mnist  # noqa: E402
 from training.evaluate import probabilities_of  # noqa: E402
 from training.export import export_checkpoint  # noqa: E402
-from training.machine import available_cpus, choose_precision, native_bf16  # noqa: E402
+from training.machine import choose_precision, native_bf16  # noqa: E402
 from training.recipe import QUICK, SHIPPED, Recipe  # noqa: E402
 from training.tensors import loss_and_accuracy, predict_logits, to_tensor  # noqa: E402
 from training.train import train  # noqa: E402
@@ -197,7 +198,7 @@ def precision_compare(mnist: Mnist, threads: int, steps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="MNIST folder (default: as python -m training)")
-    parser.add_argument("--threads", type=int, default=available_cpus(), help="CPU threads (default: all cores)")
+    parser.add_argument("--threads", type=int, default=usable_cpu_count(), help="CPU threads (default: all cores)")
     parser.add_argument("--full", action="store_true", help="also time stage 1 of the shipped model's recipe")
     parser.add_argument("--precision-compare", action="store_true",
                         help="only compare bf16 and fp32 training speed, and the recipe times they give")
