@@ -156,6 +156,11 @@ class RecognitionController(QObject):
         """True when the answer to the latest request has come back (or none was asked for)."""
         return self._answered == self._requests
 
+    def shutdown(self) -> None:
+        """Stop the recognition thread (the window is closing): no answer comes after this."""
+        self._live_timer.stop()
+        self._worker.stop()
+
     def set_recognizer(self, recognizer: Recognizer | None) -> None:
         """Use another model (None: recognition off) and read the page again with it."""
         self._recognizer = recognizer

@@ -276,6 +276,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
+        self.controller.shutdown()
         super().closeEvent(event)
 
     # -- showing what the controller says ----------------------------------------------------

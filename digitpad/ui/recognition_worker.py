@@ -18,6 +18,10 @@ from PySide6.QtCore import QObject, Signal
 from digitpad.errors import DigitpadError, ModelTimeoutError
 from digitpad.recognizer import Prediction
 
+#: A worker thread with nothing to do for this long ends (the next request starts another), so
+#: that a controller nobody closed leaves no thread behind for long.
+IDLE_SECONDS = 10.0
+
 
 @dataclass(frozen=True)
 class Job:
@@ -48,17 +52,25 @@ class RecognitionWorker(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._state = _State()
-        self.destroyed.connect(self._state.stop)
 
     def submit(self, job: Job) -> None:
         """Run `job` next, replacing any job that is still waiting."""
         state = self._state
         with state.condition:
             state.pending = job
-            if state.thread is None:
+            if state.stopped:
+                return
+            if state.thread is None or not state.thread.is_alive():
                 state.thread = threading.Thread(target=state.serve, args=(self.finished.emit,), daemon=True)
                 state.thread.start()
             state.condition.notify()
+
+    def stop(self) -> None:
+        """End the thread once the job it runs, if any, returns; later jobs are not run.
+
+        Called when the window closes. (Not from `destroyed`: Qt may destroy the object while the
+        interpreter shuts down, when no Python code may run any more.)"""
+        self._state.stop()
 
     def discard(self) -> None:
         """Drop the job that is waiting, if any (the one running, if any, still ends)."""
@@ -85,7 +97,9 @@ class _State:
         while True:
             with self.condition:
                 while self.pending is None and not self.stopped:
-                    self.condition.wait()
+                    if not self.condition.wait(IDLE_SECONDS) and self.pending is None:
+                        self.thread = None  # idle: end; the next job starts a new thread
+                        return
                 job, self.pending = self.pending, None
                 if self.stopped or job is None:
                     return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +28,10 @@ def recognizer(shipped_model: Path) -> Recognizer:
 
 
 @pytest.fixture
-def controller(qtbot, recognizer: Recognizer) -> RecognitionController:  # noqa: ANN001 (qtbot)
-    return RecognitionController(recognizer)
+def controller(qtbot, recognizer: Recognizer) -> Iterator[RecognitionController]:  # noqa: ANN001 (qtbot)
+    controller = RecognitionController(recognizer)
+    yield controller
+    controller.shutdown()
 
 
 def draw(controller: RecognitionController, stroke: np.ndarray, qtbot=None) -> None:  # noqa: ANN001
@@ -222,3 +224,19 @@ def test_answers_about_ink_that_changed_are_never_shown(qtbot, controller: Recog
     controller.undo_stack.undo()  # ...and the page changes before it can come
     answered(controller)
     assert len(answers) == 1 and answers[0].prediction.digit == 7
+
+
+def test_shutdown_ends_the_recognition_thread_and_no_answer_comes_after(
+    qtbot, controller: RecognitionController  # noqa: ANN001
+) -> None:
+    """The window calls shutdown when it closes: no thread may outlive it (one did, and the
+    interpreter's exit crashed with a hundred such threads waiting)."""
+    draw(controller, DIGITS[7][0])
+    answered(controller)
+    thread = controller._worker._state.thread
+    assert thread is not None and thread.is_alive()
+    controller.shutdown()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    controller.recognize()  # asks after shutdown start no thread, so no answer can come
+    assert controller._worker._state.thread is thread and not thread.is_alive()
