@@ -1,4 +1,4 @@
-"""python -m training {download,train,evaluate,export,evaluate-drawings}: the training package's command line."""
+"""python -m training COMMAND: download, train, evaluate, export, evaluate-drawings, evaluate-numbers."""
 
 from __future__ import annotations
 
@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     drawings = commands.add_parser("evaluate-drawings", help="accuracy on pen-drawn digits replayed on the canvas",
                                    description=evaluate_drawings.__doc__.split("\n\n")[0])
     evaluate_drawings.add_arguments(drawings)
+
+    from training import evaluate_numbers
+
+    numbers = commands.add_parser("evaluate-numbers", help="accuracy on numbers composed from each writer's pen digits",
+                                  description=evaluate_numbers.__doc__.split("\n\n")[0])
+    evaluate_numbers.add_arguments(numbers)
     return parser
 
 
@@ -196,6 +202,13 @@ def run_evaluate_drawings(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_evaluate_numbers(args: argparse.Namespace) -> int:
+    from training import evaluate_numbers
+
+    evaluate_numbers.run(args)
+    return 0
+
+
 def read_drawing_accuracy(report: Path) -> float:
     """The app pipeline's accuracy in an `evaluate-drawings` report.json."""
     from training.errors import ExportError
@@ -238,6 +251,7 @@ COMMANDS = {
     "export": run_export,
     "interpolate": run_interpolate,
     "evaluate-drawings": run_evaluate_drawings,
+    "evaluate-numbers": run_evaluate_numbers,
 }
 
 

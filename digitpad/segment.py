@@ -1,0 +1,140 @@
+"""Which strokes could make up one digit: geometry only, no model.
+
+A number is written left to right, so the pieces of ink (strokes of a drawing, connected
+components of an image) are put in reading order by their horizontal middle, and a digit is a
+run of consecutive pieces. This module lists the runs worth reading and scores how plausible each
+is as one digit, and each boundary as a gap between two digits, from the pieces' boxes alone; the
+model's probabilities then decide among the groupings (`digitpad.number`).
+
+All lengths are relative to the ink's height, so the same rules hold for any canvas or writing size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: At most this many pieces make one digit (a 4 or 5 takes two or three strokes; a few writers use four).
+MAX_PIECES = 4
+#: A run whose ink is wider than this many ink heights is never read as one digit.
+MAX_DIGIT_WIDTH = 1.6
+#: Costs, in nats (the units of the digits' log probabilities), of what rarely happens inside a digit
+#: or between two digits. Tuned on composed numbers (`python -m training evaluate-numbers`).
+CLEAN_CUT_COST = 3.0  #: a run that a vertical line can cut without touching ink (rare inside one digit)
+CUT_FULL = 0.3  #: the cut costs all of CLEAN_CUT_COST from this gap on (a fraction of the narrower side)
+GAP_INSIDE_COST = 30.0  #: and per ink height of that clear horizontal gap
+OVERLAP_COST = 12.0  #: per unit of two digits' horizontal overlap beyond OVERLAP_FREE of the narrower one
+OVERLAP_FREE = 0.5  #: neighbouring digits' boxes may overlap this much of the narrower one at no cost
+SHORT_COST = 20.0  #: per ink height that a digit falls short of SHORT_DIGIT (a dash, a dot, a bar)
+SHORT_DIGIT = 0.6  #: digits are at least this tall, in ink heights
+WIDE_COST = 6.0  #: per ink height a digit is wider than WIDE_DIGIT
+WIDE_DIGIT = 1.0
+DIGIT_COST = 0.3  #: every digit beyond the first: one digit is the simplest reading
+
+
+@dataclass(frozen=True)
+class Box:
+    """A piece's extent: x0 <= x1, y0 <= y1 (points only, the pen's width not included)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def middle(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    def union(self, other: Box) -> Box:
+        return Box(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1))
+
+
+def points_box(points: np.ndarray) -> Box:
+    low, high = points.min(axis=0), points.max(axis=0)
+    return Box(float(low[0]), float(low[1]), float(high[0]), float(high[1]))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The pieces in reading order, and what is known about each run of them.
+
+    `order[k]` is the index (in the caller's list) of the k-th piece from the left. A run is a
+    half-open range (i, j) of positions in that order.
+    """
+
+    boxes: tuple[Box, ...]  #: in reading order
+    order: tuple[int, ...]
+    height: float  #: the ink's height (at least the pen width), the unit of every rule here
+
+    def box(self, i: int, j: int) -> Box:
+        box = self.boxes[i]
+        for other in self.boxes[i + 1 : j]:
+            box = box.union(other)
+        return box
+
+    def pieces(self, i: int, j: int) -> tuple[int, ...]:
+        """The caller's indices of the run's pieces, in the caller's (drawing) order."""
+        return tuple(sorted(self.order[i:j]))
+
+    def cleanest_cut(self, i: int, j: int, pen: float) -> tuple[float, float]:
+        """The vertical cut through the run that touches least ink: (its gap in ink heights,
+        its gap as a fraction of the narrower side's width); both negative when the sides overlap."""
+        best = (-np.inf, -np.inf)
+        for k in range(i + 1, j):
+            left, right = self.box(i, k), self.box(k, j)
+            gap = right.x0 - left.x1
+            narrower = max(min(left.width, right.width), pen)
+            best = max(best, (gap / narrower, gap / self.height), key=lambda cut: cut[0])
+        return best[1], best[0]
+
+    def digit_cost(self, i: int, j: int, pen: float = 0.0) -> float:
+        """How unlike one digit the run looks (>= 0): a cut that (nearly) clears its ink, too
+        short, too wide. The pieces of one digit cross or overlap a lot; neighbouring digits do not."""
+        box = self.box(i, j)
+        cost = 0.0
+        if j - i > 1:
+            gap, share = self.cleanest_cut(i, j, pen)
+            cost += CLEAN_CUT_COST * min(max((share + OVERLAP_FREE) / (OVERLAP_FREE + CUT_FULL), 0.0), 1.0)
+            cost += GAP_INSIDE_COST * max(gap, 0.0)
+        cost += SHORT_COST * max(SHORT_DIGIT - box.height / self.height, 0.0)
+        cost += WIDE_COST * max(box.width / self.height - WIDE_DIGIT, 0.0)
+        return cost
+
+    def boundary_cost(self, left: tuple[int, int], right: tuple[int, int], pen: float) -> float:
+        """How unlike two neighbouring digits the runs look (>= 0): how far they overlap."""
+        a, b = self.box(*left), self.box(*right)
+        overlap = a.x1 - b.x0
+        if overlap <= 0:
+            return DIGIT_COST
+        narrower = max(min(a.width, b.width), pen)
+        return DIGIT_COST + OVERLAP_COST * max(overlap / narrower - OVERLAP_FREE, 0.0)
+
+    def runs(self) -> list[tuple[int, int]]:
+        """Every run that may be one digit: up to MAX_PIECES pieces, not too wide."""
+        found = []
+        for i in range(len(self.boxes)):
+            for j in range(i + 1, min(i + MAX_PIECES, len(self.boxes)) + 1):
+                if j - i > 1 and self.box(i, j).width > MAX_DIGIT_WIDTH * self.height:
+                    break
+                found.append((i, j))
+        return found
+
+
+def layout(boxes: Sequence[Box], pen: float = 0.0) -> Layout:
+    """The pieces' layout; `pen` (the ink's line width) is the smallest height and width that counts."""
+    order = tuple(sorted(range(len(boxes)), key=lambda k: (boxes[k].middle, k)))
+    if boxes:
+        height = max(b.y1 for b in boxes) - min(b.y0 for b in boxes)
+    else:
+        height = 0.0
+    return Layout(tuple(boxes[k] for k in order), order, max(height, pen, 1e-9))
