@@ -149,7 +149,8 @@ class NumberReader:
         predictions = self._read_runs(keys, lambda k: make_input(pieces[k]))
         scores, by_run = {}, {}
         for run, prediction in zip(runs, predictions):
-            scores[run] = READING_WEIGHT * float(np.log(max(prediction.confidence, 1e-12))) - plan.digit_cost(*run, pen)
+            reading = READING_WEIGHT * float(np.log(max(prediction.confidence, 1e-12)))
+            scores[run] = reading - plan.digit_cost(*run, pen) - plan.shape_cost(*run, prediction.digit)
             by_run[run] = prediction
         chosen = best_grouping(plan, scores, pen)
         return NumberReading(

@@ -19,7 +19,7 @@ import numpy as np
 #: At most this many pieces make one digit (a 4 or 5 takes two or three strokes; a few writers use four).
 MAX_PIECES = 4
 #: A run whose ink is wider than this many ink heights is never read as one digit.
-MAX_DIGIT_WIDTH = 1.6
+MAX_DIGIT_WIDTH = 2.2
 #: Costs, in nats (the units of the digits' log probabilities), of what rarely happens inside a digit
 #: or between two digits. Tuned on composed numbers (`python -m training evaluate-numbers`).
 CLEAN_CUT_COST = 3.0  #: a run that a vertical line can cut without touching ink (rare inside one digit)
@@ -28,10 +28,28 @@ GAP_INSIDE_COST = 30.0  #: and per ink height of that clear horizontal gap
 OVERLAP_COST = 12.0  #: per unit of two digits' horizontal overlap beyond OVERLAP_FREE of the narrower one
 OVERLAP_FREE = 0.5  #: neighbouring digits' boxes may overlap this much of the narrower one at no cost
 SHORT_COST = 20.0  #: per ink height that a digit falls short of SHORT_DIGIT (a dash, a dot, a bar)
-SHORT_DIGIT = 0.6  #: digits are at least this tall, in ink heights
+SHORT_DIGIT = 0.35  #: digits are at least this tall, in typical digit heights
+FLOAT_COST = 80.0  #: per ink height a digit's bottom sits above the line's bottom, past FLOAT_FREE
+FLOAT_FREE = 0.15  #: digits sit on one baseline: the 4's first stroke alone does not
+NEAR = 1.0  #: the baseline near a digit is that of the ink within this many ink heights
 WIDE_COST = 6.0  #: per ink height a digit is wider than WIDE_DIGIT
 WIDE_DIGIT = 1.0
 DIGIT_COST = 0.3  #: every digit beyond the first: one digit is the simplest reading
+#: Each digit's usual shape: mean and standard deviation of log(width / height) of its points, over
+#: the 8,385 UNIPEN dev-set pen digits. Two digits read as one are much wider than that digit is.
+DIGIT_ASPECT = (
+    (-0.085, 0.331),
+    (-1.208, 0.733),
+    (-0.022, 0.261),
+    (-0.322, 0.290),
+    (-0.308, 0.259),
+    (-0.162, 0.285),
+    (-0.503, 0.262),
+    (-0.223, 0.307),
+    (-0.386, 0.266),
+    (-0.500, 0.257),
+)
+ASPECT_COST = 3.0  #: times half the square of how many deviations past one a digit is too wide
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,7 @@ class Layout:
     boxes: tuple[Box, ...]  #: in reading order
     order: tuple[int, ...]
     height: float  #: the ink's height (at least the pen width), the unit of every rule here
+    digit_height: float  #: a typical digit's height: the pieces' median, within half to all the ink's height
 
     def box(self, i: int, j: int) -> Box:
         box = self.boxes[i]
@@ -106,9 +125,23 @@ class Layout:
             gap, share = self.cleanest_cut(i, j, pen)
             cost += CLEAN_CUT_COST * min(max((share + OVERLAP_FREE) / (OVERLAP_FREE + CUT_FULL), 0.0), 1.0)
             cost += GAP_INSIDE_COST * max(gap, 0.0)
-        cost += SHORT_COST * max(SHORT_DIGIT - box.height / self.height, 0.0)
+        cost += SHORT_COST * max(SHORT_DIGIT - box.height / self.digit_height, 0.0)
+        cost += FLOAT_COST * max((self.local_bottom(box) - box.y1) / self.height - FLOAT_FREE, 0.0)
         cost += WIDE_COST * max(box.width / self.height - WIDE_DIGIT, 0.0)
         return cost
+
+    def local_bottom(self, box: Box) -> float:
+        """The line the digits near `box` sit on: the lowest ink within NEAR ink heights of its middle,
+        so that a number written slightly uphill keeps its baseline."""
+        reach = NEAR * self.height
+        return max(b.y1 for b in self.boxes if abs(b.middle - box.middle) <= reach or b.x0 <= box.middle <= b.x1)
+
+    def shape_cost(self, i: int, j: int, digit: int) -> float:
+        """How much wider the run is than `digit` usually is (>= 0)."""
+        box = self.box(i, j)
+        mean, deviation = DIGIT_ASPECT[digit]
+        excess = (np.log(max(box.width, 1e-9) / max(box.height, 1e-9)) - mean) / deviation - 1.0
+        return ASPECT_COST * max(float(excess), 0.0) ** 2 / 2
 
     def boundary_cost(self, left: tuple[int, int], right: tuple[int, int], pen: float) -> float:
         """How unlike two neighbouring digits the runs look (>= 0): how far they overlap."""
@@ -137,4 +170,7 @@ def layout(boxes: Sequence[Box], pen: float = 0.0) -> Layout:
         height = max(b.y1 for b in boxes) - min(b.y0 for b in boxes)
     else:
         height = 0.0
-    return Layout(tuple(boxes[k] for k in order), order, max(height, pen, 1e-9))
+    height = max(height, pen, 1e-9)
+    typical = float(np.median([b.height for b in boxes])) if boxes else height
+    typical = min(max(typical, height / 2), height)
+    return Layout(tuple(boxes[k] for k in order), order, height, typical)

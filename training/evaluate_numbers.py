@@ -52,6 +52,7 @@ class Spacing:
     overlap: float = 0.10
     normal: tuple[float, float] = (0.06, 0.45)  #: the rest
     baseline_jitter: float = 0.04  #: standard deviation of each digit's bottom
+    slope: float = 0.05  #: the baseline climbs or falls by up to this much per digit height of width
 
     def gap(self, rng: np.random.Generator, narrower: float) -> float:
         kind = rng.uniform()
@@ -85,13 +86,14 @@ def compose(digits: Sequence[tuple[np.ndarray, ...]], rng: np.random.Generator, 
     strokes: list[np.ndarray] = []
     cursor = 0.0
     previous_width = 0.0
+    slope = rng.uniform(-spacing.slope, spacing.slope)
     for index, digit in enumerate(digits):
         points = np.concatenate(digit)
         low, high = points.min(axis=0), points.max(axis=0)
         width = float(high[0] - low[0])
         if index:
             cursor += spacing.gap(rng, max(min(width, previous_width), 0.05))
-        bottom = rng.normal(0.0, spacing.baseline_jitter)
+        bottom = rng.normal(0.0, spacing.baseline_jitter) - slope * cursor
         shift = np.array([cursor - low[0], bottom - high[1]])
         strokes.extend(stroke + shift for stroke in digit)
         cursor += width
