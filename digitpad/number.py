@@ -13,7 +13,6 @@ that contain it are read again: a 10-digit number costs a few renders per stroke
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -23,7 +22,7 @@ import numpy as np
 
 from digitpad.images import NOISE_LEVEL
 from digitpad.ink import DEFAULT_CANVAS_SIZE, Drawing
-from digitpad.normalize import Normalization, normalize
+from digitpad.normalize import Normalization, ink_bounds, normalize
 from digitpad.recognizer import Prediction, drawing_input
 from digitpad.segment import Box, Layout, layout, points_box
 
@@ -103,8 +102,96 @@ def best_grouping(plan: Layout, scores: dict[tuple[int, int], float], pen: float
     return chosen[::-1]
 
 
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """A page's pieces and the runs worth reading, with each run's model input: everything needed
+    to pick the number once the model has read the inputs. Plain data, so worker processes can
+    make it (`digitpad classify`)."""
+
+    plan: Layout
+    pen: float  #: the ink's line width, the smallest width that counts
+    runs: tuple[tuple[int, int], ...]
+    boxes: tuple[BoxTuple, ...]  #: each run's ink box, pen included
+    inputs: np.ndarray  #: float32 (len(runs), 28, 28)
+
+
+def choose(candidates: Candidates, predictions: Sequence[Prediction]) -> NumberReading:
+    """The number that reads best, given the model's answer for every candidate run."""
+    plan, pen = candidates.plan, candidates.pen
+    if not candidates.runs:
+        return NumberReading(())
+    scores, found = {}, {}
+    for index, (run, prediction) in enumerate(zip(candidates.runs, predictions)):
+        reading = READING_WEIGHT * float(np.log(max(prediction.confidence, 1e-12)))
+        scores[run] = reading - plan.digit_cost(*run, pen) - plan.shape_cost(*run, prediction.digit)
+        found[run] = DigitReading(prediction, candidates.boxes[index], plan.pieces(*run))
+    return NumberReading(tuple(found[run] for run in best_grouping(plan, scores, pen)))
+
+
+def _drawing_plan(drawing: Drawing) -> tuple[Layout, list[tuple[int, int]]]:
+    limit = np.array([drawing.width, drawing.height], np.float64)
+    plan = layout([points_box(np.clip(stroke, 0.0, limit)) for stroke in drawing.strokes], drawing.pen_width)
+    return plan, (plan.runs() if drawing.ink_bounds() is not None else [])
+
+
+def _part(drawing: Drawing, pieces: tuple[int, ...]) -> Drawing:
+    """The drawing of some of the strokes, on the same canvas, in drawing order."""
+    return Drawing(tuple(drawing.strokes[k] for k in pieces), drawing.width, drawing.height, drawing.pen_width)
+
+
+def _input(model_input: np.ndarray | None, spec: Normalization) -> np.ndarray:
+    return np.zeros((spec.frame, spec.frame), np.float32) if model_input is None else model_input
+
+
+def _ink_box(part: Drawing) -> BoxTuple:
+    return part.ink_bounds() or (0.0, 0.0, 0.0, 0.0)
+
+
+def drawing_candidates(drawing: Drawing, spec: Normalization) -> Candidates:
+    """Each stroke is a piece; each run is read as a drawing of its own strokes on the same canvas,
+    so a one-digit reading gets exactly `drawing_input(drawing)`."""
+    plan, runs = _drawing_plan(drawing)
+    parts = [_part(drawing, plan.pieces(*run)) for run in runs]
+    inputs = np.array([_input(drawing_input(part, spec), spec) for part in parts], np.float32)
+    return Candidates(plan, drawing.pen_width, tuple(runs), tuple(_ink_box(p) for p in parts), inputs)
+
+
+def ink_candidates(ink: np.ndarray, spec: Normalization) -> Candidates:
+    """Each blob of touching ink is a piece (specks join their neighbour); each run is normalized
+    as an image of its own blobs (a one-digit reading: exactly `image_input`'s normalization).
+    Call it on ink of bounded size (`MAX_IMAGE_PIXELS`): its time grows with the ink's row runs."""
+    labels, count = coarse_blobs(ink > 0)
+    if count:
+        labels, count = absorb_specks(labels, count)
+    boxes = []
+    for k in range(count):
+        rows, cols = np.nonzero(labels == k + 1)
+        boxes.append(Box(float(cols.min()), float(rows.min()), float(cols.max() + 1), float(rows.max() + 1)))
+    plan = layout(boxes, 1.0)
+    runs = plan.runs()
+    inputs, run_boxes = [], []
+    for i, j in runs:
+        box = plan.box(i, j)
+        if j - i == len(boxes):  # all the ink: exactly as `image_input` reads it
+            bounds, part, at = ink_bounds(ink, NOISE_LEVEL), ink, (0, 0)
+        else:  # only the run's box is looked at: less work for many runs on a large image
+            x0, y0, x1, y1 = int(box.x0), int(box.y0), int(box.x1), int(box.y1)
+            inside = np.isin(labels[y0:y1, x0:x1], [k + 1 for k in plan.pieces(i, j)])
+            part, at = np.where(inside, ink[y0:y1, x0:x1], 0.0).astype(np.float32), (x0, y0)
+            bounds = ink_bounds(part, NOISE_LEVEL)
+        if bounds is None:
+            inputs.append(np.zeros((spec.frame, spec.frame), np.float32))
+            run_boxes.append((box.x0, box.y0, box.x1, box.y1))
+            continue
+        inputs.append(normalize(part, bounds, spec))
+        run_boxes.append((bounds[0] + at[0], bounds[1] + at[1], bounds[2] + at[0], bounds[3] + at[1]))
+    frames = np.array(inputs, np.float32).reshape(-1, spec.frame, spec.frame)
+    return Candidates(plan, 1.0, tuple(runs), tuple(run_boxes), frames)
+
+
 class NumberReader:
-    """Reads numbers with one model; remembers the runs it has read (thread-safe)."""
+    """Reads numbers with one model, and remembers the runs of strokes it has read, so that after
+    a new stroke only the runs that hold it are rendered and read (thread-safe)."""
 
     def __init__(self, predict: Predict, spec: Normalization) -> None:
         self._predict = predict
@@ -112,114 +199,68 @@ class NumberReader:
         self._cache: OrderedDict[tuple[object, ...], Prediction] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _read_runs(
-        self, keys: Sequence[tuple[object, ...]], make_input: Callable[[int], np.ndarray | None]
-    ) -> list[Prediction]:
-        """A prediction for every run: remembered ones from the cache, the others in one call."""
+    def read_drawing(self, drawing: Drawing) -> NumberReading:
+        """The number in a drawing: `choose(drawing_candidates(...))`, rendering only new runs."""
+        plan, runs = _drawing_plan(drawing)
+        if not runs:
+            return NumberReading(())
+        canvas = (drawing.width, drawing.height, drawing.pen_width, self._spec)
+        stroke_keys = [stroke.tobytes() for stroke in drawing.strokes]
+        parts = [_part(drawing, plan.pieces(*run)) for run in runs]
+        keys = [(canvas, *(stroke_keys[k] for k in plan.pieces(*run))) for run in runs]
         with self._lock:
             found: list[Prediction | None] = [self._cache.get(key) for key in keys]
-        missing = [k for k, p in enumerate(found) if p is None]
+        missing = [k for k, prediction in enumerate(found) if prediction is None]
         if missing:
-            blank = np.zeros((self._spec.frame, self._spec.frame), np.float32)
-            inputs = [make_input(k) for k in missing]
-            fresh = self._predict(np.stack([blank if x is None else x for x in inputs]))
+            inputs = np.array([_input(drawing_input(parts[k], self._spec), self._spec) for k in missing])
             with self._lock:
-                for k, prediction in zip(missing, fresh):
+                for k, prediction in zip(missing, self._predict(inputs)):
                     found[k] = prediction
                     self._cache[keys[k]] = prediction
-                    self._cache.move_to_end(keys[k])
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
-        return [p for p in found if p is not None]
-
-    def _read(
-        self,
-        boxes: Sequence[Box],
-        pen: float,
-        piece_keys: Sequence[object],
-        make_input: Callable[[tuple[int, ...]], np.ndarray | None],
-        ink_box: Callable[[tuple[int, ...]], BoxTuple],
-    ) -> NumberReading:
-        if not boxes:
-            return NumberReading(())
-        plan = layout(boxes, pen)
-        runs = plan.runs()
-        pieces = [plan.pieces(i, j) for i, j in runs]
-        keys = [tuple(piece_keys[p] for p in group) for group in pieces]
-        predictions = self._read_runs(keys, lambda k: make_input(pieces[k]))
-        scores, by_run = {}, {}
-        for run, prediction in zip(runs, predictions):
-            reading = READING_WEIGHT * float(np.log(max(prediction.confidence, 1e-12)))
-            scores[run] = reading - plan.digit_cost(*run, pen) - plan.shape_cost(*run, prediction.digit)
-            by_run[run] = prediction
-        chosen = best_grouping(plan, scores, pen)
-        return NumberReading(
-            tuple(DigitReading(by_run[run], ink_box(plan.pieces(*run)), plan.pieces(*run)) for run in chosen)
-        )
-
-    def read_drawing(self, drawing: Drawing) -> NumberReading:
-        """The number in a drawing; each stroke is one piece, and each digit is read as a drawing
-        of its own strokes on the same canvas (a single digit: exactly `drawing_input(drawing)`)."""
-        if drawing.ink_bounds() is None:
-            return NumberReading(())
-        limit = np.array([drawing.width, drawing.height], np.float64)
-        boxes = [points_box(np.clip(stroke, 0.0, limit)) for stroke in drawing.strokes]
-        shape = (drawing.width, drawing.height, drawing.pen_width, self._spec)
-        piece_keys = [(shape, stroke.tobytes()) for stroke in drawing.strokes]
-
-        def part(group: tuple[int, ...]) -> Drawing:
-            return Drawing(tuple(drawing.strokes[k] for k in group), drawing.width, drawing.height, drawing.pen_width)
-
-        def ink_box(group: tuple[int, ...]) -> BoxTuple:
-            bounds = part(group).ink_bounds()
-            return bounds if bounds is not None else (0.0, 0.0, 0.0, 0.0)
-
-        return self._read(
-            boxes, drawing.pen_width, piece_keys, lambda group: drawing_input(part(group), self._spec), ink_box
-        )
+        predictions = [p for p in found if p is not None]
+        boxes = tuple(_ink_box(part) for part in parts)
+        empty = np.zeros((0, self._spec.frame, self._spec.frame), np.float32)
+        return choose(Candidates(plan, drawing.pen_width, tuple(runs), boxes, empty), predictions)
 
     def read_ink(self, ink: np.ndarray) -> NumberReading:
         """The number in an image's ink (float (H, W) in [0, 1], 0 = background, as
-        `digitpad.images.ink_image` gives); each blob of touching ink is one piece."""
-        labels, count = blobs(ink > NOISE_LEVEL)
-        if not count:
-            return NumberReading(())
-        labels, count = absorb_specks(labels, count)
-        boxes = []
-        for k in range(count):
-            rows, cols = np.nonzero(labels == k + 1)
-            boxes.append(Box(float(cols.min()), float(rows.min()), float(cols.max() + 1), float(rows.max() + 1)))
-        fingerprint = (ink.shape, hashlib.blake2b(np.ascontiguousarray(ink).tobytes()).digest(), self._spec)
+        `digitpad.images.ink_image` gives it)."""
+        candidates = ink_candidates(ink, self._spec)
+        return choose(candidates, self._predict(candidates.inputs) if candidates.runs else [])
 
-        def masked(group: tuple[int, ...]) -> np.ndarray:
-            return np.where(np.isin(labels, [k + 1 for k in group]), ink, 0.0).astype(np.float32)
 
-        def make_input(group: tuple[int, ...]) -> np.ndarray | None:
-            box = boxes[group[0]]
-            for k in group[1:]:
-                box = box.union(boxes[k])
-            return normalize(masked(group), (box.x0, box.y0, box.x1, box.y1), self._spec)
+#: Blobs are found on a copy of the ink at most this many pixels wide and high (one pixel per
+#: block of ink), so that a large or noisy photo cannot take long; ink in one block stays together.
+BLOB_RESOLUTION = 1024
 
-        def ink_box(group: tuple[int, ...]) -> BoxTuple:
-            box = boxes[group[0]]
-            for k in group[1:]:
-                box = box.union(boxes[k])
-            return box.x0, box.y0, box.x1, box.y1
 
-        return self._read(boxes, 1.0, [(fingerprint, k) for k in range(count)], make_input, ink_box)
+def coarse_blobs(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """`blobs` of the mask, found at BLOB_RESOLUTION at most and given back at full size."""
+    factor = -(-max(mask.shape) // BLOB_RESOLUTION)
+    if factor <= 1:
+        return blobs(mask)
+    height, width = -(-mask.shape[0] // factor), -(-mask.shape[1] // factor)
+    padded = np.zeros((height * factor, width * factor), bool)
+    padded[: mask.shape[0], : mask.shape[1]] = mask
+    small, count = blobs(np.asarray(padded.reshape(height, factor, width, factor).any(axis=(1, 3))))
+    rows, cols = np.arange(mask.shape[0]) // factor, np.arange(mask.shape[1]) // factor
+    return np.where(mask, small[rows[:, None], cols[None, :]], 0).astype(np.int32), count
 
 
 def blobs(mask: np.ndarray) -> tuple[np.ndarray, int]:
     """Label the 8-connected blobs of a boolean image: (int32 labels, 0 = none, 1..count; count).
 
-    Union-find over each row's runs of ink, in numpy and plain Python: scipy.ndimage.label would
-    do it, but scipy would add tens of megabytes to the app for these few lines.
+    Union-find over each row's runs of ink, merged row by row: linear in the number of runs.
+    scipy.ndimage.label would do it, but scipy would add tens of megabytes to the app for this.
     """
     padded = np.zeros((mask.shape[0], mask.shape[1] + 2), bool)
     padded[:, 1:-1] = mask
     edges = np.diff(padded.astype(np.int8), axis=1)
-    run_rows, run_starts = np.nonzero(edges == 1)
-    _, run_ends = np.nonzero(edges == -1)  # both in row-major order, so they pair up
+    run_rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)  # both row-major, so they pair up; ends are exclusive
+    run_rows, starts, ends = run_rows.tolist(), starts.tolist(), ends.tolist()
     parent = list(range(len(run_rows)))
 
     def root(k: int) -> int:
@@ -228,20 +269,23 @@ def blobs(mask: np.ndarray) -> tuple[np.ndarray, int]:
             k = parent[k]
         return k
 
-    row_first = np.searchsorted(run_rows, np.arange(mask.shape[0] + 1))
+    first = np.searchsorted(run_rows, np.arange(mask.shape[0] + 1)).tolist()
     for row in range(1, mask.shape[0]):
-        above = range(row_first[row - 1], row_first[row])
-        for k in range(row_first[row], row_first[row + 1]):
-            for a in above:  # 8-connected: runs touch when they overlap by a diagonal step
-                if run_starts[a] <= run_ends[k] and run_starts[k] <= run_ends[a]:
-                    ra, rk = root(a), root(k)
-                    if ra != rk:
-                        parent[max(ra, rk)] = min(ra, rk)
+        a, above_end = first[row - 1], first[row]
+        for k in range(first[row], first[row + 1]):
+            while a < above_end and ends[a] < starts[k]:  # wholly left of run k (diagonals touch)
+                a += 1
+            b = a
+            while b < above_end and starts[b] <= ends[k]:
+                ra, rk = root(b), root(k)
+                if ra != rk:
+                    parent[max(ra, rk)] = min(ra, rk)
+                b += 1
     roots = [root(k) for k in range(len(parent))]
     names = {r: n + 1 for n, r in enumerate(sorted(set(roots)))}
     labels = np.zeros(mask.shape, np.int32)
     for k, r in enumerate(roots):
-        labels[run_rows[k], run_starts[k] : run_ends[k]] = names[r]
+        labels[run_rows[k], starts[k] : ends[k]] = names[r]
     return labels, len(names)
 
 

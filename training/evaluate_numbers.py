@@ -317,9 +317,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     )
     print(
         "   target exact >= accuracy^length - 1 point: "
-        + "  ".join(
-            f"{n}: {v['exact']:.2%} vs {accuracy**n - 0.01:.2%}" for n, v in by_length.items()
-        ),
+        + "  ".join(f"{n}: {v['exact']:.2%} vs {accuracy**n - 0.01:.2%}" for n, v in by_length.items()),
         flush=True,
     )
     for name, cases in (("numbers", numbers), ("single-digits", singles)):
