@@ -49,7 +49,7 @@ def test_table_output_for_a_folder(inputs: Path, capsys: pytest.CaptureFixture[s
     code, out, err = run(capsys, "classify", str(inputs))
     lines = out.splitlines()
     assert code == 0 and err == ""
-    assert lines[0].split() == ["digit", "confidence", "file"]
+    assert lines[0].split() == ["number", "confidence", "file"]
     assert lines[1].split()[0] == "1" and lines[1].endswith("a_one.json")
     assert lines[2].split()[0] == "0" and lines[2].endswith("b_zero.png")
     assert len(lines) == 3  # notes.txt was skipped
@@ -58,7 +58,7 @@ def test_table_output_for_a_folder(inputs: Path, capsys: pytest.CaptureFixture[s
 def test_json_lines(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "classify", "--json", str(inputs / "a_one.json"))
     (record,) = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and set(record) == {"path", "digit", "probabilities", "confident"}
+    assert code == 0 and set(record) == {"path", "digit", "probabilities", "confident", "number", "digits"}
     assert record["digit"] == 1 and record["confident"] is True
     assert len(record["probabilities"]) == 10 and abs(sum(record["probabilities"]) - 1) < 1e-4
 
