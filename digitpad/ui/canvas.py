@@ -294,7 +294,7 @@ class DrawingCanvas(QWidget):
         self._points = [self.to_canvas(position)]
         self._page_before_stroke = self._page
         if self._page.image is not None:  # a stroke on an opened image starts a new drawing
-            self._page = Page(Drawing(pen_width=self._page.drawing.pen_width))
+            self._page = Page(self._page.drawing.cleared())
             self._pixmap_strokes = -1
             self.update()
         self.stroke_changed.emit(np.asarray(self._points))

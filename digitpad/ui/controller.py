@@ -17,8 +17,9 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from digitpad.classifier import ModelInfo
 from digitpad.errors import InferenceError
-from digitpad.images import image_input, ink_image, luminance
-from digitpad.ink import Drawing
+from digitpad.images import ink_image, luminance
+from digitpad.ink import DEFAULT_CANVAS_SIZE, Drawing
+from digitpad.number import CANVAS_WIDTH, NumberReading
 from digitpad.recognizer import Prediction, Recognizer
 from digitpad.ui.stroke_raster import page_tracker
 
@@ -30,6 +31,11 @@ LIVE_COST_FACTOR = 5
 #: Undo steps kept: enough for any drawing, and a session that runs for days does not keep every
 #: stroke and opened image it ever saw (1,000 draw/clear cycles keep about 2,300 steps otherwise).
 UNDO_LIMIT = 1000
+
+
+def blank_drawing() -> Drawing:
+    """A fresh page: the wide canvas, wide enough for a number of up to 10 digits."""
+    return Drawing((), CANVAS_WIDTH, DEFAULT_CANVAS_SIZE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,11 +54,16 @@ class Page:
 
 @dataclass(frozen=True)
 class Recognition:
-    """One answer: None when there is nothing to read (show the prompt, never a guess)."""
+    """One answer: the number read (no digits: show the prompt, never a guess)."""
 
-    prediction: Prediction | None
-    seconds: float  #: time from the input to the probabilities: raster, normalization, inference
+    number: NumberReading
+    seconds: float  #: time from the input to the whole answer: segmentation, rendering, inference
     live: bool  #: True while the stroke is still being drawn
+
+    @property
+    def prediction(self) -> Prediction | None:
+        """The answer when exactly one digit was found (as before numbers were read)."""
+        return self.number.digits[0].prediction if len(self.number.digits) == 1 else None
 
 
 class SetPageCommand(QUndoCommand):
@@ -87,7 +98,7 @@ class RecognitionController(QObject):
     def __init__(self, recognizer: Recognizer | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._recognizer = recognizer
-        self._page = Page(Drawing())
+        self._page = Page(blank_drawing())
         self._raster = page_tracker(self._page.drawing, _reads_strokes(recognizer))
         self._live_points: np.ndarray | None = None
         self._live_cost_ms = 0.0
@@ -163,29 +174,29 @@ class RecognitionController(QObject):
         if self._live_points is None or self._recognizer is None:
             return
         start = time.perf_counter()
-        drawing, raster = self._raster.live(self._live_points)
+        drawing, _ = self._raster.live(self._live_points)
         try:
-            prediction = self._recognizer.recognize(drawing, raster)
+            number = self._recognizer.read_number(drawing)
         except InferenceError as exc:
             self._fail(exc)
             return
         seconds = time.perf_counter() - start
         self._live_cost_ms = seconds * 1000
-        self._emit(Recognition(prediction, seconds, live=True))
+        self._emit(Recognition(number, seconds, live=True))
 
     # -- whole pages -------------------------------------------------------------------------
 
     def clear(self) -> None:
         """A fresh default page, undoable; nothing happens when the page is already blank."""
         if not self._page.is_blank:
-            self._push(SetPageCommand(self, self._page, Page(Drawing()), "Clear"))
+            self._push(SetPageCommand(self, self._page, Page(blank_drawing()), "Clear"))
 
     def open_drawing(self, drawing: Drawing, source: Path | None = None) -> None:
         self._push(SetPageCommand(self, self._page, Page(drawing, source=source), "Open Drawing"))
 
     def open_image(self, pixels: np.ndarray, source: Path | None = None) -> None:
         ink = ink_image(luminance(pixels))
-        page = Page(Drawing(), image=pixels, image_ink=ink, source=source)
+        page = Page(blank_drawing(), image=pixels, image_ink=ink, source=source)
         self._push(SetPageCommand(self, self._page, page, "Open Image"))
 
     def show_page(self, page: Page) -> None:
@@ -214,15 +225,13 @@ class RecognitionController(QObject):
         page = self._page
         try:
             if page.image is not None:
-                model_input = image_input(page.image, self._recognizer.normalization)
-                prediction = None if model_input is None else self._recognizer.predict_inputs(model_input[None])[0]
+                number = self._recognizer.read_number_in_image(page.image)
             else:
-                raster = None if _reads_strokes(self._recognizer) else self._raster.raster
-                prediction = self._recognizer.recognize(page.drawing, raster)
+                number = self._recognizer.read_number(page.drawing)
         except InferenceError as exc:
             self._fail(exc)
             return None
-        recognition = Recognition(prediction, time.perf_counter() - start, live=False)
+        recognition = Recognition(number, time.perf_counter() - start, live=False)
         self._emit(recognition)
         return recognition
 
