@@ -111,8 +111,19 @@ class Candidates:
     plan: Layout
     pen: float  #: the ink's line width, the smallest width that counts
     runs: tuple[tuple[int, int], ...]
-    boxes: tuple[BoxTuple, ...]  #: each run's ink box, pen included
     inputs: np.ndarray  #: float32 (len(runs), 28, 28)
+    size: tuple[int, int]  #: the canvas (or image) width and height: boxes end there
+
+    def ink_box(self, run: tuple[int, int]) -> BoxTuple:
+        """The run's ink, pen included, within the canvas: `Drawing.ink_bounds` of its strokes."""
+        box, radius = self.plan.box(*run), self.pen / 2 if self.pen > 1 else 0.0
+        width, height = self.size
+        return (
+            max(box.x0 - radius, 0.0),
+            max(box.y0 - radius, 0.0),
+            min(box.x1 + radius, float(width)),
+            min(box.y1 + radius, float(height)),
+        )
 
 
 def choose(candidates: Candidates, predictions: Sequence[Prediction]) -> NumberReading:
@@ -121,11 +132,14 @@ def choose(candidates: Candidates, predictions: Sequence[Prediction]) -> NumberR
     if not candidates.runs:
         return NumberReading(())
     scores, found = {}, {}
-    for index, (run, prediction) in enumerate(zip(candidates.runs, predictions)):
-        reading = READING_WEIGHT * float(np.log(max(prediction.confidence, 1e-12)))
-        scores[run] = reading - plan.digit_cost(*run, pen) - plan.shape_cost(*run, prediction.digit)
-        found[run] = DigitReading(prediction, candidates.boxes[index], plan.pieces(*run))
-    return NumberReading(tuple(found[run] for run in best_grouping(plan, scores, pen)))
+    for run, prediction in zip(candidates.runs, predictions):
+        probabilities = prediction.probabilities
+        digit = int(probabilities.argmax())
+        reading = READING_WEIGHT * float(np.log(max(float(probabilities[digit]), 1e-12)))
+        scores[run] = reading - plan.digit_cost(*run, pen) - plan.shape_cost(*run, digit)
+        found[run] = prediction
+    chosen = best_grouping(plan, scores, pen)
+    return NumberReading(tuple(DigitReading(found[r], candidates.ink_box(r), plan.pieces(*r)) for r in chosen))
 
 
 def _drawing_plan(drawing: Drawing) -> tuple[Layout, list[tuple[int, int]]]:
@@ -143,17 +157,13 @@ def _input(model_input: np.ndarray | None, spec: Normalization) -> np.ndarray:
     return np.zeros((spec.frame, spec.frame), np.float32) if model_input is None else model_input
 
 
-def _ink_box(part: Drawing) -> BoxTuple:
-    return part.ink_bounds() or (0.0, 0.0, 0.0, 0.0)
-
-
 def drawing_candidates(drawing: Drawing, spec: Normalization) -> Candidates:
     """Each stroke is a piece; each run is read as a drawing of its own strokes on the same canvas,
     so a one-digit reading gets exactly `drawing_input(drawing)`."""
     plan, runs = _drawing_plan(drawing)
     parts = [_part(drawing, plan.pieces(*run)) for run in runs]
     inputs = np.array([_input(drawing_input(part, spec), spec) for part in parts], np.float32)
-    return Candidates(plan, drawing.pen_width, tuple(runs), tuple(_ink_box(p) for p in parts), inputs)
+    return Candidates(plan, drawing.pen_width, tuple(runs), inputs, (drawing.width, drawing.height))
 
 
 def ink_candidates(ink: np.ndarray, spec: Normalization) -> Candidates:
@@ -169,24 +179,20 @@ def ink_candidates(ink: np.ndarray, spec: Normalization) -> Candidates:
         boxes.append(Box(float(cols.min()), float(rows.min()), float(cols.max() + 1), float(rows.max() + 1)))
     plan = layout(boxes, 1.0)
     runs = plan.runs()
-    inputs, run_boxes = [], []
+    inputs = []
     for i, j in runs:
-        box = plan.box(i, j)
         if j - i == len(boxes):  # all the ink: exactly as `image_input` reads it
-            bounds, part, at = ink_bounds(ink, NOISE_LEVEL), ink, (0, 0)
+            bounds, part = ink_bounds(ink, NOISE_LEVEL), ink
         else:  # only the run's box is looked at: less work for many runs on a large image
+            box = plan.box(i, j)
             x0, y0, x1, y1 = int(box.x0), int(box.y0), int(box.x1), int(box.y1)
             inside = np.isin(labels[y0:y1, x0:x1], [k + 1 for k in plan.pieces(i, j)])
-            part, at = np.where(inside, ink[y0:y1, x0:x1], 0.0).astype(np.float32), (x0, y0)
+            part = np.where(inside, ink[y0:y1, x0:x1], 0.0).astype(np.float32)
             bounds = ink_bounds(part, NOISE_LEVEL)
-        if bounds is None:
-            inputs.append(np.zeros((spec.frame, spec.frame), np.float32))
-            run_boxes.append((box.x0, box.y0, box.x1, box.y1))
-            continue
-        inputs.append(normalize(part, bounds, spec))
-        run_boxes.append((bounds[0] + at[0], bounds[1] + at[1], bounds[2] + at[0], bounds[3] + at[1]))
+        blank = np.zeros((spec.frame, spec.frame), np.float32)
+        inputs.append(blank if bounds is None else normalize(part, bounds, spec))
     frames = np.array(inputs, np.float32).reshape(-1, spec.frame, spec.frame)
-    return Candidates(plan, 1.0, tuple(runs), tuple(run_boxes), frames)
+    return Candidates(plan, 0.0, tuple(runs), frames, (ink.shape[1], ink.shape[0]))
 
 
 class NumberReader:
@@ -206,13 +212,13 @@ class NumberReader:
             return NumberReading(())
         canvas = (drawing.width, drawing.height, drawing.pen_width, self._spec)
         stroke_keys = [stroke.tobytes() for stroke in drawing.strokes]
-        parts = [_part(drawing, plan.pieces(*run)) for run in runs]
         keys = [(canvas, *(stroke_keys[k] for k in plan.pieces(*run))) for run in runs]
         with self._lock:
             found: list[Prediction | None] = [self._cache.get(key) for key in keys]
         missing = [k for k, prediction in enumerate(found) if prediction is None]
         if missing:
-            inputs = np.array([_input(drawing_input(parts[k], self._spec), self._spec) for k in missing])
+            parts = [_part(drawing, plan.pieces(*runs[k])) for k in missing]
+            inputs = np.array([_input(drawing_input(part, self._spec), self._spec) for part in parts])
             with self._lock:
                 for k, prediction in zip(missing, self._predict(inputs)):
                     found[k] = prediction
@@ -220,9 +226,10 @@ class NumberReader:
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
         predictions = [p for p in found if p is not None]
-        boxes = tuple(_ink_box(part) for part in parts)
         empty = np.zeros((0, self._spec.frame, self._spec.frame), np.float32)
-        return choose(Candidates(plan, drawing.pen_width, tuple(runs), boxes, empty), predictions)
+        return choose(
+            Candidates(plan, drawing.pen_width, tuple(runs), empty, (drawing.width, drawing.height)), predictions
+        )
 
     def read_ink(self, ink: np.ndarray) -> NumberReading:
         """The number in an image's ink (float (H, W) in [0, 1], 0 = background, as

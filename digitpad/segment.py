@@ -12,7 +12,7 @@ All lengths are relative to the ink's height, so the same rules hold for any can
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -94,11 +94,19 @@ class Layout:
     order: tuple[int, ...]
     height: float  #: the ink's height (at least the pen width), the unit of every rule here
     digit_height: float  #: a typical digit's height: the pieces' median, within half to all the ink's height
+    _unions: dict[tuple[int, int], Box] = field(default_factory=dict, compare=False, repr=False)
+    _edges: np.ndarray = field(init=False, compare=False, repr=False)  #: (4, n): x0, x1, y1, middle
+
+    def __post_init__(self) -> None:
+        edges = np.array([[b.x0, b.x1, b.y1, b.middle] for b in self.boxes], np.float64).reshape(-1, 4).T
+        object.__setattr__(self, "_edges", edges)
 
     def box(self, i: int, j: int) -> Box:
-        box = self.boxes[i]
-        for other in self.boxes[i + 1 : j]:
-            box = box.union(other)
+        """The box around the run's pieces (remembered: every rule asks for it)."""
+        box = self._unions.get((i, j))
+        if box is None:
+            box = self.boxes[i] if j - i == 1 else self.box(i, j - 1).union(self.boxes[j - 1])
+            self._unions[(i, j)] = box
         return box
 
     def pieces(self, i: int, j: int) -> tuple[int, ...]:
@@ -133,8 +141,9 @@ class Layout:
     def local_bottom(self, box: Box) -> float:
         """The line the digits near `box` sit on: the lowest ink within NEAR ink heights of its middle,
         so that a number written slightly uphill keeps its baseline."""
-        reach = NEAR * self.height
-        return max(b.y1 for b in self.boxes if abs(b.middle - box.middle) <= reach or b.x0 <= box.middle <= b.x1)
+        x0, x1, bottom, middle = self._edges
+        near = (np.abs(middle - box.middle) <= NEAR * self.height) | ((x0 <= box.middle) & (box.middle <= x1))
+        return float(bottom[near].max(initial=box.y1))
 
     def shape_cost(self, i: int, j: int, digit: int) -> float:
         """How much wider the run is than `digit` usually is (>= 0)."""
