@@ -172,10 +172,16 @@ def single_cases(samples: Sequence[unipen.PenSample], fold: np.ndarray, seed: in
     return [Case(single_on_canvas(s, rng), str(s.label), s.group, int(fold[i])) for i, s in enumerate(samples)]
 
 
-def read_all(cases: Sequence[Case], recognizers: Sequence[Recognizer]) -> None:
-    """Read every case with the model of its fold."""
+def read_all(cases: Sequence[Case], recognizers: Sequence[Recognizer], as_images: bool = False) -> None:
+    """Read every case with the model of its fold: its strokes, or (`as_images`) a picture of it,
+    dark ink on white as the app saves a PNG, read as any image file is."""
     for case in cases:
-        reading: NumberReading = recognizers[case.fold].read_number(case.drawing)
+        recognizer = recognizers[case.fold]
+        if as_images:
+            pixels = np.round(255 * (1 - rasterize(case.drawing))).astype(np.uint8)
+            reading: NumberReading = recognizer.read_number_in_image(pixels)
+        else:
+            reading = recognizer.read_number(case.drawing)
         case.read, case.confident = reading.text, reading.confident
 
 
@@ -260,6 +266,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="times every writer's digits are cut into numbers")
     parser.add_argument("--seed", type=int, default=0, help="seed of the composition and placement (default 0)")
     parser.add_argument("--out", type=Path, default=Path("runs/numbers"), help="folder for report.json and PNGs")
+    parser.add_argument(
+        "--images", action="store_true", help="also read each number from a picture of it (as a PNG of the canvas)"
+    )
 
 
 def _line(name: str, s: dict[str, object]) -> str:
@@ -323,6 +332,13 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     for name, cases in (("numbers", numbers), ("single-digits", singles)):
         shown = failure_grid(cases, name, args.out / f"failures-{name}.png")
         print(f"failure grid: {args.out / f'failures-{name}.png'} ({shown} shown)", flush=True)
+    if args.images:
+        pictures = [Case(c.drawing, c.truth, c.writer, c.fold) for c in numbers]
+        read_all(pictures, recognizers, as_images=True)
+        result["numbers_from_images"] = summary(pictures)
+        print(_line("numbers read from pictures of them", result["numbers_from_images"]), flush=True)  # type: ignore[arg-type]
+        shown = failure_grid(pictures, "numbers-from-images", args.out / "failures-numbers-from-images.png")
+        print(f"failure grid: {args.out / 'failures-numbers-from-images.png'} ({shown} shown)", flush=True)
     write_text_atomically(args.out / "report.json", json.dumps(result, indent=1))
     return result
 
