@@ -34,6 +34,9 @@ FLOAT_FREE = 0.15  #: digits sit on one baseline: the 4's first stroke alone doe
 NEAR = 1.0  #: the baseline near a digit is that of the ink within this many ink heights
 WIDE_COST = 6.0  #: per ink height a digit is wider than WIDE_DIGIT
 WIDE_DIGIT = 1.0
+CROWD_COST = 7.0  #: per typical piece width a digit is wider than CROWD_WIDTH of them (4+ pieces)
+CROWD_WIDTH = 1.2
+CROWD_PIECES = 4  #: only among this many pieces or more is the median piece a typical digit
 DIGIT_COST = 0.3  #: every digit beyond the first: one digit is the simplest reading
 #: Each digit's usual shape: mean and standard deviation of log(width / height) of its points, over
 #: the 8,385 UNIPEN dev-set pen digits. Two digits read as one are much wider than that digit is.
@@ -94,6 +97,7 @@ class Layout:
     order: tuple[int, ...]
     height: float  #: the ink's height (at least the pen width), the unit of every rule here
     digit_height: float  #: a typical digit's height: the pieces' median, within half to all the ink's height
+    piece_width: float = 1.0  #: a typical piece's width: the pieces' median (at least the pen width)
     _unions: dict[tuple[int, int], Box] = field(default_factory=dict, compare=False, repr=False)
     _edges: np.ndarray = field(init=False, compare=False, repr=False)  #: (4, n): x0, x1, y1, middle
 
@@ -136,6 +140,8 @@ class Layout:
         cost += SHORT_COST * max(SHORT_DIGIT - box.height / self.digit_height, 0.0)
         cost += FLOAT_COST * max((self.local_bottom(box) - box.y1) / self.height - FLOAT_FREE, 0.0)
         cost += WIDE_COST * max(box.width / self.height - WIDE_DIGIT, 0.0)
+        if len(self.boxes) >= CROWD_PIECES:
+            cost += CROWD_COST * max(box.width / self.piece_width - CROWD_WIDTH, 0.0)
         return cost
 
     def local_bottom(self, box: Box) -> float:
@@ -182,4 +188,5 @@ def layout(boxes: Sequence[Box], pen: float = 0.0) -> Layout:
     height = max(height, pen, 1e-9)
     typical = float(np.median([b.height for b in boxes])) if boxes else height
     typical = min(max(typical, height / 2), height)
-    return Layout(tuple(boxes[k] for k in order), order, height, typical)
+    piece_width = max(float(np.median([b.width for b in boxes])) if boxes else 0.0, pen, 1e-9)
+    return Layout(tuple(boxes[k] for k in order), order, height, typical, piece_width)
