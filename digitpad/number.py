@@ -205,8 +205,11 @@ class NumberReader:
         self._cache: OrderedDict[tuple[object, ...], Prediction] = OrderedDict()
         self._lock = threading.Lock()
 
-    def read_drawing(self, drawing: Drawing) -> NumberReading:
-        """The number in a drawing: `choose(drawing_candidates(...))`, rendering only new runs."""
+    def read_drawing(self, drawing: Drawing, raster: np.ndarray | None = None) -> NumberReading:
+        """The number in a drawing: `choose(drawing_candidates(...))`, rendering only new runs.
+
+        `raster` may pass in `rasterize(drawing)` when the caller keeps it (the app does, for a
+        model that reads the canvas raster): the run of all the strokes then need not render it."""
         plan, runs = _drawing_plan(drawing)
         if not runs:
             return NumberReading(())
@@ -217,10 +220,13 @@ class NumberReader:
             found: list[Prediction | None] = [self._cache.get(key) for key in keys]
         missing = [k for k, prediction in enumerate(found) if prediction is None]
         if missing:
-            parts = [_part(drawing, plan.pieces(*runs[k])) for k in missing]
-            inputs = np.array([_input(drawing_input(part, self._spec), self._spec) for part in parts])
+            inputs = []
+            for k in missing:
+                part = _part(drawing, plan.pieces(*runs[k]))
+                whole = raster if len(part.strokes) == len(drawing.strokes) else None
+                inputs.append(_input(drawing_input(part, self._spec, whole), self._spec))
             with self._lock:
-                for k, prediction in zip(missing, self._predict(inputs)):
+                for k, prediction in zip(missing, self._predict(np.array(inputs))):
                     found[k] = prediction
                     self._cache[keys[k]] = prediction
                 while len(self._cache) > CACHE_SIZE:

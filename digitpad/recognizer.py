@@ -92,9 +92,10 @@ class Recognizer:
             self._numbers = NumberReader(self.predict_inputs, self.normalization)
         return self._numbers
 
-    def read_number(self, drawing: Drawing) -> NumberReading:
-        """The digits of a drawing, left to right; one digit reads exactly as `recognize` does."""
-        return self.numbers.read_drawing(drawing)
+    def read_number(self, drawing: Drawing, raster: np.ndarray | None = None) -> NumberReading:
+        """The digits of a drawing, left to right; one digit reads exactly as `recognize` does
+        (`raster`: as for `recognize`)."""
+        return self.numbers.read_drawing(drawing, raster)
 
     def read_number_in_image(self, pixels: np.ndarray) -> NumberReading:
         """The digits of decoded image pixels (any layout `digitpad.images.luminance` takes)."""

@@ -203,3 +203,17 @@ def test_blobs_of_a_huge_image_are_found_at_a_bounded_resolution() -> None:
     labels, count = coarse_blobs(mask)
     assert count == 2 and labels.shape == mask.shape and ((labels > 0) == mask).all()
     assert labels[200, 200] != labels[200, 4100]
+
+
+def test_a_model_that_reads_the_canvas_raster_gets_the_same_single_digit_input(tmp_path: Path) -> None:
+    """The app passes its kept raster; a digit reads as `recognize` reads it, with or without it."""
+    from tests.drawings import seven
+    from tests.onnx_models import linear_model
+
+    recognizer = Recognizer(Classifier(linear_model(tmp_path / "raster.onnx")))
+    assert recognizer.normalization.pen == 0
+    drawing = seven()
+    today = recognizer.recognize(drawing, rasterize(drawing))
+    for raster in (None, rasterize(drawing)):
+        (digit,) = Recognizer(recognizer.classifier).read_number(drawing, raster).digits
+        assert today is not None and np.array_equal(digit.prediction.model_input, today.model_input)

@@ -174,9 +174,9 @@ class RecognitionController(QObject):
         if self._live_points is None or self._recognizer is None:
             return
         start = time.perf_counter()
-        drawing, _ = self._raster.live(self._live_points)
+        drawing, raster = self._raster.live(self._live_points)
         try:
-            number = self._recognizer.read_number(drawing)
+            number = self._recognizer.read_number(drawing, raster)
         except InferenceError as exc:
             self._fail(exc)
             return
@@ -227,7 +227,8 @@ class RecognitionController(QObject):
             if page.image is not None:
                 number = self._recognizer.read_number_in_image(page.image)
             else:
-                number = self._recognizer.read_number(page.drawing)
+                raster = None if _reads_strokes(self._recognizer) else self._raster.raster
+                number = self._recognizer.read_number(page.drawing, raster)
         except InferenceError as exc:
             self._fail(exc)
             return None
