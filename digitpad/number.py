@@ -34,6 +34,10 @@ CANVAS_WIDTH = 3 * DEFAULT_CANVAS_SIZE
 READING_WEIGHT = 4.0
 #: Runs remembered between calls: a 10-digit number has about 40.
 CACHE_SIZE = 512
+#: More pieces than this (strokes or blobs; a 10-digit number takes about 15-40) are read as one
+#: digit, as before numbers were read: the runs to render grow with the pieces, and a file with
+#: thousands of strokes must not take minutes.
+MAX_NUMBER_PIECES = 80
 #: A blob of image ink smaller than this share of the largest one is a speck: it joins its
 #: nearest neighbour instead of standing for a digit.
 SPECK_SHARE = 0.02
@@ -142,10 +146,15 @@ def choose(candidates: Candidates, predictions: Sequence[Prediction]) -> NumberR
     return NumberReading(tuple(DigitReading(found[r], candidates.ink_box(r), plan.pieces(*r)) for r in chosen))
 
 
+def _runs(plan: Layout) -> list[tuple[int, int]]:
+    pieces = len(plan.boxes)
+    return plan.runs() if pieces <= MAX_NUMBER_PIECES else [(0, pieces)]
+
+
 def _drawing_plan(drawing: Drawing) -> tuple[Layout, list[tuple[int, int]]]:
     limit = np.array([drawing.width, drawing.height], np.float64)
     plan = layout([points_box(np.clip(stroke, 0.0, limit)) for stroke in drawing.strokes], drawing.pen_width)
-    return plan, (plan.runs() if drawing.ink_bounds() is not None else [])
+    return plan, (_runs(plan) if drawing.ink_bounds() is not None else [])
 
 
 def _part(drawing: Drawing, pieces: tuple[int, ...]) -> Drawing:
@@ -170,15 +179,9 @@ def ink_candidates(ink: np.ndarray, spec: Normalization) -> Candidates:
     """Each blob of touching ink is a piece (specks join their neighbour); each run is normalized
     as an image of its own blobs (a one-digit reading: exactly `image_input`'s normalization).
     Call it on ink of bounded size (`MAX_IMAGE_PIXELS`): its time grows with the ink's row runs."""
-    labels, count = coarse_blobs(ink > 0)
-    if count:
-        labels, count = absorb_specks(labels, count)
-    boxes = []
-    for k in range(count):
-        rows, cols = np.nonzero(labels == k + 1)
-        boxes.append(Box(float(cols.min()), float(rows.min()), float(cols.max() + 1), float(rows.max() + 1)))
+    labels, boxes = image_pieces(ink > 0)
     plan = layout(boxes, 1.0)
-    runs = plan.runs()
+    runs = _runs(plan)
     inputs = []
     for i, j in runs:
         if j - i == len(boxes):  # all the ink: exactly as `image_input` reads it
@@ -249,17 +252,40 @@ class NumberReader:
 BLOB_RESOLUTION = 1024
 
 
-def coarse_blobs(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """`blobs` of the mask, found at BLOB_RESOLUTION at most and given back at full size."""
-    factor = -(-max(mask.shape) // BLOB_RESOLUTION)
-    if factor <= 1:
-        return blobs(mask)
+def image_pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Box]]:
+    """The blobs of an image's ink (specks given to their neighbours): full-size int32 labels
+    (0 = none, k + 1 = piece k) and each piece's box. Found on a copy at most BLOB_RESOLUTION
+    pixels wide and high (one pixel per block of ink), so a large or noisy photo cannot take long;
+    the boxes are the blocks' (a little larger than the ink), the labels are the ink's own pixels."""
+    factor = max(-(-max(mask.shape) // BLOB_RESOLUTION), 1)
     height, width = -(-mask.shape[0] // factor), -(-mask.shape[1] // factor)
     padded = np.zeros((height * factor, width * factor), bool)
     padded[: mask.shape[0], : mask.shape[1]] = mask
-    small, count = blobs(np.asarray(padded.reshape(height, factor, width, factor).any(axis=(1, 3))))
-    rows, cols = np.arange(mask.shape[0]) // factor, np.arange(mask.shape[1]) // factor
-    return np.where(mask, small[rows[:, None], cols[None, :]], 0).astype(np.int32), count
+    small = np.asarray(padded.reshape(height, factor, width, factor).any(axis=(1, 3)))
+    labels, count = blobs(small)
+    if count:
+        labels, count = absorb_specks(labels, count)
+    rows, cols = np.nonzero(labels)
+    piece = labels[rows, cols] - 1
+    low = np.full((2, count), np.iinfo(np.int64).max)
+    high = np.full((2, count), -1)
+    for axis, where in enumerate((cols, rows)):
+        np.minimum.at(low[axis], piece, where)
+        np.maximum.at(high[axis], piece, where)
+    limit = (mask.shape[1], mask.shape[0])
+    boxes = [
+        Box(
+            float(low[0, k] * factor),
+            float(low[1, k] * factor),
+            float(min((high[0, k] + 1) * factor, limit[0])),
+            float(min((high[1, k] + 1) * factor, limit[1])),
+        )
+        for k in range(count)
+    ]
+    if factor > 1:
+        rows_index, cols_index = np.arange(mask.shape[0]) // factor, np.arange(mask.shape[1]) // factor
+        labels = np.where(mask, labels[rows_index[:, None], cols_index[None, :]], 0).astype(np.int32)
+    return labels, boxes
 
 
 def blobs(mask: np.ndarray) -> tuple[np.ndarray, int]:
@@ -309,8 +335,13 @@ def absorb_specks(labels: np.ndarray, count: int) -> tuple[np.ndarray, int]:
     real = np.flatnonzero(sizes >= SPECK_SHARE * sizes.max())
     if len(real) == count:
         return labels, count
-    cols = [np.nonzero(labels == k + 1)[1] for k in range(count)]
-    middles = np.array([(c.min() + c.max()) / 2 for c in cols])
+    _, cols = np.nonzero(labels)
+    piece = labels[labels > 0] - 1  # row-major, as np.nonzero
+    left = np.full(count, np.iinfo(np.int64).max)
+    right = np.full(count, -1)
+    np.minimum.at(left, piece, cols)
+    np.maximum.at(right, piece, cols)
+    middles = (left + right) / 2
     target = np.zeros(count + 1, np.int32)
     target[real + 1] = np.arange(1, len(real) + 1)
     for k in np.setdiff1d(np.arange(count), real):

@@ -109,7 +109,9 @@ class Layout:
         """The box around the run's pieces (remembered: every rule asks for it)."""
         box = self._unions.get((i, j))
         if box is None:
-            box = self.boxes[i] if j - i == 1 else self.box(i, j - 1).union(self.boxes[j - 1])
+            box = self.boxes[i]
+            for other in self.boxes[i + 1 : j]:
+                box = box.union(other)
             self._unions[(i, j)] = box
         return box
 
@@ -120,13 +122,14 @@ class Layout:
     def cleanest_cut(self, i: int, j: int, pen: float) -> tuple[float, float]:
         """The vertical cut through the run that touches least ink: (its gap in ink heights,
         its gap as a fraction of the narrower side's width); both negative when the sides overlap."""
-        best = (-np.inf, -np.inf)
-        for k in range(i + 1, j):
-            left, right = self.box(i, k), self.box(k, j)
-            gap = right.x0 - left.x1
-            narrower = max(min(left.width, right.width), pen)
-            best = max(best, (gap / narrower, gap / self.height), key=lambda cut: cut[0])
-        return best[1], best[0]
+        x0, x1 = self._edges[0, i:j], self._edges[1, i:j]
+        left_low, left_high = np.minimum.accumulate(x0)[:-1], np.maximum.accumulate(x1)[:-1]
+        right_low = np.minimum.accumulate(x0[::-1])[::-1][1:]
+        right_high = np.maximum.accumulate(x1[::-1])[::-1][1:]
+        gaps = right_low - left_high
+        narrower = np.maximum(np.minimum(left_high - left_low, right_high - right_low), pen)
+        best = int(np.argmax(gaps / narrower))
+        return float(gaps[best]) / self.height, float(gaps[best] / narrower[best])
 
     def digit_cost(self, i: int, j: int, pen: float = 0.0) -> float:
         """How unlike one digit the run looks (>= 0): a cut that (nearly) clears its ink, too

@@ -11,7 +11,7 @@ import pytest
 from digitpad.classifier import Classifier
 from digitpad.images import image_input
 from digitpad.ink import Drawing
-from digitpad.number import CANVAS_WIDTH, blobs, coarse_blobs
+from digitpad.number import CANVAS_WIDTH, MAX_NUMBER_PIECES, blobs, image_pieces
 from digitpad.raster import rasterize
 from digitpad.recognizer import Prediction, Recognizer, drawing_input
 from training import unipen
@@ -200,20 +200,19 @@ def test_blobs_of_a_huge_image_are_found_at_a_bounded_resolution() -> None:
     mask = np.zeros((3000, 5000), bool)
     mask[100:2900, 100:300] = True
     mask[100:2900, 4000:4200] = True
-    labels, count = coarse_blobs(mask)
-    assert count == 2 and labels.shape == mask.shape and ((labels > 0) == mask).all()
+    mask[1500, 2500] = True  # a speck: it joins the nearest blob, no digit of its own
+    labels, boxes = image_pieces(mask)
+    assert len(boxes) == 2 and labels.shape == mask.shape and ((labels > 0) == mask).all()
     assert labels[200, 200] != labels[200, 4100]
+    assert boxes[0].x0 <= 100 and boxes[0].x1 >= 300 and boxes[0].x1 - boxes[0].x0 < 220
 
 
-def test_a_model_that_reads_the_canvas_raster_gets_the_same_single_digit_input(tmp_path: Path) -> None:
-    """The app passes its kept raster; a digit reads as `recognize` reads it, with or without it."""
-    from tests.drawings import seven
-    from tests.onnx_models import linear_model
-
-    recognizer = Recognizer(Classifier(linear_model(tmp_path / "raster.onnx")))
-    assert recognizer.normalization.pen == 0
-    drawing = seven()
-    today = recognizer.recognize(drawing, rasterize(drawing))
-    for raster in (None, rasterize(drawing)):
-        (digit,) = Recognizer(recognizer.classifier).read_number(drawing, raster).digits
-        assert today is not None and np.array_equal(digit.prediction.model_input, today.model_input)
+def test_a_drawing_of_thousands_of_strokes_is_read_as_one_digit_in_bounded_time(recognizer: Recognizer) -> None:
+    """As before numbers were read: the runs to render would grow with the strokes."""
+    rng = np.random.default_rng(0)
+    dots = rng.uniform(20, 260, size=(5000, 1, 2))
+    drawing = Drawing(list(dots), CANVAS_WIDTH, H)
+    assert len(drawing.strokes) > MAX_NUMBER_PIECES
+    (digit,) = recognizer.read_number(drawing).digits
+    today = recognizer.recognize(drawing)
+    assert today is not None and np.array_equal(digit.prediction.model_input, today.model_input)
