@@ -172,13 +172,18 @@ def single_cases(samples: Sequence[unipen.PenSample], fold: np.ndarray, seed: in
     return [Case(single_on_canvas(s, rng), str(s.label), s.group, int(fold[i])) for i, s in enumerate(samples)]
 
 
-def read_all(cases: Sequence[Case], recognizers: Sequence[Recognizer], as_images: bool = False) -> None:
+def read_all(
+    cases: Sequence[Case], recognizers: Sequence[Recognizer], as_images: bool = False, pen: float | None = None
+) -> None:
     """Read every case with the model of its fold: its strokes, or (`as_images`) a picture of it,
-    dark ink on white as the app saves a PNG, read as any image file is."""
+    dark ink on white as the app saves a PNG (or drawn with a `pen` of another width), read as any
+    image file is."""
     for case in cases:
         recognizer = recognizers[case.fold]
         if as_images:
-            pixels = np.round(255 * (1 - rasterize(case.drawing))).astype(np.uint8)
+            d = case.drawing
+            picture = d if pen is None else Drawing(d.strokes, d.width, d.height, pen)
+            pixels = np.round(255 * (1 - rasterize(picture))).astype(np.uint8)
             reading: NumberReading = recognizer.read_number_in_image(pixels)
         else:
             reading = recognizer.read_number(case.drawing)
@@ -269,6 +274,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--images", action="store_true", help="also read each number from a picture of it (as a PNG of the canvas)"
     )
+    parser.add_argument(
+        "--image-pen",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="draw the pictures with a pen this wide (default: the app's 20 px; a scan of ink on paper is thinner)",
+    )
 
 
 def _line(name: str, s: dict[str, object]) -> str:
@@ -334,7 +346,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         print(f"failure grid: {args.out / f'failures-{name}.png'} ({shown} shown)", flush=True)
     if args.images:
         pictures = [Case(c.drawing, c.truth, c.writer, c.fold) for c in numbers]
-        read_all(pictures, recognizers, as_images=True)
+        read_all(pictures, recognizers, as_images=True, pen=args.image_pen)
         result["numbers_from_images"] = summary(pictures)
         print(_line("numbers read from pictures of them", result["numbers_from_images"]), flush=True)  # type: ignore[arg-type]
         shown = failure_grid(pictures, "numbers-from-images", args.out / "failures-numbers-from-images.png")
