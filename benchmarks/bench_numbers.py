@@ -69,19 +69,24 @@ def main() -> None:
     answers: list[Recognition] = []
     controller.recognized.connect(answers.append)
 
-    every, last, right = [], [], 0
+    every, last, cpu, right = [], [], [], 0
     for truth, drawing in numbers:
         controller.clear()
         for stroke in drawing.strokes:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             controller.finish_stroke(stroke)  # returns once the answer has been emitted
             every.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
         last.append(every[-1])
         right += answers[-1].number.text == truth
     strokes = sum(len(d.strokes) for _, d in numbers)
-    print(f"{len(numbers)} numbers of 10 digits ({strokes} strokes), read right: {right}")
+    print(
+        f"{len(numbers)} numbers of 10 digits ({strokes} strokes), read right: {right}; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"stroke end to the whole answer, every stroke: {percentiles(every)}")
     print(f"stroke end to the whole answer, the number's last stroke: {percentiles(last)}")
+    print(f"  CPU time of this process (all its threads) per stroke: {percentiles(cpu)}")
 
     cold = []
     for _, drawing in numbers:
