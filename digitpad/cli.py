@@ -12,7 +12,7 @@ from digitpad import __version__
 from digitpad.batch import FileResult, classify_files, expand_paths, supported_suffixes
 from digitpad.errors import ModelError
 from digitpad.model_files import read_model_choice
-from digitpad.recognizer import percent
+from digitpad.recognizer import Prediction, percent
 from digitpad.system import configure_process, usable_cpu_count
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -69,24 +69,35 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
 
 
 def _json_line(result: FileResult) -> str:
-    if result.prediction is None:
+    if result.number is None:
         return json.dumps({"path": str(result.path), "error": result.error})
-    p = result.prediction
-    return json.dumps(
-        {
-            "path": str(result.path),
-            "digit": p.digit,
-            "probabilities": [round(float(v), 6) for v in p.probabilities],
-            "confident": p.confident,
-        }
-    )
+    record: dict[str, object] = {"path": str(result.path)}
+    if result.prediction is not None:  # exactly one digit: the fields every earlier version gave
+        record.update(_digit_fields(result.prediction))
+    record["number"] = result.number.text
+    record["digits"] = [
+        {**_digit_fields(d.prediction), "box": [round(v, 1) for v in d.box]} for d in result.number.digits
+    ]
+    if result.label is not None:
+        record["label"] = result.label
+    return json.dumps(record)
+
+
+def _digit_fields(p: Prediction) -> dict[str, object]:
+    return {"digit": p.digit, "probabilities": [round(float(v), 6) for v in p.probabilities], "confident": p.confident}
 
 
 def _table_line(result: FileResult) -> str:
-    p = result.prediction
-    assert p is not None
-    note = "" if p.confident else "  (not sure)"
-    return f"{p.digit:>5}  {percent(p.confidence):>10}  {result.path}{note}"
+    """The number, its least sure digit's confidence, the file."""
+    number = result.number
+    assert number is not None and number.digits
+    weakest = min(d.prediction.confidence for d in number.digits)
+    note = "" if number.confident else "  (not sure)"
+    return f"{number.text:>10}  {percent(weakest):>10}  {result.path}{note}"
+
+
+def label_summary(right: int, labelled: int) -> str:
+    return f"digitpad: {right} of {labelled} labelled file(s) read right ({right / labelled:.1%})"
 
 
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -107,21 +118,26 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"digitpad: no image or drawing files in {', '.join(args.paths)} "
               f"(looked for {', '.join(supported_suffixes())})", file=err)
         return EXIT_FILE_ERRORS
-    failures = 0
+    failures = labelled = right = 0
     if not args.json:
-        print(f"{'digit':>5}  {'confidence':>10}  file", file=out)
+        print(f"{'number':>10}  {'confidence':>10}  file", file=out)
     for result in classify_files(paths, recognizer, workers=max(args.jobs, 1)):
-        if result.prediction is None:
+        if result.number is None:
             failures += 1
+        if result.label is not None:
+            labelled += 1
+            right += result.number is not None and result.number.text == result.label
         if args.json:
             print(_json_line(result), file=out)
-        elif result.prediction is None:
+        elif result.number is None:
             print(f"digitpad: error: {result.error}", file=err)
         else:
             print(_table_line(result), file=out)
     if not args.json:
         info = recognizer.classifier.info
         print(f"{len(paths) - failures} of {len(paths)} file(s) read with {info.name} ({info.path})", file=out)
+    if labelled:
+        print(label_summary(right, labelled), file=err)
     if failures:
         print(f"digitpad: {failures} file(s) could not be classified", file=err)
     return EXIT_FILE_ERRORS if failures else EXIT_OK

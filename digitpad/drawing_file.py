@@ -1,9 +1,10 @@
 """The drawing JSON format: the app's save format and an input of `digitpad classify`.
 
     {"format": "digitpad-drawing", "version": 1, "width": W, "height": H,
-     "strokes": [[[x, y], ...], ...], "pen_width": P}
+     "strokes": [[[x, y], ...], ...], "pen_width": P, "label": "4071"}
 
 Canvas pixels, origin top-left, y down; `pen_width` is optional and defaults to the app's pen.
+`label` is optional: what the drawing is, as a string of digits (a number is one drawing).
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 #: about 100 bytes of memory a value, so this keeps a file of ten million tiny numbers from
 #: taking gigabytes before the point limit could refuse it.
 MAX_VALUES = 2 * MAX_POINTS + 2 * MAX_STROKES + 100
+#: Longest accepted label: the app reads numbers of up to 10 digits; a label may say more.
+MAX_LABEL_DIGITS = 64
 
 
-def drawing_to_json(drawing: Drawing) -> dict[str, Any]:
-    return {
+def drawing_to_json(drawing: Drawing, label: str | None = None) -> dict[str, Any]:
+    data = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "width": drawing.width,
@@ -39,6 +42,24 @@ def drawing_to_json(drawing: Drawing) -> dict[str, Any]:
         "pen_width": drawing.pen_width,
         "strokes": [[[round(float(x), 2), round(float(y), 2)] for x, y in s] for s in drawing.strokes],
     }
+    if label is not None:
+        data["label"] = check_label(label)
+    return data
+
+
+def check_label(label: Any) -> str:
+    """A drawing's label: a non-empty string of the digits 0-9 ("7", "4071")."""
+    if (
+        not isinstance(label, str)
+        or not label
+        or len(label) > MAX_LABEL_DIGITS
+        or not label.isascii()
+        or not label.isdigit()
+    ):
+        raise DrawingError(
+            f'"label" must be a string of 1 to {MAX_LABEL_DIGITS} digits 0-9, got {json.dumps(label)[:40]}'
+        )
+    return label
 
 
 def _number(value: Any, what: str) -> float:
@@ -127,7 +148,12 @@ def parse_drawing_json(raw: bytes) -> Any:
 
 
 def load_drawing(path: str | os.PathLike[str]) -> Drawing:
-    """Read a drawing JSON file; any problem is a DrawingError that names the file.
+    """Read a drawing JSON file; any problem is a DrawingError that names the file."""
+    return load_labelled_drawing(path)[0]
+
+
+def load_labelled_drawing(path: str | os.PathLike[str]) -> tuple[Drawing, str | None]:
+    """Read a drawing JSON file and its optional label; a bad label is an error like a bad stroke.
 
     Only a regular file is read, and at most MAX_FILE_BYTES of it: a FIFO or a link to /dev/zero
     is refused at once.
@@ -138,11 +164,13 @@ def load_drawing(path: str | os.PathLike[str]) -> Drawing:
     except (DrawingError, FileReadError) as exc:
         raise DrawingError(f"{path}: {exc}") from None
     try:
-        return drawing_from_json(data)
+        drawing = drawing_from_json(data)
+        label = check_label(data["label"]) if "label" in data else None
     except DrawingError as exc:
         raise DrawingError(f"{path}: {exc}") from None
+    return drawing, label
 
 
-def save_drawing(path: str | os.PathLike[str], drawing: Drawing) -> None:
+def save_drawing(path: str | os.PathLike[str], drawing: Drawing, label: str | None = None) -> None:
     """Write the drawing JSON atomically: an existing file is replaced whole or not at all."""
-    write_text_atomically(path, json.dumps(drawing_to_json(drawing), separators=(",", ":")) + "\n")
+    write_text_atomically(path, json.dumps(drawing_to_json(drawing, label), separators=(",", ":")) + "\n")

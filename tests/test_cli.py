@@ -51,7 +51,7 @@ def test_table_output_for_a_folder(inputs: Path, capsys: pytest.CaptureFixture[s
     code, out, err = run(capsys, "classify", str(inputs))
     lines = out.splitlines()
     assert code == 0 and err == ""
-    assert lines[0].split() == ["digit", "confidence", "file"]
+    assert lines[0].split() == ["number", "confidence", "file"]
     assert lines[1].split()[0] == "1" and lines[1].endswith("a_one.json")
     assert lines[2].split()[0] == "0" and lines[2].endswith("b_zero.png")
     assert len(lines) == 4  # notes.txt was skipped
@@ -61,7 +61,7 @@ def test_table_output_for_a_folder(inputs: Path, capsys: pytest.CaptureFixture[s
 def test_json_lines(inputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "classify", "--json", str(inputs / "a_one.json"))
     (record,) = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and set(record) == {"path", "digit", "probabilities", "confident"}
+    assert code == 0 and set(record) == {"path", "digit", "probabilities", "confident", "number", "digits"}
     assert record["digit"] == 1 and record["confident"] is True
     assert len(record["probabilities"]) == 10 and abs(sum(record["probabilities"]) - 1) < 1e-4
 
@@ -269,3 +269,30 @@ def test_a_damaged_model_choice_falls_back_to_the_shipped_model(
         assert code == 0 and str(shipped_model_path()) in out
     finally:
         file.unlink()
+
+
+def test_a_number_in_json_has_its_digits_and_no_single_digit_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seven = [[300.0, 60.0], [400.0, 60.0], [340.0, 220.0]]
+    one = [[600.0, 60.0], [600.0, 220.0]]
+    save_drawing(tmp_path / "71.json", Drawing([seven, one], 840, 280), label="71")
+    save_drawing(tmp_path / "1.json", Drawing([one], 840, 280), label="7")  # a wrong label
+    code, out, err = run(capsys, "classify", "--json", str(tmp_path / "71.json"), str(tmp_path / "1.json"))
+    number, single = (json.loads(line) for line in out.splitlines())
+    assert code == 0
+    assert set(number) == {"path", "number", "digits", "label"} and number["number"] == "71"
+    assert [d["digit"] for d in number["digits"]] == [7, 1] and number["label"] == "71"
+    assert number["digits"][0]["box"] == [290.0, 50.0, 410.0, 230.0]
+    assert all(len(d["probabilities"]) == 10 and isinstance(d["confident"], bool) for d in number["digits"])
+    assert single["number"] == "1" and single["digit"] == 1
+    assert single["digits"][0]["probabilities"] == single["probabilities"]
+    assert err.strip() == "digitpad: 1 of 2 labelled file(s) read right (50.0%)"
+
+
+def test_the_table_prints_the_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    strokes = [[[100.0 + 90 * k, 60.0], [100.0 + 90 * k, 220.0]] for k in range(3)]
+    save_drawing(tmp_path / "111.json", Drawing(strokes, 840, 280))
+    code, out, err = run(capsys, "classify", str(tmp_path))
+    assert code == 0 and err == ""
+    assert out.splitlines()[1].split()[0] == "111"

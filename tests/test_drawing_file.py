@@ -193,3 +193,29 @@ def test_stale_temporary_files_of_a_killed_save_are_removed_by_the_next_save(tmp
     os.utime(stale, (an_hour_ago, an_hour_ago))
     save_drawing(path, seven())
     assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, "d.json"]  # a young one may be in use
+
+
+def test_a_label_is_kept_through_save_and_load(tmp_path: Path) -> None:
+    from digitpad.drawing_file import load_labelled_drawing
+
+    drawing = Drawing([[[10.0, 20.0], [30.0, 40.0]]], 840, 280)
+    save_drawing(tmp_path / "n.json", drawing, label="4071")
+    loaded, label = load_labelled_drawing(tmp_path / "n.json")
+    assert loaded == drawing and label == "4071"
+    assert json.loads((tmp_path / "n.json").read_text())["label"] == "4071"
+    save_drawing(tmp_path / "plain.json", drawing)
+    assert load_labelled_drawing(tmp_path / "plain.json")[1] is None
+    assert "label" not in json.loads((tmp_path / "plain.json").read_text())
+
+
+@pytest.mark.parametrize("label", ["", "4a", "-1", 7, None, "٣", "1" * 65])
+def test_a_bad_label_is_refused_and_named(tmp_path: Path, label: object) -> None:
+    from digitpad.drawing_file import load_labelled_drawing
+
+    data = {"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [], "label": label}
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    with pytest.raises(DrawingError, match='"label" must be a string of 1 to 64 digits'):
+        load_labelled_drawing(tmp_path / "bad.json")
+    if label is not None:  # None means "no label" when saving
+        with pytest.raises(DrawingError):
+            save_drawing(tmp_path / "out.json", Drawing(), label=label)  # type: ignore[arg-type]

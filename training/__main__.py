@@ -1,4 +1,4 @@
-"""python -m training {recipe,download,train,interpolate,export,evaluate,evaluate-drawings}: the command line.
+"""python -m training {recipe,download,train,interpolate,export,evaluate,evaluate-drawings,evaluate-numbers}.
 
 The entry point sets the OpenMP wait policy before anything loads torch, and without the [train]
 extra every command ends in a one-line install hint instead of a traceback.
@@ -154,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     drawings = add("evaluate-drawings", help="accuracy on pen-drawn digits replayed on the canvas",
                                    description=evaluate_drawings.__doc__.split("\n\n")[0])
     evaluate_drawings.add_arguments(drawings)
+
+    from training import evaluate_numbers
+
+    numbers = commands.add_parser("evaluate-numbers", help="accuracy on numbers composed from each writer's pen digits",
+                                  description=evaluate_numbers.__doc__.split("\n\n")[0])
+    evaluate_numbers.add_arguments(numbers)
     return parser
 
 
@@ -253,6 +259,13 @@ def run_evaluate_drawings(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_evaluate_numbers(args: argparse.Namespace) -> int:
+    from training import evaluate_numbers
+
+    evaluate_numbers.run(args)
+    return 0
+
+
 def run_interpolate(args: argparse.Namespace) -> int:
     from training.interpolate import interpolate_checkpoints
 
@@ -303,6 +316,7 @@ COMMANDS = {
     "export": run_export,
     "interpolate": run_interpolate,
     "evaluate-drawings": run_evaluate_drawings,
+    "evaluate-numbers": run_evaluate_numbers,
 }
 
 

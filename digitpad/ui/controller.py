@@ -21,7 +21,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from digitpad.classifier import ModelInfo
 from digitpad.errors import DrawingError
 from digitpad.images import image_ink
-from digitpad.ink import Drawing
+from digitpad.ink import DEFAULT_CANVAS_SIZE, Drawing
+from digitpad.number import CANVAS_WIDTH, NumberReading
 from digitpad.recognizer import Prediction, Recognizer
 from digitpad.stroke_raster import page_tracker
 from digitpad.ui.recognition_worker import Job, Outcome, RecognitionWorker
@@ -38,6 +39,11 @@ UNDO_LIMIT = 1000
 #: 7000 x 7000 pixels takes about 240 MB decoded, and a thousand of them must not all be kept.
 #: When a step would pass it, the oldest steps are dropped.
 UNDO_IMAGE_BYTES = 256 * 1024 * 1024
+
+
+def blank_drawing() -> Drawing:
+    """A fresh page: the wide canvas, wide enough for a number of up to 10 digits."""
+    return Drawing((), CANVAS_WIDTH, DEFAULT_CANVAS_SIZE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,11 +67,16 @@ class Page:
 
 @dataclass(frozen=True)
 class Recognition:
-    """One answer: None when there is nothing to read (show the prompt, never a guess)."""
+    """One answer: the number read (no digits: show the prompt, never a guess)."""
 
-    prediction: Prediction | None
-    seconds: float  #: time from the input to the probabilities: raster, normalization, inference
+    number: NumberReading
+    seconds: float  #: time from the input to the whole answer: segmentation, rendering, inference
     live: bool  #: True while the stroke is still being drawn
+
+    @property
+    def prediction(self) -> Prediction | None:
+        """The answer when exactly one digit was found (as before numbers were read)."""
+        return self.number.digits[0].prediction if len(self.number.digits) == 1 else None
 
 
 class SetPageCommand(QUndoCommand):
@@ -109,7 +120,7 @@ class RecognitionController(QObject):
     def __init__(self, recognizer: Recognizer | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._recognizer = recognizer
-        self._page = Page(Drawing())
+        self._page = Page(blank_drawing())
         self._raster = page_tracker(self._page.drawing, _reads_strokes(recognizer))
         self._live_points: np.ndarray | None = None
         self._live_cost_ms = 0.0
@@ -212,21 +223,21 @@ class RecognitionController(QObject):
         except DrawingError:  # the stroke already breaks a limit: finish_stroke will say so
             return
         recognizer = self._recognizer
-        self._submit(lambda: recognizer.recognize(drawing, raster), recognizer, live=True, start=start)
+        self._submit(lambda: recognizer.read_number(drawing, raster), recognizer, live=True, start=start)
 
     # -- whole pages -------------------------------------------------------------------------
 
     def clear(self) -> None:
         """A fresh default page, undoable; nothing happens when the page is already blank."""
         if not self._page.is_blank:
-            self._push(SetPageCommand(self, self._page, Page(Drawing()), "Clear"))
+            self._push(SetPageCommand(self, self._page, Page(blank_drawing()), "Clear"))
 
     def open_drawing(self, drawing: Drawing, source: Path | None = None) -> None:
         self._push(SetPageCommand(self, self._page, Page(drawing, source=source), "Open Drawing"))
 
     def open_image(self, pixels: np.ndarray, source: Path | None = None) -> None:
         """Put decoded pixels (`digitpad.image_file.read_image`) on the page; only their ink is kept."""
-        page = Page(Drawing(), is_image=True, image_ink=image_ink(pixels), source=source)
+        page = Page(blank_drawing(), is_image=True, image_ink=image_ink(pixels), source=source)
         self._push(SetPageCommand(self, self._page, page, "Open Image"))
 
     def show_page(self, page: Page) -> None:
@@ -286,15 +297,15 @@ class RecognitionController(QObject):
         recognizer, page = self._recognizer, self._page
         if page.is_image:
             ink = page.image_ink
-            self._submit(lambda: recognizer.recognize_image(ink), recognizer, live=False, start=start)
+            self._submit(lambda: recognizer.read_number_in_ink(ink), recognizer, live=False, start=start)
             return
         # The canvas raster changes in place with the next stroke: the worker gets its own copy.
         raster = None if _reads_strokes(recognizer) else self._raster.raster.copy()
         drawing = page.drawing
-        self._submit(lambda: recognizer.recognize(drawing, raster), recognizer, live=False, start=start)
+        self._submit(lambda: recognizer.read_number(drawing, raster), recognizer, live=False, start=start)
 
     def _submit(
-        self, work: Callable[[], Prediction | None], recognizer: Recognizer, live: bool, start: float
+        self, work: Callable[[], NumberReading], recognizer: Recognizer, live: bool, start: float
     ) -> None:
         self._requests += 1
         self._worker.submit(Job(work, self._requests, self._generation, live, start, recognizer))
@@ -316,9 +327,9 @@ class RecognitionController(QObject):
         else:
             if job.live:
                 self._live_cost_ms = outcome.seconds * 1000
-            self.last = Recognition(outcome.prediction, outcome.seconds, job.live)
+            assert outcome.reading is not None
+            self.last = Recognition(outcome.reading, outcome.seconds, job.live)
             self.recognized.emit(self.last)
-
 
     def _stop_model(self, message: str) -> None:
         """A model that ran past its time limit is not run again: recognition goes off."""

@@ -31,6 +31,7 @@ from digitpad.drawing_file import load_drawing, save_drawing
 from digitpad.errors import DigitpadError
 from digitpad.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.model_files import model_card_path, shipped_model_path
+from digitpad.number import NumberReading
 from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer
 from digitpad.ui.answer import AnswerView
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
@@ -38,13 +39,14 @@ from digitpad.ui.chart import ProbabilityChart
 from digitpad.ui.controller import Page, Recognition, RecognitionController
 from digitpad.ui.image_writer import save_png
 from digitpad.ui.model_input_view import ModelInputView
+from digitpad.ui.number_view import NumberView
 from digitpad.ui.settings import AppSettings
 
 IMAGE_FILTER = "Images ({})".format(" ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES))
 DRAWING_FILTER = "Drawing JSON (*.json)"
 PNG_FILTER = "PNG image (*.png)"
 MODEL_FILTER = "ONNX models (*.onnx)"
-PROMPT_BLANK = "Draw a digit"
+PROMPT_BLANK = "Write a digit or a number"
 PROMPT_NO_INK = "No digit found in this image"
 PROMPT_NO_MODEL = "Recognition is off: choose a model with File ▸ Open Model…"
 PROMPT_MODEL_FAILED = "The model failed on this input"
@@ -95,6 +97,13 @@ def about_model_details(info: ModelInfo | None) -> str:
     return "\n".join(lines)
 
 
+def newest_digit(number: NumberReading) -> int:
+    """The digit that holds the newest stroke (the last written), for a drawing; else the first."""
+    if not number.digits:
+        return 0
+    return max(range(len(number.digits)), key=lambda k: max(number.digits[k].pieces, default=-1))
+
+
 def caption(text: str) -> QLabel:
     """A small centered heading in the palette's placeholder color."""
     label = QLabel(text)
@@ -123,6 +132,8 @@ class MainWindow(QMainWindow):
         self.answer = AnswerView()
         self.chart = ProbabilityChart()
         self.model_input = ModelInputView()
+        self.number_view = NumberView()
+        self.number_view.selected.connect(self.select_digit)
         self._create_actions()
         self._create_menus()
         self._create_layout()
@@ -192,6 +203,12 @@ class MainWindow(QMainWindow):
         clear_keys = [QKeySequence(Qt.Key.Key_Escape), QKeySequence(standard.Delete)]
         self.clear_action = action("&Clear", self.controller.clear, clear_keys, "Start a new drawing")
 
+        self.previous_digit_action = action(
+            "&Previous Digit", lambda: self.step_digit(-1), [QKeySequence(Qt.Key.Key_Left)], "Explain the digit before"
+        )
+        self.next_digit_action = action(
+            "&Next Digit", lambda: self.step_digit(1), [QKeySequence(Qt.Key.Key_Right)], "Explain the digit after"
+        )
         self.about_action = action("&About digitpad", self.show_about, [], "What digitpad is and which model it uses")
         self.about_qt_action = action("About &Qt", lambda: QMessageBox.aboutQt(self), [], "Qt's version and license")
 
@@ -206,6 +223,8 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.clear_action)
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.previous_digit_action, self.next_digit_action])
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addActions([self.about_action, self.about_qt_action])
 
@@ -234,6 +253,7 @@ class MainWindow(QMainWindow):
         buttons.addStretch()
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
+        left.addWidget(self.number_view)
         left.addLayout(buttons)
 
         side = QVBoxLayout()
@@ -266,7 +286,7 @@ class MainWindow(QMainWindow):
         if not self.settings.geometry.isEmpty():
             self.restoreGeometry(self.settings.geometry)
         else:
-            self.resize(920, 620)
+            self.resize(1280, 600)
         if not self.settings.window_state.isEmpty():
             self.restoreState(self.settings.window_state)
 
@@ -313,35 +333,54 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _show_recognition(self, recognition: Recognition) -> None:
-        prediction = recognition.prediction
-        if prediction is None:
+        number = recognition.number
+        if not number.digits:
             no_ink_image = self.controller.page.is_image and not self.canvas.is_drawing
-            self.answer.show_prompt(PROMPT_NO_INK if no_ink_image else PROMPT_BLANK)
-            self.chart.set_probabilities(None)
-            self.model_input.set_image(None)
-            self.timing_label.clear()
+            self._show_nothing(PROMPT_NO_INK if no_ink_image else PROMPT_BLANK)
             return
-        self.answer.show_prediction(prediction)
+        self.number_view.set_number(number, newest_digit(number))
+        self.select_digit(newest_digit(number))
+        self.timing_label.setText(f"read in {recognition.seconds * 1000:.1f} ms")
+
+    def _show_nothing(self, prompt: str) -> None:
+        """No digits to show: the prompt, empty bars and model input, no boxes."""
+        self.answer.show_prompt(prompt)
+        self.chart.set_probabilities(None)
+        self.model_input.set_image(None)
+        self.number_view.set_number(NumberReading(()), None)
+        self.canvas.set_number(NumberReading(()), None)
+        self.timing_label.clear()
+
+    @Slot(int)
+    def select_digit(self, index: int) -> None:
+        """Explain digit `index` of the number shown: its answer, its bars, what the model saw."""
+        number = self.number_view.number
+        if not 0 <= index < len(number.digits):
+            return
+        prediction = number.digits[index].prediction
+        where = f"Digit {index + 1} of {len(number.digits)}: " if len(number.digits) > 1 else ""
+        self.answer.show_prediction(prediction, where)
         self.chart.set_probabilities(prediction.probabilities, prediction.confident)
         self.model_input.set_image(prediction.model_input)
-        self.timing_label.setText(f"read in {recognition.seconds * 1000:.1f} ms")
+        self.number_view.set_number(number, index)
+        self.canvas.set_number(number, index)
+
+    def step_digit(self, step: int) -> None:
+        """Select the digit `step` places to the right (negative: to the left), if there is one."""
+        current = self.number_view.current
+        if current is not None:
+            self.select_digit(current + step)
 
     @Slot(object)
     def _show_model(self, info: ModelInfo | None) -> None:
         self.model_label.setText(model_summary(info))
         self.model_label.setToolTip(str(info.path) if info else "")
         if info is None:
-            self.answer.show_prompt(PROMPT_NO_MODEL)
-            self.chart.set_probabilities(None)
-            self.model_input.set_image(None)
-            self.timing_label.clear()
+            self._show_nothing(PROMPT_NO_MODEL)
 
     @Slot(str)
     def _show_recognition_failure(self, message: str) -> None:
-        self.answer.show_prompt(PROMPT_MODEL_FAILED)
-        self.chart.set_probabilities(None)
-        self.model_input.set_image(None)
-        self.timing_label.clear()
+        self._show_nothing(PROMPT_MODEL_FAILED)
         self.statusBar().showMessage(message, 10_000)
 
     @Slot(object, str)

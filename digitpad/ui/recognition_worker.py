@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from digitpad.errors import DigitpadError, ModelTimeoutError
-from digitpad.recognizer import Prediction
+from digitpad.number import NumberReading
 
 #: A worker thread with nothing to do for this long ends (the next request starts another), so
 #: that a controller nobody closed leaves no thread behind for long.
@@ -27,7 +27,7 @@ IDLE_SECONDS = 10.0
 class Job:
     """One request: `work` is called on the worker thread and must not touch Qt or shared state."""
 
-    work: Callable[[], Prediction | None]
+    work: Callable[[], NumberReading]
     number: int  #: requests are numbered in order; the latest one is always run
     generation: int  #: the page state it was made for; a result for an older state is dropped
     live: bool
@@ -38,7 +38,7 @@ class Job:
 @dataclass(frozen=True)
 class Outcome:
     job: Job
-    prediction: Prediction | None = None
+    reading: NumberReading | None = None  #: None when the work failed
     error: str | None = None
     timed_out: bool = False
     seconds: float = 0.0
@@ -113,11 +113,11 @@ class _State:
 def _run(job: Job) -> Outcome:
     """The job's answer or its error: nothing raised here may escape the worker thread."""
     try:
-        prediction = job.work()
+        reading = job.work()
     except ModelTimeoutError as exc:
         return Outcome(job, error=str(exc), timed_out=True)
     except DigitpadError as exc:
         return Outcome(job, error=str(exc))
     except Exception as exc:  # a bug or an exhausted machine must not kill the worker
         return Outcome(job, error=f"recognition failed: {type(exc).__name__}: {exc}")
-    return Outcome(job, prediction, seconds=time.perf_counter() - job.start)
+    return Outcome(job, reading, seconds=time.perf_counter() - job.start)

@@ -13,13 +13,18 @@ from digitpad.classifier import Classifier
 from digitpad.ink import Drawing
 from digitpad.raster import rasterize
 from digitpad.recognizer import Recognizer
-from digitpad.ui.controller import UNDO_LIMIT, Recognition, RecognitionController
+from digitpad.ui.controller import UNDO_LIMIT, Recognition, RecognitionController, blank_drawing
 from digitpad.ui.recognition_worker import Job, Outcome, RecognitionWorker
 from tests.bad_files import digit_pixels
 from tests.onnx_models import linear_model
 from tests.ui.helpers import DIGITS, answered
 
 pytestmark = pytest.mark.gui
+
+
+def wide(strokes: object) -> Drawing:
+    """A drawing on the app's page: the wide canvas."""
+    return Drawing(strokes, blank_drawing().width, blank_drawing().height)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +90,10 @@ def test_incremental_raster_equals_full_rasterize_exactly(qtbot, tmp_path: Path)
     controller.undo_stack.undo()
     assert np.array_equal(controller.raster, rasterize(controller.drawing))
     controller.undo_stack.redo()
-    assert np.array_equal(controller.raster, rasterize(Drawing(DIGITS[4] + DIGITS[0])))
+    assert np.array_equal(
+        controller.raster,
+        rasterize(Drawing(DIGITS[4] + DIGITS[0], controller.drawing.width, controller.drawing.height)),
+    )
 
 
 def test_undo_redo_step_one_stroke_at_a_time(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
@@ -93,14 +101,14 @@ def test_undo_redo_step_one_stroke_at_a_time(qtbot, controller: RecognitionContr
         draw(controller, stroke)
     assert controller.undo_stack.count() == 2
     controller.undo_stack.undo()
-    assert controller.drawing == Drawing(DIGITS[4][:1])
+    assert controller.drawing == wide(DIGITS[4][:1])
     controller.undo_stack.undo()
     answered(controller)
     assert controller.drawing.is_blank and controller.last is not None and controller.last.prediction is None
     controller.undo_stack.redo()
     controller.undo_stack.redo()
     answered(controller)
-    assert controller.drawing == Drawing(DIGITS[4])
+    assert controller.drawing == wide(DIGITS[4])
     assert controller.last.prediction.digit == 4
 
 
@@ -113,7 +121,7 @@ def test_clear_is_one_undoable_step_and_a_no_op_on_a_blank_page(qtbot, controlle
     assert controller.drawing.is_blank
     assert controller.last.prediction is None  # blank: a prompt, never a guess
     controller.undo_stack.undo()
-    assert controller.drawing == Drawing(DIGITS[1])
+    assert controller.drawing == wide(DIGITS[1])
 
 
 def test_without_a_model_drawing_still_works(qtbot) -> None:  # noqa: ANN001
@@ -123,7 +131,7 @@ def test_without_a_model_drawing_still_works(qtbot) -> None:  # noqa: ANN001
     controller.update_stroke(DIGITS[1][0])
     controller.recognize_live()  # what the throttle timer would call: nothing to read with
     controller.finish_stroke(DIGITS[1][0])
-    assert controller.drawing == Drawing(DIGITS[1])
+    assert controller.drawing == wide(DIGITS[1])
     controller.recognize()
     assert answers == [] and controller.idle and controller.last is None
 
@@ -137,7 +145,7 @@ def test_an_opened_image_is_read_and_a_stroke_on_it_starts_a_new_drawing(
     assert controller.page.is_image and controller.page.image_ink is not None
     assert controller.last.prediction.digit == 7
     draw(controller, DIGITS[1][0])
-    assert not controller.page.is_image and controller.drawing == Drawing(DIGITS[1])
+    assert not controller.page.is_image and controller.drawing == wide(DIGITS[1])
     assert controller.last.prediction.digit == 1
     controller.undo_stack.undo()
     answered(controller)
