@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from digitpad.ui.main_window import MainWindow
-from tests.ui.helpers import densify, drag, ellipse
+from tests.ui.helpers import answered, densify, drag, ellipse
 
 pytestmark = pytest.mark.gui
 
@@ -20,8 +20,10 @@ FOUR = [densify([(710, 50), (640, 170), (760, 170)]), densify([(725, 110), (725,
 
 
 def write(window: MainWindow, strokes: list[np.ndarray]) -> None:
+    """Draw the strokes, then wait for the answer from the recognition thread."""
     for stroke in strokes:
         drag(window.canvas, stroke)
+    answered(window.controller)
 
 
 def test_a_number_is_read_after_each_stroke_with_the_newest_digit_explained(window: MainWindow) -> None:
@@ -70,6 +72,8 @@ def test_each_digit_gets_a_box_on_the_canvas_around_its_ink(window: MainWindow) 
 def test_undo_and_clear_take_the_digits_away(window: MainWindow) -> None:
     write(window, SEVEN + ONE)
     window.undo_action.trigger()
+    answered(window.controller)
     assert window.number_view.number.text == "7"
     window.clear_action.trigger()
+    answered(window.controller)
     assert window.number_view.number.digits == () and window.answer.answer == "–"
