@@ -14,6 +14,7 @@ import numpy as np
 import onnxruntime as ort
 
 from digitpad.contract import (
+    EMBEDDING_NAME,
     IMAGE_SIZE,
     INPUT_NAME,
     LABELS,
@@ -84,6 +85,8 @@ class Classifier:
             self._check_contract()
         except ModelContractError as exc:
             raise ModelContractError(f"{self.path} does not fit digitpad: {exc}") from None
+        #: width of the optional `embedding` output (None: the model has none, so no adaptation)
+        self.embedding_size = self._embedding_size()
         metadata = dict(self._session.get_modelmeta().custom_metadata_map)
         self.info = ModelInfo(
             path=self.path,
@@ -140,6 +143,38 @@ class Classifier:
             raise ModelContractError(f"the model fails on a blank batch of two images: {exc}") from None
         if not np.allclose(probe.sum(axis=1), 1.0, atol=1e-3) or (probe < 0).any():
             raise ModelContractError(f"the model's '{OUTPUT_NAME}' are not probabilities: they do not sum to 1")
+
+    def _embedding_size(self) -> int | None:
+        """The embedding's width if the model has a usable `embedding` output, else None (ignored, not refused)."""
+        output = {o.name: o for o in self._session.get_outputs()}.get(EMBEDDING_NAME)
+        if output is None or output.type != "tensor(float)" or len(output.shape) != 2:
+            return None
+        try:
+            _, embeddings = self._run_with_embeddings(np.zeros((2, IMAGE_SIZE, IMAGE_SIZE), np.float32))
+        except InferenceError:
+            return None
+        return int(embeddings.shape[1]) if embeddings.shape[1] > 0 else None
+
+    def predict_with_embeddings(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Probabilities (N, 10) and embeddings (N, D) in one run; embeddings None when the model has none."""
+        if self.embedding_size is None:
+            return self.predict(images), None
+        return self._run_with_embeddings(images)
+
+    def _run_with_embeddings(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
+        try:
+            probabilities, embeddings = self._session.run([OUTPUT_NAME, EMBEDDING_NAME], {INPUT_NAME: batch})
+        except Exception as exc:  # onnxruntime's own exception types are not public
+            raise InferenceError(f"the model failed while running: {str(exc).strip().splitlines()[0]}") from None
+        probabilities = np.asarray(probabilities, dtype=np.float32)
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        shapes_ok = probabilities.shape == (len(batch), NUM_CLASSES) and embeddings.ndim == 2
+        if not shapes_ok or len(embeddings) != len(batch) or not np.isfinite(probabilities).all() \
+                or not np.isfinite(embeddings).all():
+            raise InferenceError(f"the model returned {probabilities.shape} probabilities and {embeddings.shape} "
+                                 f"embeddings for {len(batch)} images; expected finite values, one row per image")
+        return probabilities, embeddings
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for float32 images (N, 28, 28) or (N, 1, 28, 28) in [0, 1]."""

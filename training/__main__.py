@@ -1,4 +1,4 @@
-"""python -m training {download,train,evaluate,export,evaluate-drawings}: the training package's command line."""
+"""python -m training {download,train,evaluate,export,evaluate-drawings,evaluate-adaptation}: the training package's command line."""
 
 from __future__ import annotations
 
@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     drawings = commands.add_parser("evaluate-drawings", help="accuracy on pen-drawn digits replayed on the canvas",
                                    description=evaluate_drawings.__doc__.split("\n\n")[0])
     evaluate_drawings.add_arguments(drawings)
+
+    from training import evaluate_adaptation
+
+    adaptation = commands.add_parser("evaluate-adaptation", help="does a profile help its writer? (enrolment and "
+                                     "corrections replayed per writer)",
+                                     description=evaluate_adaptation.__doc__.split("\n\n")[0])
+    evaluate_adaptation.add_arguments(adaptation)
     return parser
 
 
@@ -231,6 +238,13 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_evaluate_adaptation(args: argparse.Namespace) -> int:
+    from training import evaluate_adaptation
+
+    evaluate_adaptation.run(args)
+    return 0
+
+
 COMMANDS = {
     "download": run_download,
     "train": run_train,
@@ -238,6 +252,7 @@ COMMANDS = {
     "export": run_export,
     "interpolate": run_interpolate,
     "evaluate-drawings": run_evaluate_drawings,
+    "evaluate-adaptation": run_evaluate_adaptation,
 }
 
 
