@@ -14,7 +14,7 @@ right). A new drawing with cosine similarity s_i to sample i's nearest rendering
 so a near-copy of a corrected drawing is read as the correction says, with the margin to spare, and
 a drawing that only shares the digit's general shape (similarity under the midpoint: most other
 digits of the same writer are under 0.8) is left to the network. Samples that contradict each
-other (near-copies labelled differently) lift both digits and cancel out. Why not refit the last
+other (near-copies labelled differently) lift both digits, so each weakens the other. Why not refit the last
 layer: with a handful of samples a refit moves every answer; this moves only the near ones.
 The settings were chosen on all UNIPEN dev-set writers together (`python -m training
 evaluate-adaptation`), never on one writer.
@@ -73,7 +73,7 @@ def perturbed(drawing: Drawing, variant: Variant) -> Drawing:
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
     matrix = np.array([[variant.stretch, variant.shear], [0.0, 1.0]]) @ rotation
     strokes = [(s - center) @ matrix.T + center for s in drawing.strokes]
-    return Drawing(strokes, drawing.width, drawing.height, drawing.pen_width)
+    return Drawing(tuple(strokes), drawing.width, drawing.height, drawing.pen_width)
 
 
 def sample_inputs(drawing: Drawing, spec: Normalization) -> np.ndarray | None:
@@ -117,13 +117,15 @@ def model_key(classifier: Classifier) -> str:
 
 def _unit(rows: np.ndarray) -> np.ndarray:
     rows = np.asarray(rows, dtype=np.float32)
-    return rows / np.maximum(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12)
+    unit: np.ndarray = rows / np.maximum(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12)
+    return unit
 
 
 def lifts(probabilities: np.ndarray, labels: np.ndarray, margin: float) -> np.ndarray:
     """How many nats each sample's own label needs to win, plus the margin (module docstring)."""
     log_p = np.log(np.maximum(np.asarray(probabilities, np.float64), 1e-9))
-    return np.maximum(log_p.max(axis=1) - log_p[np.arange(len(labels)), labels], 0.0) + margin
+    needed: np.ndarray = np.maximum(log_p.max(axis=1) - log_p[np.arange(len(labels)), labels], 0.0) + margin
+    return needed
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,7 +161,9 @@ class Adapter:
         """(N, S): how much each sample counts for each embedding (N, D), by its nearest rendering."""
         similarity = _unit(embeddings) @ self.renderings.T  # (N, S * V)
         nearest = similarity.reshape(len(similarity), len(self.labels), self.variants).max(axis=2)
-        return 1.0 / (1.0 + np.exp(-(nearest.astype(np.float64) - self.settings.midpoint) / self.settings.width))
+        weights: np.ndarray = 1.0 / (1.0 + np.exp(-(nearest.astype(np.float64) - self.settings.midpoint)
+                                                  / self.settings.width))
+        return weights
 
     def combine(self, probabilities: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The formula of the module docstring, for sample weights (N, S)."""
@@ -167,7 +171,8 @@ class Adapter:
         log_p += (weights * self.lift) @ np.eye(10)[self.labels]
         log_p -= log_p.max(axis=1, keepdims=True)
         adjusted = np.exp(log_p)
-        return (adjusted / adjusted.sum(axis=1, keepdims=True)).astype(np.float32)
+        answers: np.ndarray = (adjusted / adjusted.sum(axis=1, keepdims=True)).astype(np.float32)
+        return answers
 
     def adjust(self, probabilities: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         """The answers (N, 10) for the network's probabilities and embeddings (N, D)."""

@@ -7,11 +7,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from digitpad import __version__
+from digitpad import __version__, profile_cli
 from digitpad.batch import FileResult, classify_files, default_workers, expand_paths
 from digitpad.errors import ModelError
+
+if TYPE_CHECKING:
+    from digitpad.recognizer import Recognizer
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -47,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes for reading files (default: one per CPU core)",
     )
+    # -- personalization (digitpad.profile_cli) --
+    profile_cli.add_classify_options(classify)
+    profile_cli.add_commands(commands)
     return parser
 
 
@@ -89,6 +95,15 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ModelError as exc:
         print(f"digitpad: {exc}", file=err)
         return EXIT_USAGE
+    profile = profile_cli.personalize_for_classify(args, recognizer, err)
+    try:
+        return _classify(args, recognizer, out, err)
+    finally:
+        if profile is not None:
+            profile.close()
+
+
+def _classify(args: argparse.Namespace, recognizer: Recognizer, out: TextIO, err: TextIO) -> int:
     failures = 0
     if not args.json:
         print(f"{'digit':>5}  {'confidence':>10}  file", file=out)
@@ -106,12 +121,31 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_FILE_ERRORS if failures else EXIT_OK
 
 
+def run_teach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Teach with the model the app reads with (its embeddings are derived now); without one, store only."""
+    from digitpad.classifier import Classifier
+    from digitpad.model_files import resolve_model_path
+    from digitpad.recognizer import Recognizer
+
+    explicit = args.command_model or args.model
+    try:
+        recognizer = Recognizer(Classifier(resolve_model_path(explicit, None if explicit else model_chosen_in_app())))
+    except ModelError as exc:
+        print(f"digitpad: note: {exc}; the samples are stored, their embeddings derived later", file=err)
+        recognizer = None
+    return profile_cli.run_teach(args, recognizer, out, err)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
         if args.command == "classify":
             return run_classify(args, sys.stdout, sys.stderr)
+        if args.command == "teach":
+            return run_teach(args, sys.stdout, sys.stderr)
+        if args.command == "profile":
+            return profile_cli.run_profile(args, sys.stdout, sys.stderr)
         if args.self_test:
             from digitpad.selftest import run_self_test
 

@@ -109,13 +109,13 @@ class Profile:
                                f"reads up to {SCHEMA_VERSION})")
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise ProfileError(f"{self.path} is damaged (SQLite's integrity check fails)")
+        if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise ProfileError(f"{self.path} is an SQLite database but not a digitpad profile")
+        # Only now, with the file known to be ours, may anything in it change.
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
         if version == 0:
-            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if tables:
-                raise ProfileError(f"{self.path} is an SQLite database but not a digitpad profile")
             with self._transaction():
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():

@@ -103,7 +103,7 @@ def add_embedding_to_file(path: Path, out: Path, images: np.ndarray) -> Embeddin
                   for i in range(0, len(images), 1000)]
     old = np.concatenate([c[0] for c in chunks])
     new = np.concatenate([c[1] for c in chunks])
-    embeddings = np.concatenate([c[2] for c in chunks])  # type: ignore[misc]
+    embeddings = np.concatenate([c[2] for c in chunks])
     if not np.array_equal(old, new):
         raise ExportError(f"the probabilities changed: max |Δp| = {np.abs(old - new).max():.3g}")
     expected = torch_embeddings(changed, images)

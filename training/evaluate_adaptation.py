@@ -99,7 +99,7 @@ def evaluate_writers(readings: Readings, labels: np.ndarray, writers: np.ndarray
     for writer in sorted(set(writers.tolist())):
         rows = np.flatnonzero(writers == writer)
         writer_samples = [Reading(readings.probabilities[i], readings.embeddings[i]) for i in rows]
-        judged, predicted = run(Adapter.from_readings(writer_samples, labels[rows], settings=settings))
+        judged, predicted = run(Adapter.from_readings(writer_samples, labels[rows].tolist(), settings=settings))
         alone = readings.probabilities[rows].argmax(axis=1)
         wrong_alone = (alone != labels[rows]) & judged
         wrong_adapted = (predicted != labels[rows]) & judged

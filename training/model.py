@@ -59,7 +59,8 @@ class SeedNet(nn.Module):
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         """Logits (N, 10) for images (N, 1, 28, 28): 0.0 background, 1.0 full ink."""
-        return self.logits(self.dropout(self.embed(image)))  # (N, 10)
+        logits: torch.Tensor = self.logits(self.dropout(self.embed(image)))  # (N, 10)
+        return logits
 
 
 class ProbabilitiesAndLogits(nn.Module):
