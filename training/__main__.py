@@ -1,4 +1,4 @@
-"""python -m training {download,train,evaluate,export,evaluate-drawings,evaluate-adaptation}: the training package's command line."""
+"""python -m training COMMAND (download, train, evaluate, export, evaluate-drawings, ...): the command line."""
 
 from __future__ import annotations
 

@@ -36,6 +36,8 @@ from digitpad.ui.controller import Page, Recognition, RecognitionController
 from digitpad.ui.image_reader import IMAGE_SUFFIXES, read_image
 from digitpad.ui.image_writer import save_png
 from digitpad.ui.model_input_view import ModelInputView
+from digitpad.ui.personal import PersonalController
+from digitpad.ui.personal import install as install_personalization
 from digitpad.ui.settings import AppSettings
 
 IMAGE_FILTER = "Images ({})".format(" ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES))
@@ -74,6 +76,8 @@ class MainWindow(QMainWindow):
         settings: AppSettings,
         startup_error: str | None = None,
         parent: QWidget | None = None,
+        personal: PersonalController | None = None,
+        profile_problem: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -107,6 +111,13 @@ class MainWindow(QMainWindow):
         self._startup_error = startup_error
         if startup_error:
             QTimer.singleShot(0, self._show_startup_error)
+        # -- personalization: corrections, the Profile menu (digitpad.ui.personal) --
+        self.personal = personal
+        if personal is not None:
+            install_personalization(self, personal)
+        if profile_problem:
+            QTimer.singleShot(0, lambda: self._show_error("Your profile cannot be read", profile_problem,
+                                                          "digitpad reads with the model alone until you teach it."))
 
     # -- building ----------------------------------------------------------------------------
 
