@@ -61,6 +61,8 @@ class AdaptSettings:
 
 
 DEFAULT_SETTINGS = AdaptSettings()
+#: How many of the samples nearest to a drawing (as drawn) vote on it.
+NEIGHBOURS = 32
 
 
 def perturbed(drawing: Drawing, variant: Variant) -> Drawing:
@@ -128,41 +130,60 @@ def lifts(probabilities: np.ndarray, labels: np.ndarray, margin: float) -> np.nd
     return needed
 
 
+def unit_reading(reading: Reading) -> Reading:
+    """The reading with unit-length embeddings, as an `Adapter` keeps them (normalized once per sample)."""
+    return Reading(reading.probabilities, _unit(reading.embeddings))
+
+
 @dataclass(frozen=True, eq=False)
 class Adapter:
-    """A person's samples, ready to adjust answers. Immutable: a changed profile makes a new adapter."""
+    """A person's samples, ready to adjust answers. Immutable: a changed profile makes a new adapter.
 
-    renderings: np.ndarray  #: float32 (S * V, D), unit rows: sample i's renderings are rows i*V to i*V+V-1
+    Only the NEIGHBOURS samples nearest to a drawing as drawn vote (by their nearest rendering):
+    the cost of an answer grows with one product per sample, not one per rendering, and a new
+    sample costs a copy of one row per sample, not a new matrix of all renderings.
+    """
+
+    originals: np.ndarray  #: float32 (S, D), unit rows: each sample's embedding as drawn
+    renderings: tuple[np.ndarray, ...]  #: S arrays float32 (V, D), unit rows: all of a sample's renderings
     labels: np.ndarray  #: int (S,)
     network: np.ndarray  #: float32 (S, 10): the network's probabilities for each sample as drawn
     lift: np.ndarray  #: float (S,): see `lifts`
     sample_ids: np.ndarray  #: int (S,), the profile's ids
-    variants: int
     settings: AdaptSettings = DEFAULT_SETTINGS
 
     @classmethod
     def from_readings(cls, readings: Sequence[Reading], labels: Sequence[int], sample_ids: Sequence[int] | None = None,
-                      settings: AdaptSettings = DEFAULT_SETTINGS) -> Adapter:
-        """From each sample's reading; all must have the same number of renderings and width."""
+                      settings: AdaptSettings = DEFAULT_SETTINGS, normalized: bool = False) -> Adapter:
+        """From each sample's reading (`normalized`: already passed through `unit_reading`)."""
         labels_array = np.asarray(labels, np.int64)
-        if not len(readings):
-            return cls(np.zeros((0, 1), np.float32), labels_array, np.zeros((0, 10), np.float32), np.zeros(0),
-                       np.zeros(0, np.int64), 1, settings)
-        renderings = _unit(np.concatenate([r.embeddings for r in readings]))
-        probabilities = np.stack([r.probabilities for r in readings])
+        if not normalized:
+            readings = [unit_reading(r) for r in readings]
+        renderings = tuple(r.embeddings for r in readings)
+        width = renderings[0].shape[1] if renderings else 1
+        originals = np.stack([r[0] for r in renderings]) if renderings else np.zeros((0, width), np.float32)
+        probabilities = np.stack([r.probabilities for r in readings]) if readings else np.zeros((0, 10), np.float32)
         ids = np.arange(len(labels_array)) if sample_ids is None else np.asarray(sample_ids, np.int64)
-        return cls(renderings, labels_array, probabilities, lifts(probabilities, labels_array, settings.margin), ids,
-                   len(readings[0].embeddings), settings)
+        return cls(originals, renderings, labels_array, probabilities,
+                   lifts(probabilities, labels_array, settings.margin), ids, settings)
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def weights(self, embeddings: np.ndarray) -> np.ndarray:
-        """(N, S): how much each sample counts for each embedding (N, D), by its nearest rendering."""
-        similarity = _unit(embeddings) @ self.renderings.T  # (N, S * V)
-        nearest = similarity.reshape(len(similarity), len(self.labels), self.variants).max(axis=2)
-        weights: np.ndarray = 1.0 / (1.0 + np.exp(-(nearest.astype(np.float64) - self.settings.midpoint)
-                                                  / self.settings.width))
+        """(N, S): how much each sample counts for each embedding (N, D), by its nearest rendering.
+
+        A sample outside the NEIGHBOURS nearest as drawn counts 0.
+        """
+        queries = _unit(embeddings)
+        as_drawn = queries @ self.originals.T  # (N, S)
+        count = min(NEIGHBOURS, len(self.labels))
+        nearest = np.argpartition(-as_drawn, count - 1, axis=1)[:, :count] if count < len(self.labels) \
+            else np.broadcast_to(np.arange(count), (len(queries), count))
+        weights = np.zeros(as_drawn.shape, np.float64)
+        for row, (query, chosen) in enumerate(zip(queries, nearest)):
+            best = np.einsum("kvd,d->kv", np.stack([self.renderings[j] for j in chosen]), query).max(axis=1)
+            weights[row, chosen] = 1.0 / (1.0 + np.exp(-(best - self.settings.midpoint) / self.settings.width))
         return weights
 
     def combine(self, probabilities: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -195,7 +216,7 @@ def leave_one_out(adapter: Adapter) -> Effect:
     """Each sample's drawing as drawn (rendering 0), read with all the other samples."""
     if not len(adapter):
         return Effect(0, 0, 0, 0)
-    weights = adapter.weights(adapter.renderings[:: adapter.variants])
+    weights = adapter.weights(adapter.originals)
     np.fill_diagonal(weights, 0.0)
     adjusted = adapter.combine(adapter.network, weights).argmax(axis=1)
     alone = adapter.network.argmax(axis=1)

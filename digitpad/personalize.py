@@ -19,6 +19,7 @@ from digitpad.adapt import (
     leave_one_out,
     model_key,
     read_drawings,
+    unit_reading,
 )
 from digitpad.ink import Drawing
 from digitpad.profile import Profile, Sample
@@ -36,7 +37,7 @@ class Personalization:
         self.recognizer = recognizer
         self._key = ""
         self._samples: dict[int, Sample] = {}
-        self._readings: dict[int, Reading] = {}
+        self._readings: dict[int, Reading] = {}  # unit-length embeddings (`unit_reading`)
         self.attach(recognizer)
 
     @property
@@ -59,8 +60,9 @@ class Personalization:
         self._samples = {s.id: s for s in self.profile.samples()}
         self._readings = {}
         if self._key:
+            self.profile.forget_other_models(self._key)
             cached = self.profile.cached_readings(self._key)
-            self._readings = {i: e for i, e in cached.items() if i in self._samples}
+            self._readings = {i: unit_reading(r) for i, r in cached.items() if i in self._samples}
             missing = [s for i, s in self._samples.items() if i not in self._readings]
             if missing:
                 self._embed(missing)
@@ -75,8 +77,8 @@ class Personalization:
                                                             [s.drawing for s in chunk])):
                 if reading is not None:
                     derived[sample.id] = reading
-        self._readings.update(derived)
         self.profile.store_readings(self._key, derived)
+        self._readings.update({i: unit_reading(r) for i, r in derived.items()})
 
     def _rebuild(self) -> None:
         if not self._key:
@@ -84,7 +86,7 @@ class Personalization:
             return
         ids = [i for i in self._samples if i in self._readings]
         self.recognizer.adapter = Adapter.from_readings(
-            [self._readings[i] for i in ids], [self._samples[i].label for i in ids], ids, self.settings
+            [self._readings[i] for i in ids], [self._samples[i].label for i in ids], ids, self.settings, normalized=True
         ) if ids else None
 
     # -- changes -----------------------------------------------------------------------------

@@ -113,7 +113,10 @@ class Profile:
             raise ProfileError(f"{self.path} is an SQLite database but not a digitpad profile")
         # Only now, with the file known to be ours, may anything in it change.
         db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
+        # WAL with synchronous=NORMAL: a committed change survives the app crashing or being killed
+        # (the OS holds it); only a power cut may lose the last commits, and never corrupts the file.
+        # FULL would add an fsync (several ms, more on a busy disk) to every correction.
+        db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         if version == 0:
             with self._transaction():
@@ -219,13 +222,17 @@ class Profile:
                 found[int(sample_id)] = Reading(network, values.reshape(variants, -1))
         return found
 
+    def forget_other_models(self, model: str) -> None:
+        """Drop the cached readings of every model but `model` (one model at a time is cached)."""
+        with contextlib.suppress(ProfileError), self._transaction() as db:
+            db.execute("DELETE FROM embeddings WHERE model != ?", (model,))
+
     def store_readings(self, model: str, readings: dict[int, Reading]) -> None:
-        """Cache readings by `model`; other models' entries are dropped (one model at a time)."""
+        """Cache readings by `model`."""
         rows = [(i, model, np.ascontiguousarray(r.embeddings, np.float32).tobytes(), len(r.embeddings),
                  np.ascontiguousarray(r.probabilities, np.float32).tobytes()) for i, r in readings.items()]
         # A cache: failing to write it costs time, not data.
         with contextlib.suppress(ProfileError), self._transaction() as db:
-            db.execute("DELETE FROM embeddings WHERE model != ?", (model,))
             db.executemany("INSERT OR REPLACE INTO embeddings (sample_id, model, data, variants, probabilities) "
                            "VALUES (?, ?, ?, ?, ?)", [r for r in rows if self._exists(r[0])])
 

