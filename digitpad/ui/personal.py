@@ -21,7 +21,8 @@ from digitpad.errors import DigitpadError
 from digitpad.ink import Drawing
 from digitpad.personalize import Personalization
 from digitpad.profile import Profile, Sample, open_profile_safely
-from digitpad.ui.controller import RecognitionController
+from digitpad.ui.answer import AnswerView
+from digitpad.ui.controller import Recognition, RecognitionController
 
 
 class PersonalController(QObject):
@@ -125,6 +126,19 @@ class PersonalController(QObject):
         self.profile_changed.emit()
 
 
+def _say_when_samples_decided(answer: AnswerView, recognition: Recognition) -> None:
+    """When the person's samples changed the answer, the caption says so and what the model alone read.
+
+    Connected after the window's own handler, so it adds to the caption that handler just set.
+    """
+    prediction = recognition.prediction
+    if prediction is None or prediction.network_probabilities is None:
+        return
+    alone = int(prediction.network_probabilities.argmax())
+    if alone != prediction.digit:
+        answer.caption_label.setText(f"{answer.caption} · from your samples (the model alone: {alone})")
+
+
 class TeachCommand(QUndoCommand):
     """One correction: the sample is stored on redo and removed on undo (and put back on redo)."""
 
@@ -172,6 +186,9 @@ def install(window: QMainWindow, personal: PersonalController) -> QMenu:
         chart.digit_clicked.connect(correct)
         chart.setToolTip("Wrong? Click the right digit (or press its key) to teach digitpad your hand.")
     personal.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
+    answer = getattr(window, "answer", None)
+    if answer is not None:
+        controller.recognized.connect(lambda recognition: _say_when_samples_decided(answer, recognition))
 
     menu = QMenu("&Profile", window)
     menus = window.menuBar().actions()

@@ -37,8 +37,11 @@ def effect_text(personal: PersonalController) -> str:
         return "No samples yet: correct an answer (click the right digit under the bars, or press its key), " \
                "or use Teach Me Your Hand."
     effect = personal.personalization.effect()
-    text = (f"{effect.samples} samples. Your samples fix {effect.fixed} of the {effect.model_wrong} answers the "
-            f"model alone got wrong on them (each sample read with the others).")
+    count = f"{effect.samples} sample{'s' if effect.samples != 1 else ''}"
+    if effect.samples < 2:
+        return f"{count}. With more, this says how many of the model's mistakes they fix."
+    text = (f"{count}. Your samples fix {effect.fixed} of the {effect.model_wrong} answers the model alone got "
+            f"wrong on them (each sample read with the others).")
     if effect.broken:
         text += f" They make {effect.broken} answer(s) wrong that the model alone got right."
     return text

@@ -56,7 +56,7 @@ def test_a_digit_key_corrects_the_answer_at_once_and_undo_takes_it_back(window: 
     draw_digit(window.canvas, 7)
     assert window.answer.answer == "7"
     QTest.keyClick(window, Qt.Key.Key_1)  # "no: in my hand, this is a 1"
-    assert window.answer.answer.rstrip("?") == "1"
+    assert window.answer.answer.rstrip("?") == "1" and "the model alone: 7" in window.answer.caption
     assert stored(profile_path) == [1]
     (sample,) = window.personal.samples  # type: ignore[union-attr]
     assert sample.drawing == window.controller.drawing
