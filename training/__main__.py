@@ -116,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
                                      "corrections replayed per writer)",
                                      description=evaluate_adaptation.__doc__.split("\n\n")[0])
     evaluate_adaptation.add_arguments(adaptation)
+
+    from training import personal_model
+
+    personal = commands.add_parser("personalize", help="fine-tune a model on one person's exported profile",
+                                   description=personal_model.__doc__.split("\n\n")[0])
+    personal_model.add_arguments(personal)
     return parser
 
 
@@ -245,6 +251,13 @@ def run_evaluate_adaptation(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_personalize(args: argparse.Namespace) -> int:
+    from training import personal_model
+
+    personal_model.run(args)
+    return 0
+
+
 COMMANDS = {
     "download": run_download,
     "train": run_train,
@@ -253,6 +266,7 @@ COMMANDS = {
     "interpolate": run_interpolate,
     "evaluate-drawings": run_evaluate_drawings,
     "evaluate-adaptation": run_evaluate_adaptation,
+    "personalize": run_personalize,
 }
 
 

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import onnx
@@ -28,6 +29,9 @@ from digitpad.contract import EMBEDDING_NAME, LOGITS_NAME, OUTPUT_NAME
 from digitpad.errors import DigitpadError
 from digitpad.files import write_bytes_atomically
 from training.errors import ExportError
+
+if TYPE_CHECKING:
+    from training.model import SeedNet
 
 #: Largest allowed |embedding_onnx - embedding_torch| (float32 sums of 1,764 products in another order).
 EMBEDDING_TOLERANCE = 1e-4
@@ -69,8 +73,8 @@ def add_embedding_output(model: onnx.ModelProto) -> onnx.ModelProto:
     return changed
 
 
-def torch_embeddings(model: onnx.ModelProto, images: np.ndarray) -> np.ndarray:
-    """`SeedNet.embed` of a PyTorch network rebuilt from the ONNX file's initializers ('net.*')."""
+def seednet_from_onnx(model: onnx.ModelProto) -> SeedNet:
+    """The PyTorch network an exported ONNX file computes, rebuilt from its initializers ('net.*')."""
     import torch
 
     from training.model import ModelConfig, SeedNet
@@ -83,6 +87,14 @@ def torch_embeddings(model: onnx.ModelProto, images: np.ndarray) -> np.ndarray:
                          input_std=float(weights["input_std"]))
     net = SeedNet(config).eval()
     net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in weights.items()})
+    return net
+
+
+def torch_embeddings(model: onnx.ModelProto, images: np.ndarray) -> np.ndarray:
+    """`SeedNet.embed` of the network rebuilt from the ONNX file (`seednet_from_onnx`)."""
+    import torch
+
+    net = seednet_from_onnx(model)
     with torch.no_grad():
         return np.concatenate([net.embed(torch.from_numpy(images[i : i + 1000]).unsqueeze(1)).numpy()
                                for i in range(0, len(images), 1000)])

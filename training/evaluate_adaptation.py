@@ -74,7 +74,8 @@ def _read_with(taught: Sequence[Reading], taught_labels: Sequence[int], queries:
     """The app's answers (digits) for `queries` with a profile of the `taught` samples."""
     probabilities = np.stack([q.probabilities for q in queries])
     if not taught:
-        return probabilities.argmax(axis=1)
+        alone: np.ndarray = probabilities.argmax(axis=1)
+        return alone
     adapter = Adapter.from_readings(taught, taught_labels, settings=settings, normalized=True)
     answers: np.ndarray = adapter.adjust(probabilities, np.stack([q.embeddings[0] for q in queries])).argmax(axis=1)
     return answers
@@ -86,7 +87,8 @@ def enrolment(readings: Sequence[Reading], labels: np.ndarray,
     taught = np.zeros(len(labels), bool)
     for digit in np.unique(labels):
         taught[np.flatnonzero(labels == digit)[0]] = True
-    answers = _read_with([readings[i] for i in np.flatnonzero(taught)], labels[taught].tolist(), readings, settings)
+    answers = _read_with([readings[int(i)] for i in np.flatnonzero(taught)], labels[taught].tolist(), readings,
+                         settings)
     return ~taught, answers
 
 
