@@ -51,7 +51,9 @@ def profile_images(profile_path: Path, model: onnx.ModelProto) -> tuple[np.ndarr
     spec = normalization_from_metadata({p.key: p.value for p in model.metadata_props})
     with Profile(profile_path) as profile:
         samples = profile.samples()
-    images, labels, originals = [], [], []
+    images: list[np.ndarray] = []
+    labels: list[int] = []
+    originals: list[int] = []
     for sample in samples:
         inputs = sample_inputs(sample.drawing, spec)
         if inputs is None:
