@@ -135,9 +135,10 @@ def _window_for_check(model: str | None, folder: Path) -> tuple[QWidget, str]:
     from digitpad.ui.app import create_window
     from digitpad.ui.settings import AppSettings
 
-    # Settings go to a throwaway file: the check must neither read nor change the person's own.
+    # Settings and profile go to throwaway files: the check must neither read nor change the person's own.
     settings = AppSettings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    return create_window(str(resolve_model_path(model)), settings), "the main window"
+    window = create_window(str(resolve_model_path(model)), settings, profile=folder / "profile.sqlite3")
+    return window, "the main window"
 
 
 @contextlib.contextmanager
