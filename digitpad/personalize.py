@@ -31,14 +31,16 @@ NO_EMBEDDING_NOTICE = "this model has no 'embedding' output, so your profile is 
 class Personalization:
     """Owns no thread: call it from the thread that opened the profile."""
 
-    def __init__(self, profile: Profile, recognizer: Recognizer, settings: AdaptSettings = DEFAULT_SETTINGS) -> None:
+    def __init__(self, profile: Profile, recognizer: Recognizer, settings: AdaptSettings = DEFAULT_SETTINGS,
+                 derive: bool = True) -> None:
         self.profile = profile
         self.settings = settings
         self.recognizer = recognizer
         self._key = ""
         self._samples: dict[int, Sample] = {}
         self._readings: dict[int, Reading] = {}  # unit-length embeddings (`unit_reading`)
-        self.attach(recognizer)
+        self._pending: list[Sample] = []  # samples whose readings by this model are still to be derived
+        self.attach(recognizer, derive)
 
     @property
     def notice(self) -> str | None:
@@ -49,24 +51,42 @@ class Personalization:
     def samples(self) -> list[Sample]:
         return list(self._samples.values())
 
-    def attach(self, recognizer: Recognizer) -> None:
-        """Use `recognizer`'s model from now on: its cached embeddings, or ones derived from the ink."""
+    @property
+    def pending(self) -> int:
+        """Samples not yet read by this model (after a model change, until `derive` has run)."""
+        return len(self._pending)
+
+    def attach(self, recognizer: Recognizer, derive: bool = True) -> None:
+        """Use `recognizer`'s model from now on: its cached readings, or ones derived from the ink.
+
+        `derive=False` leaves the missing ones to `derive`, which the app calls in small steps so
+        that a new model with a big profile never freezes the window.
+        """
         self.recognizer = recognizer
         self._key = model_key(recognizer.classifier) if recognizer.classifier.embedding_size else ""
-        self.reload()
+        self.reload(derive)
 
-    def reload(self) -> None:
+    def reload(self, derive: bool = True) -> None:
         """Read the profile again (after an import, or a change by another program)."""
         self._samples = {s.id: s for s in self.profile.samples()}
         self._readings = {}
+        self._pending = []
         if self._key:
             self.profile.forget_other_models(self._key)
             cached = self.profile.cached_readings(self._key)
             self._readings = {i: unit_reading(r) for i, r in cached.items() if i in self._samples}
-            missing = [s for i, s in self._samples.items() if i not in self._readings]
-            if missing:
-                self._embed(missing)
+            self._pending = [s for i, s in self._samples.items() if i not in self._readings]
+        if derive:
+            self.derive(len(self._pending))
         self._rebuild()
+
+    def derive(self, count: int) -> int:
+        """Derive the readings of up to `count` pending samples; returns how many are still pending."""
+        batch, self._pending = self._pending[:count], self._pending[count:]
+        if batch:
+            self._embed(batch)
+            self._rebuild()
+        return len(self._pending)
 
     def _embed(self, samples: Sequence[Sample]) -> None:
         derived = {}
@@ -110,6 +130,7 @@ class Personalization:
         for sample in removed:
             self._samples.pop(sample.id, None)
             self._readings.pop(sample.id, None)
+        self._pending = [s for s in self._pending if s.id in self._samples]
         self._rebuild()
         return removed
 

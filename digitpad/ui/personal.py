@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
 from PySide6.QtWidgets import QMainWindow, QMenu
 
@@ -23,6 +23,9 @@ from digitpad.personalize import Personalization
 from digitpad.profile import Profile, Sample, open_profile_safely
 from digitpad.ui.answer import AnswerView
 from digitpad.ui.controller import Recognition, RecognitionController
+
+#: Samples a new model reads per turn of the event loop (each takes about 2 ms on one core).
+DERIVE_STEP = 8
 
 
 class PersonalController(QObject):
@@ -67,14 +70,33 @@ class PersonalController(QObject):
             return
         try:
             if self.personalization is None:
-                self.personalization = Personalization(self.profile, recognizer)
+                self.personalization = Personalization(self.profile, recognizer, derive=False)
             else:
-                self.personalization.attach(recognizer)
+                self.personalization.attach(recognizer, derive=False)
         except DigitpadError as exc:
             self.personalization = None
             self.message.emit(f"Your profile is not used: {exc}")
             return
+        if self.personalization.pending:
+            self.message.emit(f"Preparing your {self.personalization.pending} samples for this model…")
+            QTimer.singleShot(0, self._derive_some)
         if recognize:
+            self.controller.recognize()
+
+    @Slot()
+    def _derive_some(self) -> None:
+        """A few samples per turn of the event loop (tens of ms), until the new model has read them all."""
+        if self.personalization is None or not self.personalization.pending:
+            return
+        try:
+            remaining = self.personalization.derive(DERIVE_STEP)
+        except DigitpadError as exc:
+            self.message.emit(f"Your samples cannot be read by this model: {exc}")
+            return
+        if remaining:
+            QTimer.singleShot(0, self._derive_some)
+        else:
+            self.message.emit("Your samples are ready for this model.")
             self.controller.recognize()
 
     # -- changes, each followed by a fresh answer ---------------------------------------------

@@ -146,3 +146,20 @@ def test_a_model_without_embedding_keeps_the_sample_and_says_it_is_not_used(qtbo
     click_digit(made, 1)
     assert stored(profile_path) == [1]
     assert "not used with it" in made.statusBar().currentMessage()
+
+
+def test_a_new_model_reads_the_samples_in_small_steps_without_freezing_the_window(qtbot, settings: AppSettings,  # noqa: ANN001
+                                                                                   shipped_model: Path,
+                                                                                   profile_path: Path) -> None:
+    with Profile(profile_path) as profile:  # samples stored, but no model has read them yet
+        profile.add_many([(digit_drawing(7), 1)] * 20)
+    made = create_window(str(shipped_model), settings, profile=profile_path)
+    qtbot.addWidget(made)
+    personal = made.personal
+    assert personal is not None and personal.personalization is not None
+    assert personal.personalization.pending == 20  # the window is up before they are read
+    qtbot.waitUntil(lambda: personal.personalization is not None and personal.personalization.pending == 0)
+    made.show()
+    qtbot.waitExposed(made)
+    draw_digit(made.canvas, 7)
+    assert made.answer.answer.rstrip("?") == "1"
