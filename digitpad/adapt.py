@@ -14,8 +14,9 @@ right). A new drawing with cosine similarity s_i to sample i's nearest rendering
 so a near-copy of a corrected drawing is read as the correction says, with the margin to spare, and
 a drawing that only shares the digit's general shape (similarity under the midpoint: most other
 digits of the same writer are under 0.8) is left to the network. Samples that contradict each
-other (near-copies labelled differently) lift both digits, so each weakens the other. Why not refit the last
-layer: with a handful of samples a refit moves every answer; this moves only the near ones.
+other (near-copies labelled differently) lift both digits, so each weakens the other. Only the
+NEIGHBOURS samples nearest to the drawing vote, which bounds the cost of an answer. Why not refit
+the last layer: with a handful of samples a refit moves every answer; this moves only the near ones.
 The settings were chosen on all UNIPEN dev-set writers together (`python -m training
 evaluate-adaptation`), never on one writer.
 """
