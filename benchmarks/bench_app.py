@@ -49,8 +49,12 @@ WARM_UP_DRAWINGS = 30
 #: Mouse events per live answer: events come every ~8 ms, the throttle answers every ~30 ms.
 EVENTS_PER_LIVE_ANSWER = 4
 
+#: An empty profile of the benchmark's own: a person's samples must not change the figures.
+PROFILE = Path(tempfile.mkdtemp(prefix="digitpad-bench-")) / "profile.sqlite3"
+
 LAUNCH_SCRIPT = """
 import sys, tempfile
+from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtTest import QTest
 for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
@@ -58,7 +62,7 @@ for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
 from digitpad.ui.app import create_application, create_window
 from digitpad.ui.settings import AppSettings
 app = create_application()
-window = create_window(sys.argv[1], AppSettings())
+window = create_window(sys.argv[1], AppSettings(), profile=Path(tempfile.mkdtemp()) / "profile.sqlite3")
 window.show()
 QTest.qWaitForWindowExposed(window)
 app.processEvents()
@@ -103,7 +107,7 @@ def bench_stroke_end(recognizer: Recognizer, drawings: list[Drawing], app: QAppl
         f"({len(alone)} strokes; target p50 <= 2, p99 <= 5 ms)"
     )
 
-    window = create_window(str(recognizer.classifier.path), settings)
+    window = create_window(str(recognizer.classifier.path), settings, profile=PROFILE)
     window.show()
     app.processEvents()
     viewed = []
@@ -142,7 +146,7 @@ def bench_launch(model: Path, launches: int) -> None:
 
 
 def bench_memory(model: Path, drawings: list[Drawing], app: QApplication, settings: AppSettings) -> None:
-    window = create_window(str(model), settings)
+    window = create_window(str(model), settings, profile=PROFILE)
     window.show()
     app.processEvents()
     before = rss_mib()

@@ -136,7 +136,7 @@ def main() -> None:
         app = create_application()
         with tempfile.TemporaryDirectory() as folder:
             settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
-            window = create_window(str(model), settings)
+            window = create_window(str(model), settings, profile=Path(folder) / "profile.sqlite3")
             window.resize(920, 620)
             window.show()
             QTest.qWaitForWindowExposed(window)

@@ -26,6 +26,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 import onnxruntime as ort  # noqa: E402
 
 from digitpad.contract import (  # noqa: E402
+    EMBEDDING_NAME,
     IMAGE_SIZE,
     INPUT_NAME,
     LABELS,
@@ -179,6 +180,8 @@ class Classifier:
             normalization = normalization_from_metadata(metadata)
         except ModelContractError as exc:
             raise ModelContractError(f"{self.path} does not fit digitpad: {exc}") from None
+        #: width of the optional `embedding` output (None: the model has none, so no adaptation)
+        self.embedding_size = self._embedding_size()
         self.info = ModelInfo(
             path=self.path,
             name=metadata.get(MetadataKey.NAME) or self.path.stem,
@@ -250,6 +253,32 @@ class Classifier:
         """Seconds one inference over `count` images may take."""
         return self.run_seconds + RUN_SECONDS_PER_INPUT * count
 
+    def _embedding_size(self) -> int | None:
+        """The embedding's width if the model has a usable `embedding` output, else None (ignored, not refused)."""
+        output = {o.name: o for o in self._session.get_outputs()}.get(EMBEDDING_NAME)
+        if output is None or output.type != "tensor(float)" or len(output.shape) != 2:
+            return None
+        try:
+            _, embeddings = self._run_with_embeddings(np.zeros((2, IMAGE_SIZE, IMAGE_SIZE), np.float32))
+        except InferenceError:
+            return None
+        return int(embeddings.shape[1]) if embeddings.shape[1] > 0 else None
+
+    def predict_with_embeddings(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Probabilities (N, 10) and embeddings (N, D) in one run; embeddings None when the model has none."""
+        if self.embedding_size is None:
+            return self.predict(images), None
+        return self._run_with_embeddings(images)
+
+    def _run_with_embeddings(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
+        probabilities, embeddings = self._run([OUTPUT_NAME, EMBEDDING_NAME], batch)
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        if embeddings.ndim != 2 or len(embeddings) != len(batch) or not np.isfinite(embeddings).all():
+            raise InferenceError(f"the model returned {embeddings.shape} embeddings for {len(batch)} images; "
+                                 "expected finite values, one row per image")
+        return _checked_probabilities(np.asarray(probabilities, dtype=np.float32), len(batch)), embeddings
+
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for float32 images (N, 28, 28) or (N, 1, 28, 28) in [0, 1].
 
@@ -257,11 +286,16 @@ class Classifier:
         ModelTimeoutError when it runs past `time_limit`. Safe to call from any thread.
         """
         batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
+        (probabilities,) = self._run([OUTPUT_NAME], batch)
+        return _checked_probabilities(np.asarray(probabilities, dtype=np.float32), len(batch))
+
+    def _run(self, outputs: list[str], batch: np.ndarray) -> list[np.ndarray]:
+        """The named outputs for a (N, 1, 28, 28) batch, stopped past `time_limit` (ModelTimeoutError)."""
         options = ort.RunOptions()
         limit = self.time_limit(len(batch))
         try:
             with self._watchdog.watch(options, limit):
-                (probabilities,) = self._session.run([OUTPUT_NAME], {INPUT_NAME: batch}, options)
+                return list(self._session.run(outputs, {INPUT_NAME: batch}, options))
         except Exception as exc:  # onnxruntime's own exception types are not public
             if options.terminate:
                 raise ModelTimeoutError(
@@ -270,7 +304,6 @@ class Classifier:
             raise InferenceError(
                 f"the model failed while running: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
             ) from None
-        return _checked_probabilities(np.asarray(probabilities, dtype=np.float32), len(batch))
 
 
 def _checked_probabilities(probabilities: np.ndarray, count: int) -> np.ndarray:

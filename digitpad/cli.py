@@ -1,4 +1,5 @@
-"""The `digitpad` command: with no subcommand it opens the app; `digitpad classify` reads files."""
+"""The `digitpad` command: with no subcommand it opens the app; `classify` reads files, `teach` and
+`profile` keep the person's samples."""
 
 from __future__ import annotations
 
@@ -6,16 +7,22 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from digitpad import __version__
+from digitpad import __version__, profile_cli
 from digitpad.batch import FileResult, classify_files, expand_paths, supported_suffixes
 from digitpad.errors import ModelError
 from digitpad.model_files import read_model_choice
 from digitpad.recognizer import Prediction, percent
 from digitpad.system import configure_process, usable_cpu_count
 
+if TYPE_CHECKING:
+    from digitpad.recognizer import Recognizer
+
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_USAGE = 0, 1, 2
+#: The subcommands; without one, `digitpad` opens the app and passes unknown arguments to Qt.
+COMMANDS = ("classify", "teach", "profile")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:
@@ -65,6 +72,9 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes for reading files (default: one per CPU core)",
     )
+    # -- personalization (digitpad.profile_cli) --
+    profile_cli.add_classify_options(classify)
+    profile_cli.add_commands(subparsers, parents=[model_option])
     return parser
 
 
@@ -118,6 +128,15 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"digitpad: no image or drawing files in {', '.join(args.paths)} "
               f"(looked for {', '.join(supported_suffixes())})", file=err)
         return EXIT_FILE_ERRORS
+    profile = profile_cli.personalize_for_classify(args, recognizer, err)
+    try:
+        return _classify(args, paths, recognizer, out, err)
+    finally:
+        if profile is not None:
+            profile.close()
+
+
+def _classify(args: argparse.Namespace, paths: list[Path], recognizer: Recognizer, out: TextIO, err: TextIO) -> int:
     failures = labelled = right = 0
     if not args.json:
         print(f"{'number':>10}  {'confidence':>10}  file", file=out)
@@ -143,17 +162,37 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_FILE_ERRORS if failures else EXIT_OK
 
 
+def run_teach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Teach with the model the app reads with (its embeddings are derived now); without one, store only."""
+    from digitpad.model_files import load_model
+    from digitpad.recognizer import Recognizer
+
+    recognizer: Recognizer | None = None
+    try:
+        classifier, notice = load_model(args.model, None if args.model else read_model_choice())
+        recognizer = Recognizer(classifier)
+        if notice:
+            print(f"digitpad: warning: {notice}", file=err)
+    except ModelError as exc:
+        print(f"digitpad: note: {exc}; the samples are stored, their embeddings derived later", file=err)
+    return profile_cli.run_teach(args, recognizer, out, err)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     configure_process()  # for worker processes; `python -m digitpad` did it before numpy loaded
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(commands=bool({"classify", "-h", "--help"} & set(argv)))
+    parser = build_parser(commands=bool({*COMMANDS, "-h", "--help"} & set(argv)))
     args, qt_args = parser.parse_known_args(argv)
     args.model = getattr(args, "model", None)
-    if qt_args and (args.command == "classify" or args.self_test):
+    if qt_args and (args.command in COMMANDS or args.self_test):
         parser.error(f"unrecognized arguments: {' '.join(qt_args)}")
     try:
         if args.command == "classify":
             return run_classify(args, sys.stdout, sys.stderr)
+        if args.command == "teach":
+            return run_teach(args, sys.stdout, sys.stderr)
+        if args.command == "profile":
+            return profile_cli.run_profile(args, sys.stdout, sys.stderr)
         if args.self_test:
             from digitpad.selftest import run_self_test
 

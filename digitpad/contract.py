@@ -4,6 +4,8 @@
   Any mean/std normalization happens inside the graph.
 - Output ``probabilities``: float32 [N, 10], softmax over the digits 0-9 (a ``logits`` output may
   sit beside it).
+- Optional output ``embedding``: float32 [N, D], the network's features for an image (the seed
+  convnet's dense-layer activations); with it the app adapts to its user's hand (`digitpad.adapt`).
 - ``metadata_props`` describe the model; the keys below are the ones digitpad reads or writes.
 """
 
@@ -19,6 +21,7 @@ from digitpad.normalize import MNIST, Normalization
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
 LOGITS_NAME = "logits"
+EMBEDDING_NAME = "embedding"
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
 LABELS = tuple(str(digit) for digit in range(NUM_CLASSES))

@@ -1,4 +1,5 @@
-"""python -m training {recipe,download,train,interpolate,export,evaluate,evaluate-drawings,evaluate-numbers}.
+"""python -m training COMMAND: recipe, download, train, interpolate, export, evaluate, evaluate-drawings,
+evaluate-numbers, evaluate-adaptation, personalize.
 
 The entry point sets the OpenMP wait policy before anything loads torch, and without the [train]
 extra every command ends in a one-line install hint instead of a traceback.
@@ -160,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     numbers = commands.add_parser("evaluate-numbers", help="accuracy on numbers composed from each writer's pen digits",
                                   description=evaluate_numbers.__doc__.split("\n\n")[0])
     evaluate_numbers.add_arguments(numbers)
+    from training import evaluate_adaptation
+
+    adaptation = commands.add_parser("evaluate-adaptation", help="does a profile help its writer? (enrolment and "
+                                     "corrections replayed per writer)",
+                                     description=evaluate_adaptation.__doc__.split("\n\n")[0])
+    evaluate_adaptation.add_arguments(adaptation)
+
+    from training import personal_model
+
+    personal = commands.add_parser("personalize", help="fine-tune a model on one person's exported profile",
+                                   description=personal_model.__doc__.split("\n\n")[0])
+    personal_model.add_arguments(personal)
     return parser
 
 
@@ -308,6 +321,20 @@ def run_recipe(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_evaluate_adaptation(args: argparse.Namespace) -> int:
+    from training import evaluate_adaptation
+
+    evaluate_adaptation.run(args)
+    return 0
+
+
+def run_personalize(args: argparse.Namespace) -> int:
+    from training import personal_model
+
+    personal_model.run(args)
+    return 0
+
+
 COMMANDS = {
     "recipe": run_recipe,
     "download": run_download,
@@ -317,6 +344,8 @@ COMMANDS = {
     "interpolate": run_interpolate,
     "evaluate-drawings": run_evaluate_drawings,
     "evaluate-numbers": run_evaluate_numbers,
+    "evaluate-adaptation": run_evaluate_adaptation,
+    "personalize": run_personalize,
 }
 
 

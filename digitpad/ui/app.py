@@ -42,12 +42,22 @@ def load_recognizer(explicit: str | None, settings: AppSettings) -> tuple[Recogn
     return Recognizer(classifier), notice
 
 
-def create_window(model: str | None, settings: AppSettings) -> MainWindow:
-    """The main window over a controller with the model loaded (or recognition off)."""
+def create_window(model: str | None, settings: AppSettings, profile: Path | None = None) -> MainWindow:
+    """The main window over a controller with the model loaded (or recognition off).
+
+    `profile`: the person's profile file (default: `digitpad.profile.default_profile_path()`).
+    """
+    from digitpad.profile import default_profile_path
+    from digitpad.ui.personal import PersonalController
+
     recognizer, message = load_recognizer(model, settings)
+    controller = RecognitionController(recognizer)
+    personal, profile_problem = PersonalController.open(controller, profile or default_profile_path())
     if recognizer is None:
-        return MainWindow(RecognitionController(None), settings, startup_error=message)
-    return MainWindow(RecognitionController(recognizer), settings, startup_notice=message)
+        return MainWindow(controller, settings, startup_error=message, personal=personal,
+                          profile_problem=profile_problem)
+    return MainWindow(controller, settings, startup_notice=message, personal=personal,
+                      profile_problem=profile_problem)
 
 
 def create_application(qt_args: Sequence[str] = ()) -> QApplication:

@@ -159,6 +159,10 @@ class RecognitionController(QObject):
         return self._recognizer is not None and not _reads_strokes(self._recognizer)
 
     @property
+    def recognizer(self) -> Recognizer | None:
+        return self._recognizer
+
+    @property
     def model_info(self) -> ModelInfo | None:
         return self._recognizer.classifier.info if self._recognizer else None
 

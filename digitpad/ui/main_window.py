@@ -40,6 +40,8 @@ from digitpad.ui.controller import Page, Recognition, RecognitionController
 from digitpad.ui.image_writer import save_png
 from digitpad.ui.model_input_view import ModelInputView
 from digitpad.ui.number_view import NumberView
+from digitpad.ui.personal import PersonalController
+from digitpad.ui.personal import install as install_personalization
 from digitpad.ui.settings import AppSettings
 
 IMAGE_FILTER = "Images ({})".format(" ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES))
@@ -120,6 +122,8 @@ class MainWindow(QMainWindow):
         startup_error: str | None = None,
         parent: QWidget | None = None,
         startup_notice: str | None = None,
+        personal: PersonalController | None = None,
+        profile_problem: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -159,6 +163,13 @@ class MainWindow(QMainWindow):
         self._startup_notice = startup_notice
         if startup_error or startup_notice:
             QTimer.singleShot(0, self._show_startup_error)
+        # -- personalization: corrections, the Profile menu (digitpad.ui.personal) --
+        self.personal = personal
+        if personal is not None:
+            install_personalization(self, personal)
+        if profile_problem:
+            QTimer.singleShot(0, lambda: self._show_error("Your profile cannot be read", profile_problem,
+                                                          "digitpad reads with the model alone until you teach it."))
 
     # -- building ----------------------------------------------------------------------------
 

@@ -66,7 +66,7 @@ def screenshot(app: QApplication, drawing_path: Path, out: Path, palette: QPalet
     app.setPalette(palette)
     with tempfile.TemporaryDirectory() as folder:
         settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
-        window = create_window(None, settings)
+        window = create_window(None, settings, profile=Path(folder) / "profile.sqlite3")
         window.resize(*size)
         window.show()
         QTest.qWaitForWindowExposed(window)
