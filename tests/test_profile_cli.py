@@ -66,7 +66,7 @@ def test_bad_labels_are_clear_errors_and_the_good_files_are_taught(tmp_path: Pat
              labelled(tmp_path / "number.json", one(), "42"), labelled(tmp_path / "word.json", one(), "one")]
     code, out, err = run(capsys, "teach", "--profile", str(profile), *map(str, files))
     assert code == 1 and "taught 1 sample" in out
-    assert 'no "label"' in err and "has 2 digits" in err and "string of digits" in err
+    assert 'no "label"' in err and "has 2 digits" in err and "must be a string of 1 to 64 digits" in err
     with Profile(profile) as opened:
         assert [s.label for s in opened.samples()] == [1]
 

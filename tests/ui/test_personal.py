@@ -16,7 +16,7 @@ from digitpad.ui.profile_window import ProfileWindow
 from digitpad.ui.settings import AppSettings
 from digitpad.ui.teach_session import TeachSession
 from tests.onnx_models import linear_model
-from tests.ui.helpers import digit_drawing, draw_digit
+from tests.ui.helpers import answered, digit_drawing, draw_digit
 
 pytestmark = pytest.mark.gui
 
@@ -56,21 +56,25 @@ def test_a_digit_key_corrects_the_answer_at_once_and_undo_takes_it_back(window: 
     draw_digit(window.canvas, 7)
     assert window.answer.answer == "7"
     QTest.keyClick(window, Qt.Key.Key_1)  # "no: in my hand, this is a 1"
+    answered(window.controller)
     assert window.answer.answer.rstrip("?") == "1" and "the model alone: 7" in window.answer.caption
     assert stored(profile_path) == [1]
     (sample,) = window.personal.samples  # type: ignore[union-attr]
     assert sample.drawing == window.controller.drawing
     assert "Learnt: this is a 1" in window.statusBar().currentMessage()
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    answered(window.controller)
     assert window.answer.answer == "7" and stored(profile_path) == []
     assert len(window.controller.drawing.strokes) == 1  # the undo took back the correction, not the stroke
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    answered(window.controller)
     assert window.answer.answer.rstrip("?") == "1" and stored(profile_path) == [1]
 
 
 def test_clicking_a_digit_under_the_bars_teaches_it(window: MainWindow, profile_path: Path) -> None:
     draw_digit(window.canvas, 7)
     click_digit(window, 1)
+    answered(window.controller)
     assert stored(profile_path) == [1] and window.answer.answer.rstrip("?") == "1"
     window.controller.clear()
     draw_digit(window.canvas, 0)
