@@ -168,11 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      description=evaluate_adaptation.__doc__.split("\n\n")[0])
     evaluate_adaptation.add_arguments(adaptation)
 
-    from training import personal_model
-
+    # Defined here, not in training.personal_model, which loads torch: --help works without the extra.
     personal = commands.add_parser("personalize", help="fine-tune a model on one person's exported profile",
-                                   description=personal_model.__doc__.split("\n\n")[0])
-    personal_model.add_arguments(personal)
+                                   description="A personal model: the shipped network fine-tuned on one person's "
+                                   "exported profile (for power users; the app adapts without it).")
+    personal.add_argument("--profile", type=Path, required=True, help="a profile file (`digitpad profile --export`)")
+    personal.add_argument("--model", type=Path, default=None, help="the ONNX model to start from (default: shipped)")
+    personal.add_argument("--out", type=Path, required=True, help="the personal ONNX model to write")
+    personal.add_argument("--steps", type=int, default=300, help="training steps of 32 samples + 96 MNIST digits")
+    personal.add_argument("--data-dir", type=Path, metavar="DIR", help="MNIST folder (default: as for `train`)")
     return parser
 
 

@@ -123,14 +123,6 @@ def personalize(model_path: Path, profile_path: Path, out: Path, mnist: Mnist, s
     return report
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", type=Path, required=True, help="a profile file (`digitpad profile --export`)")
-    parser.add_argument("--model", type=Path, default=None, help="the ONNX model to start from (default: shipped)")
-    parser.add_argument("--out", type=Path, required=True, help="the personal ONNX model to write")
-    parser.add_argument("--steps", type=int, default=300, help="training steps of 32 samples + 96 MNIST digits")
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="MNIST folder (default: as for `train`)")
-
-
 def run(args: argparse.Namespace) -> PersonalReport:
     from training.download import obtain_mnist
 
