@@ -104,6 +104,8 @@ def run_teach(args: argparse.Namespace, recognizer: Recognizer | None, out: Text
     failures = 0
     for path in args.paths:
         try:
+            if path.suffix.lower() != ".json":
+                raise DigitpadError(f"{path}: only drawing JSON files can be taught (a profile keeps the strokes)")
             label = args.label if args.label is not None else file_label(path)
             if label is None:
                 raise DigitpadError(f'{path}: no "label" in the file; give the digit with --label D')
