@@ -5,6 +5,9 @@ from __future__ import annotations
 import gzip
 import os
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,3 +41,18 @@ def mnist_test() -> tuple[np.ndarray, np.ndarray]:
     """MNIST's 10,000 test images as float32 (N, 28, 28) in [0, 1], and their labels."""
     images = _idx("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28).astype(np.float32) / 255
     return images, _idx("t10k-labels-idx1-ubyte.gz", 8)
+
+
+#: Threads digitpad starts that end on their own a few seconds after their last job.
+HELPER_THREADS = ("digitpad-run-watchdog", "digitpad-recognition")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def helper_threads_end_before_the_interpreter() -> Iterator[None]:
+    """The session waits for digitpad's idle helper threads to end, so that the interpreter never
+    shuts down around dozens of them (a full run once crashed at exit with a hundred waiting)."""
+    yield
+    deadline = time.monotonic() + 20
+    for thread in threading.enumerate():
+        if thread.name in HELPER_THREADS:
+            thread.join(max(0.0, deadline - time.monotonic()))
