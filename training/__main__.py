@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the model's input: strokes redrawn with a pen of PX pixels of the 28x28 frame "
                             "(stroke-width normalization; default: MNIST's normalization)")
     train.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    train.add_argument("--teachers", nargs="+", metavar="CHECKPOINT",
+                       help="distillation: also learn the mean logits of these networks (soft targets at "
+                            "temperature 4), each fed the images as it was trained to read them")
+    train.add_argument("--stroke-copies", type=int, metavar="N",
+                       help="with --teachers and --drawings: N more renderings of every drawing with stroke-level "
+                            "augmentation, learnt from the teachers only (default 2)")
     _add_machine_options(train)
     train.add_argument("--device", metavar="NAME", help="torch device, e.g. cpu or cuda (default: a GPU if present)")
 
@@ -182,6 +188,13 @@ def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["init_from"] = args.init_from
     if args.input_pen is not None:
         changes["normalization"] = Normalization(pen=args.input_pen)
+    if args.teachers is not None:
+        from training.config import Distillation
+
+        extra = {} if args.stroke_copies is None else {"extra_copies": args.stroke_copies}
+        changes["distill"] = Distillation(tuple(args.teachers), **extra)
+    elif args.stroke_copies is not None:
+        raise SystemExit("--stroke-copies needs --teachers CHECKPOINT ...")
     drawing_options = {"copies": args.drawing_copies, "hold_out_fold": args.hold_out_fold}
     if args.drawings is not None:
         changes["drawings"] = PenDrawings(args.drawings, **{k: v for k, v in drawing_options.items() if v is not None})
