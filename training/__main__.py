@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "cross-validation: the pen stage five more times); it goes into the model's metadata")
     recipe.add_argument("--drawings", type=Path, metavar="FILE",
                         help="pen-drawn digits (.jsonl[.gz]) for the pen stage (default: the repository's UNIPEN set)")
+    recipe.add_argument("--distill", type=int, default=0, metavar="K",
+                        help="train K teachers (1-4; stage 2 varied: pen width, seed, augmentation) and make the "
+                             "pen stage their student, taught by them and stage 1 (issue 15; experimental)")
     _add_machine_options(recipe)
 
     download = add("download", help="fetch and verify the MNIST files",
@@ -295,10 +298,11 @@ def run_recipe(args: argparse.Namespace) -> int:
 
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
     outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings, precision=args.precision,
-                  threads=args.threads, progress=not args.quiet)
+                  threads=args.threads, progress=not args.quiet, distill=args.distill)
     if outcome.interrupted:
         print(f"stopped; rerun the same command to continue: python -m training recipe --out {args.out}"
-              f"{' --quick' if args.quick else ''}{' --cv' if args.cv else ''}", file=sys.stderr)
+              f"{' --quick' if args.quick else ''}{' --cv' if args.cv else ''}"
+              f"{f' --distill {args.distill}' if args.distill else ''}", file=sys.stderr)
         return 130
     print(outcome.summary())
     return 0

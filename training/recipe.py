@@ -10,6 +10,11 @@ Stages, each leaving its output in the run folder and then a marker `stages/<sta
 5. `export`: calibrated ONNX model named after the run folder               → NAME.onnx
 6. `evaluate`: MNIST test figures, training curves and the model card       → metrics.json, model-card.md, ...
 
+With --distill K (issue 15), K teacher stages `teacher-J` (stage 2 varied: seed, input pen width,
+augmentation; → teachers/J/last.pt) come before stage 2, and stage 2 becomes a student taught by
+them and by stage 1 (`training.distill`); with --cv each fold trains its own teachers without the
+fold's writers (`cv-fold-K-teacher-J`), so teachers and student never see the judged writers.
+
 A rerun skips the stages whose marker exists and resumes a training stage from its last
 checkpoint, so Ctrl-C, a kill or a power cut costs at most the epoch in progress. The settings
 (and the precision chosen for this machine) are kept in `recipe.json`; a rerun with other
@@ -34,9 +39,9 @@ from tqdm import tqdm
 from digitpad.files import write_text_atomically
 from digitpad.normalize import Normalization
 from training import evaluate_drawings, unipen
-from training.augment import NO_AUGMENTATION
+from training.augment import NO_AUGMENTATION, AugmentConfig
 from training.checkpoint import BEST, LAST
-from training.config import PenDrawings, TrainConfig
+from training.config import Distillation, PenDrawings, TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError
 from training.evaluate import evaluate_probabilities, probabilities_of, write_report
@@ -59,6 +64,7 @@ class Recipe:
     pen: TrainConfig  #: stage 2, fine-tuning (its init_from is set to stage 1's best.pt at run time)
     weight: float = 0.7  #: share of the fine-tuned weights in the interpolation (chosen on CV fold 0)
     cv: bool = False  #: measure the drawing accuracy on unseen writers (writer-disjoint folds)
+    distill: int = 0  #: teachers trained for distillation (issue 15; 0: the shipped recipe, no teachers)
 
     def with_precision(self, bf16: bool) -> Recipe:
         return dataclasses.replace(self, mnist=self.mnist.replace(bf16=bf16), pen=self.pen.replace(bf16=bf16))
@@ -69,11 +75,13 @@ class Recipe:
                                                                                           file=file)))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mnist": self.mnist.to_dict(), "pen": self.pen.to_dict(), "weight": self.weight, "cv": self.cv}
+        return {"mnist": self.mnist.to_dict(), "pen": self.pen.to_dict(), "weight": self.weight, "cv": self.cv,
+                "distill": self.distill}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Recipe:
-        return cls(TrainConfig.from_dict(raw["mnist"]), TrainConfig.from_dict(raw["pen"]), raw["weight"], raw["cv"])
+        return cls(TrainConfig.from_dict(raw["mnist"]), TrainConfig.from_dict(raw["pen"]), raw["weight"], raw["cv"],
+                   raw.get("distill", 0))
 
 
 _PEN = TrainConfig(epochs=3, peak_lr=1e-3, normalization=Normalization(pen=2.5),
@@ -184,7 +192,8 @@ def _pen_images(config: TrainConfig, samples: int, hold_out: bool) -> int:
     if config.drawings is None:
         return 0
     kept = samples * (1 - 1 / config.drawings.folds) if hold_out else samples
-    return int(kept * config.drawings.copies * config.drawings.repeats)
+    extra = config.distill.extra_copies if config.distill is not None else 0
+    return int(kept * (config.drawings.copies * config.drawings.repeats + extra))
 
 
 def train_stage(config: TrainConfig, mnist: Mnist, folder: Path, progress: Progress, steps: int,
@@ -213,6 +222,48 @@ def _captured_output(path: Path) -> Iterator[None]:
     write_text_atomically(path, buffer.getvalue())
 
 
+# --- distillation (issue 15): the teachers' variations and the student's config ---------------------
+
+#: What makes teacher J differ from stage 2 (and from the others); --distill K takes the first K.
+#: Stage 1 (MNIST only) teaches too, so the ensemble is K + 1 networks.
+TEACHER_VARIANTS: tuple[dict[str, Any], ...] = (
+    {"seed": 1, "normalization": Normalization(pen=2.0)},
+    {"seed": 2, "normalization": Normalization(pen=3.0)},
+    {"seed": 3, "augment": AugmentConfig(rotation_deg=15.0, scale=0.15, shear=0.3, translate_px=3.0,
+                                         elastic_px=2.0, thickness=0.6)},
+    {"seed": 4},
+)
+
+
+def teacher_config(pen: TrainConfig, j: int) -> TrainConfig:
+    """Teacher j: stage 2 (same start, data and fold) with its variation and its own renderings."""
+    if not 0 <= j < len(TEACHER_VARIANTS):
+        raise CheckpointError(f"--distill takes 1-{len(TEACHER_VARIANTS)} teachers, not {j + 1}")
+    assert pen.drawings is not None
+    return pen.replace(drawings=dataclasses.replace(pen.drawings, seed=pen.drawings.seed + 10 + j),
+                       **TEACHER_VARIANTS[j])
+
+
+def student_config(pen: TrainConfig, seed_weights: Path, teachers: list[Path]) -> TrainConfig:
+    """Stage 2 taught by stage 1 and the teachers."""
+    return pen.replace(distill=Distillation(tuple(str(p.resolve()) for p in [seed_weights, *teachers])))
+
+
+def teacher_stages(recipe: Recipe, pen: TrainConfig, mnist: Mnist, folder: Path, progress: Progress,
+                   steps: int, threads: int | None, prefix: str, title: str) -> tuple[list[Stage], list[Path]]:
+    """The teacher stages of one student (the shipped one or a fold's), and where their weights land."""
+    stages, paths = [], []
+    for j in range(recipe.distill):
+        out = folder / f"teacher-{j}"
+        stages.append(Stage(f"{prefix}teacher-{j}", f"{title} teacher {j + 1}/{recipe.distill}",
+                            train_stage(teacher_config(pen, j), mnist, out, progress, steps, threads), steps))
+        paths.append(out / LAST)
+    return stages, paths
+
+
+# ----------------------------------------------------------------------------------------------------
+
+
 def plan(recipe: Recipe, out: Path, mnist: Mnist, progress: Progress, threads: int | None) -> list[Stage]:
     """The stages of `recipe` into `out`, in order."""
     name = out.resolve().name
@@ -229,7 +280,16 @@ def plan(recipe: Recipe, out: Path, mnist: Mnist, progress: Progress, threads: i
     stages = [
         Stage("mnist", "1 MNIST", train_stage(recipe.mnist, mnist, out / "mnist", progress, mnist_steps, threads),
               mnist_steps),
-        Stage("pen", "2 pen drawings", train_stage(pen, mnist, out / "pen", progress, pen_steps, threads), pen_steps),
+    ]
+    student = pen
+    if recipe.distill:  # issue 15: teachers first, then stage 2 is their student
+        teachers, paths = teacher_stages(recipe, pen, mnist, out / "teachers", progress, pen_steps, threads, "", "2")
+        stages += teachers
+        student = student_config(pen, seed_weights, paths)
+        pen_steps = _training_steps(student, _pen_images(student, samples, hold_out=False))
+    stages += [
+        Stage("pen", "2 pen drawings", train_stage(student, mnist, out / "pen", progress, pen_steps, threads),
+              pen_steps),
         Stage("interpolate", "3 interpolation", interpolate),
     ]
     model_path = out / f"{name}.onnx"
@@ -240,7 +300,14 @@ def plan(recipe: Recipe, out: Path, mnist: Mnist, progress: Progress, threads: i
         for k in range(folds):
             fold = out / "cv" / f"fold-{k}"
             fold_config = pen.replace(drawings=dataclasses.replace(pen.drawings, hold_out_fold=k))
-            train_fold = train_stage(fold_config, mnist, fold, progress, fold_steps, threads)
+            student_steps = fold_steps
+            if recipe.distill:  # the fold's own teachers, without the fold's writers too
+                teachers, paths = teacher_stages(recipe, fold_config, mnist, fold, progress, fold_steps, threads,
+                                                 f"cv-fold-{k}-", f"4 cross-validation, fold {k + 1}/{folds},")
+                stages += teachers
+                fold_config = student_config(fold_config, seed_weights, paths)
+                student_steps = _training_steps(fold_config, _pen_images(fold_config, samples, hold_out=True))
+            train_fold = train_stage(fold_config, mnist, fold, progress, student_steps, threads)
 
             def cv_fold(k: int = k, fold: Path = fold, train_fold: Callable[[], bool] = train_fold) -> bool:
                 if not train_fold():
@@ -249,7 +316,7 @@ def plan(recipe: Recipe, out: Path, mnist: Mnist, progress: Progress, threads: i
                 export_checkpoint(fold / "model.pt", out / "cv" / f"fold-{k}.onnx", mnist, name=f"{name} fold {k}")
                 return True
 
-            stages.append(Stage(f"cv-fold-{k}", f"4 cross-validation, fold {k + 1}/{folds}", cv_fold, fold_steps))
+            stages.append(Stage(f"cv-fold-{k}", f"4 cross-validation, fold {k + 1}/{folds}", cv_fold, student_steps))
 
         def cv_report() -> bool:
             parser = argparse.ArgumentParser()
@@ -294,15 +361,17 @@ def stage_seconds(out: Path) -> dict[str, float]:
 
 def run_recipe(out: str | Path, mnist: Mnist, *, quick: bool = False, cv: bool = False,
                drawings: str | Path | None = None, precision: Precision | None = None,
-               threads: int | None = None, progress: bool = True, recipe: Recipe | None = None) -> Outcome:
+               threads: int | None = None, progress: bool = True, recipe: Recipe | None = None,
+               distill: int = 0) -> Outcome:
     """Run (or continue) the recipe into `out`; see the module docstring.
 
-    `recipe` replaces the shipped or quick one (tests use a tiny recipe); `drawings` the pen file.
+    `recipe` replaces the shipped or quick one (tests use a tiny recipe); `drawings` the pen file;
+    `distill` trains that many teachers and makes stage 2 their student (issue 15).
     """
     started = time.perf_counter()
     out = Path(out)
     wanted = recipe or (QUICK if quick else SHIPPED)
-    wanted = dataclasses.replace(wanted, cv=cv or wanted.cv)
+    wanted = dataclasses.replace(wanted, cv=cv or wanted.cv, distill=distill or wanted.distill)
     if drawings is not None:
         wanted = wanted.with_drawings(str(drawings))
     recipe = load_or_save_settings(out, wanted, precision)

@@ -67,8 +67,8 @@ def truncate_strokes(strokes: Strokes, rng: np.random.Generator, chance: float, 
     """Some strokes lose a piece of their end (or their start): a pen lifted early, put down late."""
     out = []
     for stroke in strokes:
-        lost = int(rng.uniform(0, cut) * len(stroke))
-        if len(stroke) >= 4 and lost and rng.random() < chance:
+        if len(stroke) >= 4 and cut > 0 and rng.random() < chance:
+            lost = max(1, int(rng.uniform(0, cut) * len(stroke)))
             stroke = stroke[:-lost] if rng.random() < 0.5 else stroke[lost:]
         out.append(stroke)
     return tuple(out)

@@ -17,6 +17,7 @@ from digitpad.normalize import Normalization
 from tests.training.conftest import THREADS
 from tests.training.drawing_fixtures import write_digits
 from training.augment import NO_AUGMENTATION
+from training.checkpoint import load_checkpoint
 from training.config import PenDrawings, TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError
@@ -129,3 +130,32 @@ def test_cross_validation_adds_a_stage_per_fold_before_the_export(mnist: Mnist, 
     assert with_cv == ["mnist", "pen", "interpolate", *(f"cv-fold-{k}" for k in range(5)), "cv-report",
                        "export", "evaluate"]
 
+
+
+def test_distillation_trains_teachers_before_each_student_and_leaves_the_default_alone(
+        mnist: Mnist, digits: Path, tmp_path: Path) -> None:
+    tiny = tiny_recipe(digits)
+    recipe = Recipe(tiny.mnist, tiny.pen, cv=True, distill=2)
+    progress = training.recipe.Progress(0, enabled=False)
+    stages = plan(recipe, tmp_path, mnist, progress, THREADS)
+    fold_stages = [[f"cv-fold-{k}-teacher-0", f"cv-fold-{k}-teacher-1", f"cv-fold-{k}"] for k in range(5)]
+    assert [s.name for s in stages] == ["mnist", "teacher-0", "teacher-1", "pen", "interpolate",
+                                        *sum(fold_stages, []), "cv-report", "export", "evaluate"]
+    assert Recipe.from_dict(recipe.to_dict()) == recipe
+    assert Recipe.from_dict({k: v for k, v in tiny.to_dict().items() if k != "distill"}) == tiny  # older runs
+    teacher = training.recipe.teacher_config(recipe.pen, 0)
+    assert teacher.normalization == Normalization(pen=2.0) and teacher.seed != recipe.pen.seed
+
+
+@pytest.mark.slow
+def test_a_distilled_recipe_teaches_its_student_with_stage_1_and_its_teachers(
+        mnist: Mnist, digits: Path, tmp_path: Path) -> None:
+    out = tmp_path / "distilled"
+    outcome = run_recipe(out, mnist, recipe=tiny_recipe(digits), distill=1, threads=THREADS, progress=False)
+    assert not outcome.interrupted and outcome.model is not None and outcome.model.exists()
+    assert marker(out, "teacher-0").exists()
+    config = TrainConfig.from_dict(load_checkpoint(out / "pen" / "last.pt")["config"])
+    assert config.distill is not None
+    assert [Path(p) for p in config.distill.teachers] == [(out / "mnist" / "best.pt").resolve(),
+                                                          (out / "teachers" / "teacher-0" / "last.pt").resolve()]
+    assert json.loads((out / "recipe.json").read_text())["distill"] == 1
