@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="pen-drawn digits (.jsonl[.gz]) for the pen stage (default: the repository's UNIPEN set)")
     recipe.add_argument("--distill", type=int, default=0, metavar="K",
                         help="train K teachers (1-4; stage 2 varied: pen width, seed, augmentation) and make the "
-                             "pen stage their student, taught by them and stage 1 (issue 15; experimental)")
+                             "pen stage their student (issue 15; experimental, see models/README.md)")
     _add_machine_options(recipe)
 
     download = add("download", help="fetch and verify the MNIST files",

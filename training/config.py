@@ -88,7 +88,10 @@ class TrainConfig:
     distill: Distillation | None = None  #: learn from an ensemble of teachers too (None: hard labels only)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        values = dataclasses.asdict(self)
+        if values["distill"] is None:  # a plain run's checkpoint stays readable by code older than distillation
+            del values["distill"]
+        return values
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:

@@ -88,6 +88,7 @@ def test_each_teacher_reads_its_own_rendering_augmented_like_the_students(mnist:
 def test_a_distilled_run_trains_resumes_and_records_its_teachers(mnist: Mnist, distilled: TrainConfig,
                                                                  tmp_path: Path) -> None:
     assert TrainConfig.from_dict(distilled.to_dict()) == distilled  # what a checkpoint and resume rely on
+    assert "distill" not in TINY.to_dict()  # a plain run's config is as it was before distillation
     out = tmp_path / "student"
     first = train(distilled.replace(epochs=2), mnist, out, threads=THREADS, progress=False,
                   on_step=lambda report: report.global_step == 3)
