@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_core import mouse_drawings, percentiles, rss_mib  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from digitpad.classifier import Classifier  # noqa: E402
@@ -49,8 +49,12 @@ WARM_UP_DRAWINGS = 30
 #: Mouse events per live answer: events come every ~8 ms, the throttle answers every ~30 ms.
 EVENTS_PER_LIVE_ANSWER = 4
 
+#: An empty profile of the benchmark's own: a person's samples must not change the figures.
+PROFILE = Path(tempfile.mkdtemp(prefix="digitpad-bench-")) / "profile.sqlite3"
+
 LAUNCH_SCRIPT = """
 import sys, tempfile
+from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtTest import QTest
 for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
@@ -58,12 +62,18 @@ for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
 from digitpad.ui.app import create_application, create_window
 from digitpad.ui.settings import AppSettings
 app = create_application()
-window = create_window(sys.argv[1], AppSettings())
+window = create_window(sys.argv[1], AppSettings(), profile=Path(tempfile.mkdtemp()) / "profile.sqlite3")
 window.show()
 QTest.qWaitForWindowExposed(window)
 app.processEvents()
 print("ready", flush=True)
 """
+
+
+def wait_for_answer(controller: RecognitionController) -> None:
+    """Block in Qt's event loop (the GIL released, as in the app) until the worker's answer is in."""
+    while not controller.idle:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
 
 
 def draw(controller: RecognitionController, drawing: Drawing, app: QApplication | None = None) -> list[float]:
@@ -76,6 +86,7 @@ def draw(controller: RecognitionController, drawing: Drawing, app: QApplication 
                 controller.recognize_live()
         start = time.perf_counter()
         controller.finish_stroke(stroke)
+        wait_for_answer(controller)
         ends.append(time.perf_counter() - start)
         if app is not None:
             app.processEvents()  # the window repaints between strokes, as it would
@@ -96,7 +107,7 @@ def bench_stroke_end(recognizer: Recognizer, drawings: list[Drawing], app: QAppl
         f"({len(alone)} strokes; target p50 <= 2, p99 <= 5 ms)"
     )
 
-    window = create_window(str(recognizer.classifier.path), settings)
+    window = create_window(str(recognizer.classifier.path), settings, profile=PROFILE)
     window.show()
     app.processEvents()
     viewed = []
@@ -135,7 +146,7 @@ def bench_launch(model: Path, launches: int) -> None:
 
 
 def bench_memory(model: Path, drawings: list[Drawing], app: QApplication, settings: AppSettings) -> None:
-    window = create_window(str(model), settings)
+    window = create_window(str(model), settings, profile=PROFILE)
     window.show()
     app.processEvents()
     before = rss_mib()
@@ -149,6 +160,7 @@ def bench_memory(model: Path, drawings: list[Drawing], app: QApplication, settin
             window.controller.recognize_live()
             answers += 1
         window.controller.finish_stroke(stroke)
+        wait_for_answer(window.controller)
         answers += 1
         if len(window.controller.drawing.strokes) >= 3:
             window.controller.clear()

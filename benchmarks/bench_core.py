@@ -39,7 +39,7 @@ def mouse_drawings(count: int, seed: int = 0) -> list[Drawing]:
     height, `training.replay`), resampled every 2 px of path like mouse events."""
     samples = list(itertools.islice(unipen.iter_samples(), count))
     placed = place_samples(samples, seed, Placement(round_to_pixels=False))
-    return [Drawing([resample_stroke(s, 2.0) for s in d.strokes], d.width, d.height, d.pen_width) for d in placed]
+    return [Drawing(tuple(resample_stroke(s, 2.0) for s in d.strokes), d.width, d.height, d.pen_width) for d in placed]
 
 
 def rss_mib() -> float:

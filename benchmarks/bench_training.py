@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from digitpad.classifier import Classifier  # noqa: E402
+from digitpad.system import usable_cpu_count  # noqa: E402
 from training.augment import NO_AUGMENTATION  # noqa: E402
 from training.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
@@ -44,7 +45,7 @@ from training.data import Mnist  # noqa: E402
 from training.download import obtain_mnist  # noqa: E402
 from training.evaluate import probabilities_of  # noqa: E402
 from training.export import export_checkpoint  # noqa: E402
-from training.machine import available_cpus, choose_precision, native_bf16  # noqa: E402
+from training.machine import choose_precision, native_bf16  # noqa: E402
 from training.recipe import QUICK, SHIPPED, Recipe  # noqa: E402
 from training.tensors import loss_and_accuracy, predict_logits, to_tensor  # noqa: E402
 from training.train import train  # noqa: E402
@@ -110,7 +111,7 @@ def inference(checkpoint: Path, mnist: Mnist, threads: int, folder: Path) -> Non
 
 
 def full_run(mnist: Mnist, threads: int, folder: Path) -> None:
-    print(f"full recipe (the shipped model's, {TrainConfig().epochs} epochs):", flush=True)
+    print(f"stage 1 of the shipped model's recipe ({TrainConfig().epochs} epochs on MNIST):", flush=True)
     started = time.perf_counter()
     result = train(TrainConfig(), mnist, folder / "full", threads=threads, progress=True)
     wall = time.perf_counter() - started
@@ -121,27 +122,28 @@ def full_run(mnist: Mnist, threads: int, folder: Path) -> None:
           f"MNIST test accuracy {accuracy:.4f}")
 
 
-def steps_per_second(trainer: Trainer, steps: int) -> float:
-    """Training steps/s of `trainer` (augmentation, forward, backward, AdamW, weight average)."""
+def steps_per_second(trainer: Trainer, steps: int) -> tuple[float, float]:
+    """Training steps/s of `trainer` (augmentation, forward, backward, AdamW, weight average), and
+    the CPU seconds this process spent per step (all threads): less skewed by other processes."""
     order = trainer.epoch_order(0)
     batch = trainer.config.batch_size
     trainer.train_step(order[:batch])  # warm-up
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for step in range(steps):
         trainer.train_step(order[step * batch : (step + 1) * batch])
-    return steps / (time.perf_counter() - started)
+    return steps / (time.perf_counter() - started), (time.process_time() - cpu_started) / steps
 
 
-def rendering_per_second(count: int = 400) -> float:
-    """Pen drawings rendered per second for the pen stage (one core, as the trainer does it)."""
+def rendering_per_second(count: int = 400) -> tuple[float, float]:
+    """Pen drawings rendered per second for the pen stage (one core, as the trainer does it): wall, CPU."""
     from digitpad.normalize import Normalization
     from training import unipen
     from training.drawing_data import drawing_dataset
 
     samples = unipen.load_samples()[:count]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     drawing_dataset(samples, Normalization(pen=2.5), copies=1)
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), count / (time.process_time() - cpu_started)
 
 
 def recipe_steps(recipe: Recipe, pen_images: int) -> tuple[int, int, int]:
@@ -160,31 +162,43 @@ def precision_compare(mnist: Mnist, threads: int, steps: int) -> None:
     trainers = {name: Trainer(TrainConfig(bf16=name == "bf16"), mnist, [], torch.device("cpu"))
                 for name in ("bf16", "fp32")}
     rates: dict[str, list[float]] = {name: [] for name in trainers}
+    cpu: dict[str, list[float]] = {name: [] for name in trainers}
     for block in range(2):
         for name, trainer in trainers.items():
-            rates[name].append(steps_per_second(trainer, steps))
-            print(f"  block {block + 1}: {name} {rates[name][-1]:5.1f} steps/s "
-                  f"({rates[name][-1] * 128:,.0f} images/s), load average {load_average()}", flush=True)
-    started = time.perf_counter()
+            rate, cpu_per_step = steps_per_second(trainer, steps)
+            rates[name].append(rate)
+            cpu[name].append(cpu_per_step)
+            print(f"  block {block + 1}: {name} {rate:5.1f} steps/s ({rate * 128:,.0f} images/s), "
+                  f"{cpu_per_step * 1000:.0f} CPU-ms per step; load average {load_average()}", flush=True)
+    started, cpu_started = time.perf_counter(), time.process_time()
     loss_and_accuracy(trainers["fp32"].model, trainers["fp32"].val_images, trainers["fp32"].val_labels)
-    validation = time.perf_counter() - started
-    render = rendering_per_second()
+    validation, validation_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    render, render_cpu = rendering_per_second()
     pen_images = 8 * 8385
-    print(f"validation pass: {validation:.1f} s; rendering pen drawings: {render:,.0f} per second")
+    print(f"validation pass: {validation:.1f} s ({validation_cpu:.1f} CPU-s); rendering pen drawings: "
+          f"{render:,.0f} per second ({render_cpu:,.0f} per CPU-second)")
     print("recipe time = steps / measured steps/s + epochs x validation pass + pen drawings / rendering rate")
-    print(f"{'recipe':>8} {'stage 1 steps':>14} {'stage 2 steps':>14} {'bf16 min':>9} {'fp32 min':>9}")
+    # Measured: the best block's wall rate. Idle: the CPU time per step spread over the threads,
+    # what the steps would take with the cores to themselves (perfect scaling: a lower bound).
+    step_seconds = {"bf16 measured": 1 / max(rates["bf16"]), "fp32 measured": 1 / max(rates["fp32"]),
+                    "bf16 idle": min(cpu["bf16"]) / threads, "fp32 idle": min(cpu["fp32"]) / threads}
+    print(f"{'recipe':>8} {'stage 1 steps':>14} {'stage 2 steps':>14} "
+          + " ".join(f"{name + ' min':>17}" for name in step_seconds))
     for title, recipe, images in (("shipped", SHIPPED, pen_images), ("--quick", QUICK, 2 * 8385)):
         stage1, stage2, epochs = recipe_steps(recipe, images)
-        fixed = epochs * validation + images / render
-        minutes = {name: ((stage1 + stage2) / max(rates[name]) + fixed) / 60 for name in rates}
-        print(f"{title:>8} {stage1:14,d} {stage2:14,d} {minutes['bf16']:9.1f} {minutes['fp32']:9.1f}")
-    print("(the best block's rate; the export and evaluation stages add well under a minute)")
+        fixed = {"measured": epochs * validation + images / render,
+                 "idle": epochs * validation_cpu / threads + images / render_cpu}
+        print(f"{title:>8} {stage1:14,d} {stage2:14,d} " + " ".join(
+            f"{((stage1 + stage2) * seconds + fixed[name.split()[1]]) / 60:17.1f}"
+            for name, seconds in step_seconds.items()))
+    print("(measured: the best block's wall rate under this load; idle: CPU time per step / threads; "
+          "export and evaluation add under a minute)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="MNIST folder (default: as python -m training)")
-    parser.add_argument("--threads", type=int, default=available_cpus(), help="CPU threads (default: all cores)")
+    parser.add_argument("--threads", type=int, default=usable_cpu_count(), help="CPU threads (default: all cores)")
     parser.add_argument("--full", action="store_true", help="also time stage 1 of the shipped model's recipe")
     parser.add_argument("--precision-compare", action="store_true",
                         help="only compare bf16 and fp32 training speed, and the recipe times they give")

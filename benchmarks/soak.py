@@ -108,6 +108,8 @@ def gui_step(window: MainWindow, drawings: list[Drawing], app: QApplication) -> 
                 if n % 4 == 0:
                     app.processEvents()  # paint, and let the throttle's live answers come
             QTest.mouseRelease(canvas, left, no_key, points[-1])
+        while not window.controller.idle:  # the answer comes from the recognition thread
+            app.processEvents()
         assert window.controller.last is not None and window.controller.last.prediction is not None
         window.clear_action.trigger()
         app.processEvents()
@@ -134,7 +136,7 @@ def main() -> None:
         app = create_application()
         with tempfile.TemporaryDirectory() as folder:
             settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
-            window = create_window(str(model), settings)
+            window = create_window(str(model), settings, profile=Path(folder) / "profile.sqlite3")
             window.resize(920, 620)
             window.show()
             QTest.qWaitForWindowExposed(window)

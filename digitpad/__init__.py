@@ -24,6 +24,7 @@ _EXPORTS = {
     "DigitpadError": "digitpad.errors",
     "Drawing": "digitpad.ink",
     "DrawingError": "digitpad.errors",
+    "FileReadError": "digitpad.errors",
     "IMAGE_SUFFIXES": "digitpad.image_file",
     "ImageFileError": "digitpad.errors",
     "InferenceError": "digitpad.errors",
@@ -32,6 +33,7 @@ _EXPORTS = {
     "ModelError": "digitpad.errors",
     "ModelInfo": "digitpad.classifier",
     "ModelNotFoundError": "digitpad.errors",
+    "ModelTimeoutError": "digitpad.errors",
     "Normalization": "digitpad.normalize",
     "Prediction": "digitpad.recognizer",
     "Recognizer": "digitpad.recognizer",
@@ -55,11 +57,13 @@ if typing.TYPE_CHECKING:  # the names for type checkers; at run time __getattr__
     from digitpad.errors import (  # noqa: F401
         DigitpadError,
         DrawingError,
+        FileReadError,
         ImageFileError,
         InferenceError,
         ModelContractError,
         ModelError,
         ModelNotFoundError,
+        ModelTimeoutError,
     )
     from digitpad.image_file import IMAGE_SUFFIXES, read_image  # noqa: F401
     from digitpad.images import image_input  # noqa: F401

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.drawing_file import load_drawing
-from digitpad.errors import DigitpadError, InferenceError
+from digitpad.drawing_file import load_drawing, load_labelled_drawing
+from digitpad.errors import DigitpadError, InferenceError, ModelTimeoutError
 from digitpad.image_file import IMAGE_SUFFIXES, read_image
-from digitpad.images import image_input
+from digitpad.images import image_ink, image_input
 from digitpad.normalize import Normalization
+from digitpad.number import Candidates, NumberReading, choose, drawing_candidates, ink_candidates
 from digitpad.recognizer import Prediction, Recognizer, drawing_input
 
 DRAWING_SUFFIXES = (".json",)
@@ -38,11 +39,13 @@ _M_MMAP_THRESHOLD = -3
 
 @dataclass(frozen=True)
 class FileResult:
-    """The outcome for one input file: a prediction or an error message, never both."""
+    """The outcome for one input file: the number read, or an error message, never both."""
 
     path: Path
-    prediction: Prediction | None = None
+    prediction: Prediction | None = None  #: the digit's answer when exactly one digit was found
     error: str | None = None
+    number: NumberReading | None = None  #: every digit found, left to right
+    label: str | None = None  #: what a drawing file says it is, if it says
 
 
 def supported_suffixes() -> tuple[str, ...]:
@@ -81,14 +84,36 @@ def model_input_for_file(path: Path, spec: Normalization) -> np.ndarray:
     return model_input
 
 
-def _prepare(path: Path, spec: Normalization) -> tuple[np.ndarray | None, str | None]:
-    """(input, None) or (None, error message): picklable, for worker processes."""
+def candidates_for_file(path: Path, spec: Normalization) -> tuple[Candidates, str | None]:
+    """The candidate digits of one image or drawing file, and the drawing's label if it has one."""
+    if path.suffix.lower() in DRAWING_SUFFIXES:
+        drawing, label = load_labelled_drawing(path)
+        if drawing.ink_bounds() is None:
+            raise DigitpadError(f"{path}: the drawing is blank (no ink on the canvas)")
+        return drawing_candidates(drawing, spec), label
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        supported = ", ".join(supported_suffixes())
+        raise DigitpadError(f"{path}: unsupported file type; digitpad reads {supported}")
+    ink = image_ink(read_image(path))
+    candidates = None if ink is None else ink_candidates(ink, spec)
+    if candidates is None or not candidates.runs:
+        raise DigitpadError(f"{path}: the image is blank (no ink found)")
+    return candidates, None
+
+
+Prepared = tuple["Candidates | None", "str | None", "str | None"]  #: (candidates, label, error)
+
+
+def _prepare(path: Path, spec: Normalization) -> Prepared:
+    """(candidates, label, None) or (None, None, error message): picklable, for worker processes."""
     try:
-        return model_input_for_file(path, spec), None
+        return (*candidates_for_file(path, spec), None)
     except DigitpadError as exc:
-        return None, str(exc)
+        return None, None, str(exc)
     except MemoryError:
-        return None, f"{path}: not enough memory to read the file"
+        return None, None, f"{path}: not enough memory to read the file"
+    except Exception as exc:  # whatever else makes one file unreadable is that file's error
+        return None, None, f"{path}: cannot read the file ({type(exc).__name__}: {exc})"
 
 
 def _keep_freed_memory() -> None:
@@ -107,7 +132,7 @@ def _keep_freed_memory() -> None:
         pass
 
 
-def _prepared(paths: list[Path], spec: Normalization, workers: int) -> Iterator[tuple[np.ndarray | None, str | None]]:
+def _prepared(paths: list[Path], spec: Normalization, workers: int) -> Iterator[Prepared]:
     prepare = functools.partial(_prepare, spec=spec)
     if workers <= 1 or len(paths) < PARALLEL_THRESHOLD:
         yield from map(prepare, paths)
@@ -121,21 +146,31 @@ def _prepared(paths: list[Path], spec: Normalization, workers: int) -> Iterator[
 def classify_files(
     paths: Iterable[Path], recognizer: Recognizer, batch_size: int = BATCH_SIZE, workers: int = 1
 ) -> Iterator[FileResult]:
-    """Results in input order; each batch of readable files goes to the model in one call."""
+    """Results in input order; the candidate digits of each batch of files go to the model in one call.
+
+    A model that runs past its time limit once is not run again: every later file gets the same
+    error at once, so a hostile model costs one time limit, not one per batch.
+    """
     paths = list(paths)
     prepared = _prepared(paths, recognizer.normalization, workers)
+    stopped: str | None = None
     for start in range(0, len(paths), batch_size):
         batch = list(zip(paths[start : start + batch_size], islice(prepared, batch_size)))
-        good = [model_input for _, (model_input, _) in batch if model_input is not None]
+        good = [candidates for _, (candidates, _, _) in batch if candidates is not None]
+        failure = stopped
         try:
-            predictions = iter(recognizer.predict_inputs(np.stack(good)) if good else [])
-            failure = None
+            inputs = np.concatenate([c.inputs for c in good]) if good else np.zeros((0, 28, 28), np.float32)
+            predictions = iter(recognizer.predict_inputs(inputs) if not stopped else [])
+        except ModelTimeoutError as exc:
+            failure = stopped = str(exc)
         except InferenceError as exc:  # the model itself failed: every file of the batch says so
             failure = str(exc)
-        for path, (model_input, error) in batch:
-            if model_input is None:
-                yield FileResult(path, error=error)
+        for path, (candidates, label, error) in batch:
+            if candidates is None:
+                yield FileResult(path, error=error, label=label)
             elif failure is not None:
-                yield FileResult(path, error=f"{path}: {failure}")
+                yield FileResult(path, error=f"{path}: {failure}", label=label)
             else:
-                yield FileResult(path, next(predictions))
+                number = choose(candidates, list(islice(predictions, len(candidates.runs))))
+                single = number.digits[0].prediction if len(number.digits) == 1 else None
+                yield FileResult(path, single, number=number, label=label)

@@ -5,8 +5,13 @@ Widgets never touch onnxruntime: everything goes through `Classifier`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +26,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 import onnxruntime as ort  # noqa: E402
 
 from digitpad.contract import (  # noqa: E402
+    EMBEDDING_NAME,
     IMAGE_SIZE,
     INPUT_NAME,
     LABELS,
@@ -29,15 +35,92 @@ from digitpad.contract import (  # noqa: E402
     MetadataKey,
     normalization_from_metadata,
 )
-from digitpad.errors import InferenceError, ModelContractError, ModelError, ModelNotFoundError
+from digitpad.errors import (
+    InferenceError,
+    ModelContractError,
+    ModelError,
+    ModelNotFoundError,
+    ModelTimeoutError,
+)
+from digitpad.external_data import external_data_bytes
 from digitpad.normalize import Normalization
+from digitpad.system import usable_cpu_count
 
 #: ONNX Runtime threads per inference: a 28x28 image is too small to share among more, and
 #: threads that spin while waiting for work steal the CPU from drawing on a busy machine.
 INFERENCE_THREADS = 2
 
-#: Refuse model files larger than this before parsing them (the shipped model is ~13 MB).
+#: Refuse model files larger than this before parsing them (the shipped model is ~13 MB); any
+#: external data files the model names count too.
 MAX_MODEL_BYTES = 512 * 1024 * 1024
+#: One inference may take this long, plus RUN_SECONDS_PER_INPUT for each image in the batch,
+#: before ONNX Runtime is told to stop (the shipped model needs about 5 ms an image): a graph
+#: whose Loop never ends must not hang the app or the command line.
+RUN_SECONDS = 5.0
+RUN_SECONDS_PER_INPUT = 0.05
+#: Tolerance on the probabilities summing to 1 (float32 softmax gives about 1e-6).
+SUM_TOLERANCE = 1e-3
+
+
+class RunWatchdog:
+    """Stops the ONNX Runtime runs that pass their deadline, from one thread for all of them.
+
+    Sets a run's `RunOptions.terminate`, which ONNX Runtime checks between nodes (and between a
+    Loop's iterations). A timer thread per run would cost a fifth of a small model's inference;
+    this one thread sleeps until the earliest deadline, and ends when nothing has run for a while.
+    """
+
+    #: The thread ends after this long with nothing to watch (the next run starts another): a model
+    #: opened and dropped leaves no thread behind for long.
+    IDLE_SECONDS = 2.0
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._runs: dict[int, tuple[float, ort.RunOptions]] = {}
+        self._tokens = 0
+        self._serving = False
+
+    @contextlib.contextmanager
+    def watch(self, options: ort.RunOptions, seconds: float) -> Iterator[None]:
+        with self._condition:
+            self._tokens += 1
+            token = self._tokens
+            self._runs[token] = (time.monotonic() + seconds, options)
+            if not self._serving:
+                self._serving = True
+                threading.Thread(target=self._serve, name="digitpad-run-watchdog", daemon=True).start()
+            self._condition.notify()
+        try:
+            yield
+        finally:
+            with self._condition:
+                del self._runs[token]
+
+    def _serve(self) -> None:
+        with self._condition:
+            while True:
+                if not self._runs:
+                    if not self._condition.wait(self.IDLE_SECONDS) and not self._runs:
+                        self._serving = False
+                        return
+                    continue
+                now = time.monotonic()
+                for deadline, options in self._runs.values():
+                    if deadline <= now:
+                        options.terminate = True
+                waiting = [deadline - now for deadline, _ in self._runs.values() if deadline > now]
+                self._condition.wait(min(waiting) if waiting else 0.01)  # stopped runs: until they return
+
+
+def probe_images() -> np.ndarray:
+    """What a model is tried on when it loads: a blank image and an inked one (a stroke like a 1).
+
+    A model that is fine on blank input but fails, hangs or breaks softmax on ink must be caught
+    before it is used, not on the first stroke.
+    """
+    images = np.zeros((2, IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    images[1, 4:24, 13:16] = 1.0
+    return images
 
 
 @dataclass(frozen=True)
@@ -82,38 +165,59 @@ def _check_dims(kind: str, name: str, shape: list[object], expected: tuple[int |
 
 
 class Classifier:
-    """A validated ONNX model that maps (N, 28, 28) images to (N, 10) probabilities."""
+    """A validated ONNX model that maps (N, 28, 28) images to (N, 10) probabilities.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    Every inference is stopped after `run_seconds` (+ RUN_SECONDS_PER_INPUT a image) with a
+    ModelTimeoutError, so no model, however hostile, can hang its caller for longer.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], run_seconds: float | None = None) -> None:
         self.path = Path(path)
+        self.run_seconds = RUN_SECONDS if run_seconds is None else run_seconds
+        self._watchdog = RunWatchdog()
         self._session = self._open_session(self.path)
         try:
             self._check_contract()
+            metadata = dict(self._session.get_modelmeta().custom_metadata_map)
+            normalization = normalization_from_metadata(metadata)
         except ModelContractError as exc:
             raise ModelContractError(f"{self.path} does not fit digitpad: {exc}") from None
-        metadata = dict(self._session.get_modelmeta().custom_metadata_map)
+        #: width of the optional `embedding` output (None: the model has none, so no adaptation)
+        self.embedding_size = self._embedding_size()
         self.info = ModelInfo(
             path=self.path,
             name=metadata.get(MetadataKey.NAME) or self.path.stem,
             summary=metadata.get(MetadataKey.SUMMARY, ""),
             labels=_labels(metadata),
             test_accuracy=_float_or_none(metadata.get(MetadataKey.TEST_ACCURACY)),
-            normalization=normalization_from_metadata(metadata),
+            normalization=normalization,
             metadata=metadata,
             drawing_accuracy=_float_or_none(metadata.get(MetadataKey.DRAWING_ACCURACY)),
         )
 
     @staticmethod
     def _open_session(path: Path) -> ort.InferenceSession:
-        if not path.is_file():
-            raise ModelNotFoundError(f"no model file at {path}")
-        size = path.stat().st_size
+        try:
+            status = path.stat()
+        except OSError:
+            raise ModelNotFoundError(f"no model file at {path}") from None
+        if not stat.S_ISREG(status.st_mode):
+            raise ModelNotFoundError(f"no model file at {path} (it is not a regular file)")
+        size = status.st_size
+        if size <= MAX_MODEL_BYTES:
+            try:
+                size += external_data_bytes(path, MAX_MODEL_BYTES)
+            except ValueError as exc:
+                raise ModelError(f"{path} is not a usable ONNX model: {exc}") from None
         if size > MAX_MODEL_BYTES:
-            raise ModelError(f"{path}: {size:,} bytes is larger than the {MAX_MODEL_BYTES:,}-byte model limit")
+            raise ModelError(
+                f"{path}: {size:,} bytes with its external data is larger than the "
+                f"{MAX_MODEL_BYTES:,}-byte model limit"
+            )
         options = ort.SessionOptions()
         options.log_severity_level = 4  # fatal only: digitpad reports errors itself, once, in its own words
         options.inter_op_num_threads = 1
-        options.intra_op_num_threads = min(INFERENCE_THREADS, os.cpu_count() or 1)
+        options.intra_op_num_threads = min(INFERENCE_THREADS, usable_cpu_count())
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
@@ -140,27 +244,83 @@ class Classifier:
                 f"the model's output '{OUTPUT_NAME}' is {output.type}; digitpad needs tensor(float)"
             )
         _check_dims("output", OUTPUT_NAME, list(output.shape), (None, NUM_CLASSES))
-        # Shapes in the graph can be symbolic or wrong: run it once to see what it really does.
+        # Shapes in the graph can be symbolic or wrong, and a graph can behave on blank input only:
+        # run it on a blank and an inked image to see what it really does.
         try:
-            probe = self.predict(np.zeros((2, IMAGE_SIZE, IMAGE_SIZE), np.float32))
+            self.predict(probe_images())
         except InferenceError as exc:
-            raise ModelContractError(f"the model fails on a blank batch of two images: {exc}") from None
-        if not np.allclose(probe.sum(axis=1), 1.0, atol=1e-3) or (probe < 0).any():
-            raise ModelContractError(f"the model's '{OUTPUT_NAME}' are not probabilities: they do not sum to 1")
+            raise ModelContractError(f"the model fails on a blank and an inked test image: {exc}") from None
+
+    def time_limit(self, count: int) -> float:
+        """Seconds one inference over `count` images may take."""
+        return self.run_seconds + RUN_SECONDS_PER_INPUT * count
+
+    def _embedding_size(self) -> int | None:
+        """The embedding's width if the model has a usable `embedding` output, else None (ignored, not refused)."""
+        output = {o.name: o for o in self._session.get_outputs()}.get(EMBEDDING_NAME)
+        if output is None or output.type != "tensor(float)" or len(output.shape) != 2:
+            return None
+        try:
+            _, embeddings = self._run_with_embeddings(np.zeros((2, IMAGE_SIZE, IMAGE_SIZE), np.float32))
+        except InferenceError:
+            return None
+        return int(embeddings.shape[1]) if embeddings.shape[1] > 0 else None
+
+    def predict_with_embeddings(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Probabilities (N, 10) and embeddings (N, D) in one run; embeddings None when the model has none."""
+        if self.embedding_size is None:
+            return self.predict(images), None
+        return self._run_with_embeddings(images)
+
+    def _run_with_embeddings(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
+        probabilities, embeddings = self._run([OUTPUT_NAME, EMBEDDING_NAME], batch)
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        if embeddings.ndim != 2 or len(embeddings) != len(batch) or not np.isfinite(embeddings).all():
+            raise InferenceError(f"the model returned {embeddings.shape} embeddings for {len(batch)} images; "
+                                 "expected finite values, one row per image")
+        return _checked_probabilities(np.asarray(probabilities, dtype=np.float32), len(batch)), embeddings
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """Probabilities (N, 10) for float32 images (N, 28, 28) or (N, 1, 28, 28) in [0, 1]."""
+        """Probabilities (N, 10) for float32 images (N, 28, 28) or (N, 1, 28, 28) in [0, 1].
+
+        Raises InferenceError when the model fails or returns anything but probabilities, and
+        ModelTimeoutError when it runs past `time_limit`. Safe to call from any thread.
+        """
         batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
+        (probabilities,) = self._run([OUTPUT_NAME], batch)
+        return _checked_probabilities(np.asarray(probabilities, dtype=np.float32), len(batch))
+
+    def _run(self, outputs: list[str], batch: np.ndarray) -> list[np.ndarray]:
+        """The named outputs for a (N, 1, 28, 28) batch, stopped past `time_limit` (ModelTimeoutError)."""
+        options = ort.RunOptions()
+        limit = self.time_limit(len(batch))
         try:
-            (probabilities,) = self._session.run([OUTPUT_NAME], {INPUT_NAME: batch})
+            with self._watchdog.watch(options, limit):
+                return list(self._session.run(outputs, {INPUT_NAME: batch}, options))
         except Exception as exc:  # onnxruntime's own exception types are not public
+            if options.terminate:
+                raise ModelTimeoutError(
+                    f"the model ran for more than {limit:g} s on {len(batch)} image(s) and was stopped"
+                ) from None
             raise InferenceError(
                 f"the model failed while running: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
             ) from None
-        probabilities = np.asarray(probabilities, dtype=np.float32)
-        if probabilities.shape != (len(batch), NUM_CLASSES) or not np.isfinite(probabilities).all():
-            raise InferenceError(
-                f"the model returned {probabilities.shape} values (finite: {bool(np.isfinite(probabilities).all())}) "
-                f"for {len(batch)} images; expected {(len(batch), NUM_CLASSES)} finite probabilities"
-            )
-        return probabilities
+
+
+def _checked_probabilities(probabilities: np.ndarray, count: int) -> np.ndarray:
+    """The model's output if it is (count, 10) probabilities; else InferenceError says what it is."""
+    if probabilities.shape != (count, NUM_CLASSES) or not np.isfinite(probabilities).all():
+        raise InferenceError(
+            f"the model returned {probabilities.shape} values (finite: {bool(np.isfinite(probabilities).all())}) "
+            f"for {count} images; expected {(count, NUM_CLASSES)} finite probabilities"
+        )
+    sums = probabilities.sum(axis=1, dtype=np.float64)
+    if (probabilities < 0).any() or not np.allclose(sums, 1.0, atol=SUM_TOLERANCE):
+        low, high = f"{float(sums.min()):.4g}", f"{float(sums.max()):.4g}"
+        total = low if low == high else f"{low} to {high}"
+        raise InferenceError(
+            f"the model's '{OUTPUT_NAME}' are not probabilities: they sum to {total}"
+            f" (lowest value {float(probabilities.min()):.4g})"
+        )
+    return probabilities

@@ -1,4 +1,5 @@
-"""The `digitpad` command: with no subcommand it opens the app; `digitpad classify` reads files."""
+"""The `digitpad` command: with no subcommand it opens the app; `classify` reads files, `teach` and
+`profile` keep the person's samples."""
 
 from __future__ import annotations
 
@@ -6,16 +7,22 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from digitpad import __version__
+from digitpad import __version__, profile_cli
 from digitpad.batch import FileResult, classify_files, expand_paths, supported_suffixes
 from digitpad.errors import ModelError
 from digitpad.model_files import read_model_choice
-from digitpad.recognizer import percent
+from digitpad.recognizer import Prediction, percent
 from digitpad.system import configure_process, usable_cpu_count
 
+if TYPE_CHECKING:
+    from digitpad.recognizer import Recognizer
+
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_USAGE = 0, 1, 2
+#: The subcommands; without one, `digitpad` opens the app and passes unknown arguments to Qt.
+COMMANDS = ("classify", "teach", "profile")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:
@@ -65,77 +72,127 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes for reading files (default: one per CPU core)",
     )
+    # -- personalization (digitpad.profile_cli) --
+    profile_cli.add_classify_options(classify)
+    profile_cli.add_commands(subparsers, parents=[model_option])
     return parser
 
 
 def _json_line(result: FileResult) -> str:
-    if result.prediction is None:
+    if result.number is None:
         return json.dumps({"path": str(result.path), "error": result.error})
-    p = result.prediction
-    return json.dumps(
-        {
-            "path": str(result.path),
-            "digit": p.digit,
-            "probabilities": [round(float(v), 6) for v in p.probabilities],
-            "confident": p.confident,
-        }
-    )
+    record: dict[str, object] = {"path": str(result.path)}
+    if result.prediction is not None:  # exactly one digit: the fields every earlier version gave
+        record.update(_digit_fields(result.prediction))
+    record["number"] = result.number.text
+    record["digits"] = [
+        {**_digit_fields(d.prediction), "box": [round(v, 1) for v in d.box]} for d in result.number.digits
+    ]
+    if result.label is not None:
+        record["label"] = result.label
+    return json.dumps(record)
+
+
+def _digit_fields(p: Prediction) -> dict[str, object]:
+    return {"digit": p.digit, "probabilities": [round(float(v), 6) for v in p.probabilities], "confident": p.confident}
 
 
 def _table_line(result: FileResult) -> str:
-    p = result.prediction
-    assert p is not None
-    note = "" if p.confident else "  (not sure)"
-    return f"{p.digit:>5}  {percent(p.confidence):>10}  {result.path}{note}"
+    """The number, its least sure digit's confidence, the file."""
+    number = result.number
+    assert number is not None and number.digits
+    weakest = min(d.prediction.confidence for d in number.digits)
+    note = "" if number.confident else "  (not sure)"
+    return f"{number.text:>10}  {percent(weakest):>10}  {result.path}{note}"
+
+
+def label_summary(right: int, labelled: int) -> str:
+    return f"digitpad: {right} of {labelled} labelled file(s) read right ({right / labelled:.1%})"
 
 
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from digitpad.classifier import Classifier
-    from digitpad.model_files import resolve_model_path
+    from digitpad.model_files import load_model
     from digitpad.recognizer import Recognizer
 
     try:
         # The model picked with the app's File > Open Model, so that the CLI reads as the app does.
-        recognizer = Recognizer(Classifier(resolve_model_path(args.model, None if args.model else read_model_choice())))
+        classifier, notice = load_model(args.model, None if args.model else read_model_choice())
     except ModelError as exc:
         print(f"digitpad: {exc}", file=err)
         return EXIT_USAGE
+    if notice:
+        print(f"digitpad: warning: {notice}", file=err)
+    recognizer = Recognizer(classifier)
     paths = list(expand_paths(args.paths))
     if not paths:
         print(f"digitpad: no image or drawing files in {', '.join(args.paths)} "
               f"(looked for {', '.join(supported_suffixes())})", file=err)
         return EXIT_FILE_ERRORS
-    failures = 0
+    profile = profile_cli.personalize_for_classify(args, recognizer, err)
+    try:
+        return _classify(args, paths, recognizer, out, err)
+    finally:
+        if profile is not None:
+            profile.close()
+
+
+def _classify(args: argparse.Namespace, paths: list[Path], recognizer: Recognizer, out: TextIO, err: TextIO) -> int:
+    failures = labelled = right = 0
     if not args.json:
-        print(f"{'digit':>5}  {'confidence':>10}  file", file=out)
+        print(f"{'number':>10}  {'confidence':>10}  file", file=out)
     for result in classify_files(paths, recognizer, workers=max(args.jobs, 1)):
-        if result.prediction is None:
+        if result.number is None:
             failures += 1
+        if result.label is not None:
+            labelled += 1
+            right += result.number is not None and result.number.text == result.label
         if args.json:
             print(_json_line(result), file=out)
-        elif result.prediction is None:
+        elif result.number is None:
             print(f"digitpad: error: {result.error}", file=err)
         else:
             print(_table_line(result), file=out)
     if not args.json:
         info = recognizer.classifier.info
         print(f"{len(paths) - failures} of {len(paths)} file(s) read with {info.name} ({info.path})", file=out)
+    if labelled:
+        print(label_summary(right, labelled), file=err)
     if failures:
         print(f"digitpad: {failures} file(s) could not be classified", file=err)
     return EXIT_FILE_ERRORS if failures else EXIT_OK
 
 
+def run_teach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Teach with the model the app reads with (its embeddings are derived now); without one, store only."""
+    from digitpad.model_files import load_model
+    from digitpad.recognizer import Recognizer
+
+    recognizer: Recognizer | None = None
+    try:
+        classifier, notice = load_model(args.model, None if args.model else read_model_choice())
+        recognizer = Recognizer(classifier)
+        if notice:
+            print(f"digitpad: warning: {notice}", file=err)
+    except ModelError as exc:
+        print(f"digitpad: note: {exc}; the samples are stored, their embeddings derived later", file=err)
+    return profile_cli.run_teach(args, recognizer, out, err)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     configure_process()  # for worker processes; `python -m digitpad` did it before numpy loaded
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(commands=bool({"classify", "-h", "--help"} & set(argv)))
+    parser = build_parser(commands=bool({*COMMANDS, "-h", "--help"} & set(argv)))
     args, qt_args = parser.parse_known_args(argv)
     args.model = getattr(args, "model", None)
-    if qt_args and (args.command == "classify" or args.self_test):
+    if qt_args and (args.command in COMMANDS or args.self_test):
         parser.error(f"unrecognized arguments: {' '.join(qt_args)}")
     try:
         if args.command == "classify":
             return run_classify(args, sys.stdout, sys.stderr)
+        if args.command == "teach":
+            return run_teach(args, sys.stdout, sys.stderr)
+        if args.command == "profile":
+            return profile_cli.run_profile(args, sys.stdout, sys.stderr)
         if args.self_test:
             from digitpad.selftest import run_self_test
 

@@ -4,19 +4,24 @@
   Any mean/std normalization happens inside the graph.
 - Output ``probabilities``: float32 [N, 10], softmax over the digits 0-9 (a ``logits`` output may
   sit beside it).
+- Optional output ``embedding``: float32 [N, D], the network's features for an image (the seed
+  convnet's dense-layer activations); with it the app adapts to its user's hand (`digitpad.adapt`).
 - ``metadata_props`` describe the model; the keys below are the ones digitpad reads or writes.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 
+from digitpad.errors import ModelContractError
 from digitpad.normalize import MNIST, Normalization
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
 LOGITS_NAME = "logits"
+EMBEDDING_NAME = "embedding"
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
 LABELS = tuple(str(digit) for digit in range(NUM_CLASSES))
@@ -44,17 +49,51 @@ INPUT_CONVENTION = (
 )
 
 
+#: Ranges digitpad accepts in `digitpad.preprocessing`: beyond them the preprocessing divides by
+#: zero, cannot fit the model's input, or asks for gigabytes (a tiny smoothing resamples a stroke
+#: into billions of points).
+MAX_PEN = 8.0
+SMOOTHING_RANGE = (0.005, 0.5)
+
+
+def _preprocessing_number(fields: Mapping[str, object], key: str, low: float, high: float) -> float:
+    default = float(getattr(MNIST, key))
+    value = fields.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ModelContractError(f'{MetadataKey.PREPROCESSING}: "{key}" must be a number, got {json.dumps(value)[:40]}')
+    if not low <= value <= high:
+        raise ModelContractError(f'{MetadataKey.PREPROCESSING}: "{key}" must lie in [{low:g}, {high:g}], got {value!r}')
+    return float(value)
+
+
 def normalization_from_metadata(metadata: Mapping[str, str]) -> Normalization:
-    """The preprocessing a model asks for, or MNIST's when it says nothing (or nonsense)."""
+    """The preprocessing a model asks for, or MNIST's when it says nothing.
+
+    Anything out of range is a ModelContractError: a model must never be used with preprocessing
+    that fails or runs away on the first stroke. Unknown keys are ignored (a newer exporter's).
+    """
     raw = metadata.get(MetadataKey.PREPROCESSING)
     if not raw:
         return MNIST
     try:
         fields = json.loads(raw)
-        known = {k: v for k, v in fields.items() if k in Normalization.__dataclass_fields__}
-        return Normalization(**known)
-    except (ValueError, TypeError, AttributeError):
-        return MNIST
+    except (ValueError, RecursionError):
+        raise ModelContractError(f"{MetadataKey.PREPROCESSING} is not valid JSON") from None
+    if not isinstance(fields, dict):
+        raise ModelContractError(f"{MetadataKey.PREPROCESSING} must be a JSON object")
+    frame = fields.get("frame", IMAGE_SIZE)
+    if isinstance(frame, bool) or frame != IMAGE_SIZE:
+        got = json.dumps(frame)[:40]
+        raise ModelContractError(f'{MetadataKey.PREPROCESSING}: "frame" must be {IMAGE_SIZE}, got {got}')
+    box = _preprocessing_number(fields, "box", 1.0, IMAGE_SIZE)
+    center = _preprocessing_number(fields, "center", 0.0, IMAGE_SIZE)
+    pen = _preprocessing_number(fields, "pen", 0.0, min(MAX_PEN, box / 2))
+    smoothing = _preprocessing_number(fields, "smoothing", 0.0, SMOOTHING_RANGE[1])
+    if 0 < smoothing < SMOOTHING_RANGE[0]:
+        raise ModelContractError(
+            f'{MetadataKey.PREPROCESSING}: "smoothing" must be 0 or at least {SMOOTHING_RANGE[0]:g}, got {smoothing!r}'
+        )
+    return Normalization(frame=IMAGE_SIZE, box=box, center=center, pen=pen, smoothing=smoothing)
 
 
 def normalization_to_metadata(spec: Normalization) -> str:

@@ -33,3 +33,11 @@ class ModelContractError(ModelError):
 
 class InferenceError(ModelError):
     """A model that passed validation failed while running."""
+
+
+class ModelTimeoutError(InferenceError):
+    """A model ran past its time limit and was stopped (a hostile or broken graph that never ends)."""
+
+
+class FileReadError(DigitpadError):
+    """A file cannot be read safely: not a regular file, too large, or unreadable."""

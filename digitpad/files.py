@@ -1,13 +1,82 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Reading files from outside safely, and atomic writes: a reader sees the old file or the new one.
+
+`read_regular_file` reads at most a given number of bytes, and only from a regular file: a FIFO
+would block forever, and /dev/zero (or a link to it) reports a size of 0 and never ends.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from digitpad.errors import FileReadError
+
+#: A temporary file of a save is named after its target, cut to this many characters, so that a
+#: name near the file system's 255-byte limit still leaves room for the temporary file's.
+TEMP_NAME_CHARS = 100
+#: Temporary files of a save older than this are left over from a killed process; the next save
+#: to the same file removes them (a younger one may belong to a save still in progress).
+STALE_TEMP_SECONDS = 3600
+_NEW_FILE_MODE = 0o644
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device")):
+        if test(mode):
+            return name
+    return "a device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int, what: str = "files") -> bytes:
+    """The bytes of the regular file at `path` (links followed), at most `max_bytes` of them.
+
+    Raises FileReadError, without the path, when it cannot be opened, is not a regular file, or
+    holds more than `max_bytes` (checked from its size and again while reading, for files whose
+    size changes). Never blocks on a FIFO: it is opened non-blocking and refused.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError as exc:
+        raise FileReadError(f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode):
+            raise FileReadError(f"cannot read the file: it is {_kind(status.st_mode)}, not a regular file")
+        too_large = f"is larger than the {max_bytes:,}-byte limit for {what}"
+        if status.st_size > max_bytes:
+            raise FileReadError(f"{status.st_size:,} bytes {too_large}")
+        with open(handle, "rb", closefd=False) as stream:
+            data = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise FileReadError(f"cannot read the file ({exc.strerror or exc})") from None
+    finally:
+        os.close(handle)
+    if len(data) > max_bytes:
+        raise FileReadError(f"the file {too_large}")
+    return data
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name[:TEMP_NAME_CHARS]}."
+
+
+def remove_stale_temp_files(target: Path, older_than: float = STALE_TEMP_SECONDS) -> None:
+    """Remove temporary files that killed saves to `target` left behind."""
+    cutoff = time.time() - older_than
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            name = entry.name
+            if name.startswith(_temp_prefix(target)) and name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(entry.path)
 
 
 @contextlib.contextmanager
@@ -15,16 +84,22 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file beside `path`; on success it replaces `path`, on any error it vanishes.
 
     The data is flushed to disk before the rename, so a crash or power cut cannot leave a
-    truncated file under the final name.
+    truncated file under the final name. A link is written through (its target is replaced and
+    the link stays); an existing file keeps its permissions.
     """
-    target = Path(path)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mode = _NEW_FILE_MODE
+    remove_stale_temp_files(target)
+    handle, temp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp_name, 0o644)
+        os.chmod(temp_name, mode)
         os.replace(temp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -104,10 +104,11 @@ def gray_pixels(image: Image.Image) -> np.ndarray:
         wide = np.asarray(image).astype(np.uint32)
         planes = [Image.fromarray(((wide * 255 + 32767) // 65535).astype(np.uint8))]
     elif alpha:
-        rgba = image.convert("RGBA") if image.mode in ("1", "P", "PA") else image  # palette alpha needs RGBA
+        # A palette's or a color key's transparency becomes an alpha channel through RGBA.
+        rgba = image if image.mode in ("RGBA", "LA") else image.convert("RGBA")
         planes = [rgba.convert("L"), rgba.getchannel("A")]
     elif image.mode in ("1", "P", "L"):  # 1 byte a pixel already (or less)
-        planes = [image.convert("L")]
+        planes = [image if image.mode == "L" else image.convert("L")]
     else:  # RGB, CMYK: reduce at 4 bytes a pixel, then convert the small image
         planes = [_reduced(image, factor).convert("L")]
         factor = 1

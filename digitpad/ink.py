@@ -29,6 +29,9 @@ MAX_PEN_WIDTH = 256.0
 MAX_COORDINATE = 1_000_000.0
 #: Most points a drawing may hold in all its strokes.
 MAX_POINTS = 1_000_000
+#: Most strokes a drawing may hold: each stroke costs its own small numpy calls everywhere, so a
+#: million one-point strokes would take a minute; a digit has a handful.
+MAX_STROKES = 10_000
 
 
 def _as_points(stroke: object, index: int) -> np.ndarray:
@@ -37,6 +40,11 @@ def _as_points(stroke: object, index: int) -> np.ndarray:
         points = np.asarray(stroke, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise DrawingError(f"stroke {index}: points must be [x, y] pairs of numbers ({exc})") from None
+    except OverflowError:
+        raise DrawingError(
+            f"stroke {index} has a coordinate too large for a number; coordinates must lie within "
+            f"±{MAX_COORDINATE:,.0f}"
+        ) from None
     if points.size == 0:
         raise DrawingError(f"stroke {index} has no points")
     if points.ndim != 2 or points.shape[1] != 2:
@@ -98,7 +106,10 @@ class Drawing:
         object.__setattr__(self, "pen_width", float(pen))
         if isinstance(strokes, (str, bytes)) or not isinstance(strokes, Iterable):
             raise DrawingError("strokes must be a list of strokes")
-        arrays = tuple(_as_points(stroke, i) for i, stroke in enumerate(strokes))
+        given = tuple(strokes)
+        if len(given) > MAX_STROKES:
+            raise DrawingError(f"the drawing has {len(given):,} strokes; at most {MAX_STROKES:,} are accepted")
+        arrays = tuple(_as_points(stroke, i) for i, stroke in enumerate(given))
         count = sum(len(s) for s in arrays)
         if count > MAX_POINTS:
             raise DrawingError(f"the drawing has {count:,} points; at most {MAX_POINTS:,} are accepted")

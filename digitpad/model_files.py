@@ -6,10 +6,15 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
+from digitpad.errors import ModelError
 from digitpad.files import write_text_atomically
+
+if TYPE_CHECKING:  # loading ONNX Runtime waits until a model is really loaded
+    from digitpad.classifier import Classifier
 
 SHIPPED_MODEL_NAME = "digitpad.onnx"
 
@@ -75,3 +80,25 @@ def model_card_path(model: str | os.PathLike[str]) -> Path | None:
     """The model card that sits beside a model file, if any: the About box points people to it."""
     folder = Path(model).expanduser().parent
     return next((folder / name for name in MODEL_CARD_NAMES if (folder / name).is_file()), None)
+
+
+def load_model(
+    explicit: str | os.PathLike[str] | None = None, chosen: str | os.PathLike[str] | None = None
+) -> tuple[Classifier, str | None]:
+    """The classifier to use, and a notice when the app's chosen model had to be passed over.
+
+    An explicit model (--model) is used or fails with its ModelError. A model chosen in the app
+    that no longer loads (deleted, broken, hostile, or a garbled settings value) must not lock
+    anyone out: the shipped model is used instead, and the notice says why.
+    """
+    from digitpad.classifier import Classifier
+
+    if explicit:
+        return Classifier(Path(explicit).expanduser()), None
+    notice = None
+    if chosen:
+        try:
+            return Classifier(Path(chosen).expanduser()), None
+        except ModelError as exc:
+            notice = f"the model chosen in the app cannot be used ({exc}); using the built-in model"
+    return Classifier(shipped_model_path()), notice

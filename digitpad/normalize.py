@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digitpad.errors import DrawingError
 from digitpad.ink import Drawing
 from digitpad.raster import segments, stamp_segments
 
@@ -100,6 +101,9 @@ def normalize(image: np.ndarray, bounds: Bounds | None = None, spec: Normalizati
 #: Strokes are rendered at this many times the frame's resolution and then area-averaged, so
 #: that a 2-3 px pen gets smooth antialiased edges like MNIST's scanned strokes.
 SUPERSAMPLING = 4
+#: Most points smoothing may resample a drawing's strokes into (about 16 bytes each): a path
+#: that winds back and forth inside a pixel would otherwise become hundreds of millions.
+MAX_SMOOTHED_POINTS = 2_000_000
 
 
 def resample_stroke(points: np.ndarray, spacing: float, *, even: bool = False) -> np.ndarray:
@@ -161,7 +165,13 @@ def normalize_strokes(drawing: Drawing, spec: Normalization) -> np.ndarray | Non
     high = np.max([s.max(axis=0) for s in strokes], axis=0)
     longer = float((high - low).max())
     if spec.smoothing > 0 and longer > 0:
-        strokes = [smooth_stroke(s, spec.smoothing * longer) for s in strokes]
+        sigma = spec.smoothing * longer
+        path = sum(float(np.hypot(*np.diff(s, axis=0).T).sum()) for s in strokes)
+        if path / (sigma / 2) + 2 * len(strokes) > MAX_SMOOTHED_POINTS:
+            raise DrawingError(
+                f"the drawing is too complex: smoothing its strokes would take more than {MAX_SMOOTHED_POINTS:,} points"
+            )
+        strokes = [smooth_stroke(s, sigma) for s in strokes]
     k = SUPERSAMPLING
     side, pen = spec.frame * k, spec.pen * k
     scale = (spec.box - spec.pen) * k / longer if longer > 0 else 1.0

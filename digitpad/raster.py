@@ -26,6 +26,16 @@ _PIXELS_PER_CHUNK = 2048 * 32 * 32
 #: Most pen segments a drawing may need: about two seconds of stamping on a slow machine. A person
 #: scribbling for many minutes stays far below; 100,000 random points all over the canvas do not.
 MAX_SEGMENTS = 250_000
+#: Most pixels the pen segments of a drawing may stamp (segments times the window each covers):
+#: the real cost, which grows with the pen's square. With the app's 20 px pen MAX_SEGMENTS is
+#: reached first; with a 256 px pen, about 1,700 segments are.
+MAX_STAMPED_PIXELS = MAX_SEGMENTS * 32 * 32
+
+
+def _window_pixels(pen_width: float) -> int:
+    """Pixels `stamp_segments` computes for each segment of `segments(drawing)` with this pen."""
+    side = int(np.ceil(max(pen_width / 2, 2.0) + pen_width + 2))
+    return side * side
 
 
 def _thin(points: np.ndarray, spacing: float) -> np.ndarray:
@@ -78,8 +88,8 @@ def check_complexity(drawing: Drawing) -> None:
     for stroke in drawing.strokes:
         steps = np.diff(stroke, axis=0)
         bound += len(stroke) + float(np.hypot(steps[:, 0], steps[:, 1]).sum()) / max_length
-    if not bound <= MAX_SEGMENTS:  # also catches an overflow to inf or nan
-        segments(drawing)
+    if not (bound <= MAX_SEGMENTS and bound * _window_pixels(drawing.pen_width) <= MAX_STAMPED_PIXELS):
+        segments(drawing)  # counts exactly; also catches an overflow to inf or nan
 
 
 def segments(drawing: Drawing) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +98,7 @@ def segments(drawing: Drawing) -> tuple[np.ndarray, np.ndarray]:
     Only what can reach the canvas is kept: segments are cut at the canvas edge plus the pen, so a
     line to a point far away costs no more than one across the canvas. Segments longer than the pen
     radius are split, so that every segment fits a small window. Raises DrawingError when the
-    drawing needs more than MAX_SEGMENTS segments.
+    drawing needs more than MAX_SEGMENTS segments or MAX_STAMPED_PIXELS stamped pixels.
     """
     starts, ends = [], []
     max_length = max(drawing.pen_width / 2, 2.0)
@@ -96,6 +106,7 @@ def segments(drawing: Drawing) -> tuple[np.ndarray, np.ndarray]:
     margin = drawing.pen_width / 2 + 2.0
     low, high = np.array([-margin, -margin]), np.array([drawing.width + margin, drawing.height + margin])
     total = 0
+    most = min(MAX_SEGMENTS, MAX_STAMPED_PIXELS // _window_pixels(drawing.pen_width))
     for stroke in drawing.strokes:
         points = _thin(stroke, spacing)
         inside = bool(((points >= low) & (points <= high)).all())
@@ -109,10 +120,10 @@ def segments(drawing: Drawing) -> tuple[np.ndarray, np.ndarray]:
             a, b = _clip(a, b, low, high)
         pieces = np.ceil(np.hypot(*(b - a).T) / max_length).clip(min=1).astype(np.int64)
         total += int(pieces.sum())
-        if total > MAX_SEGMENTS:
+        if total > most:
             raise DrawingError(
-                f"the drawing is too complex: its strokes would take more than {MAX_SEGMENTS:,} pen segments "
-                "to render (a handwritten digit takes a few hundred)"
+                f"the drawing is too complex: its strokes would take more than {most:,} pen segments "
+                f"of {drawing.pen_width:g} px to render (a handwritten digit takes a few hundred)"
             )
         if not len(a):
             continue

@@ -7,14 +7,19 @@ functions, so that they all see the same 28x28 image for the same ink.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from digitpad.classifier import Classifier
-from digitpad.images import ink_input
+from digitpad.images import image_ink, ink_input
 from digitpad.ink import Drawing
 from digitpad.normalize import MNIST, Normalization, normalize, normalize_strokes
 from digitpad.raster import rasterize
+
+if TYPE_CHECKING:
+    from digitpad.adapt import Adapter
+    from digitpad.number import NumberReader, NumberReading
 
 #: An answer whose top probability is below this is shown as "not sure" (and `confident: false`).
 #: On held-out drawings almost all right answers are above it and most wrong ones below.
@@ -36,6 +41,8 @@ class Prediction:
 
     probabilities: np.ndarray  #: float32 (10,), sums to 1
     model_input: np.ndarray  #: float32 (28, 28): exactly what the model saw
+    #: the network's own probabilities when the person's profile adjusted them (else None)
+    network_probabilities: np.ndarray | None = None
 
     @property
     def digit(self) -> int:
@@ -71,14 +78,35 @@ class Recognizer:
     def __init__(self, classifier: Classifier) -> None:
         self.classifier = classifier
         self.normalization = classifier.info.normalization
+        self._numbers: NumberReader | None = None
+        self._adapter: Adapter | None = None
+
+    @property
+    def adapter(self) -> Adapter | None:
+        """The person's samples (`digitpad.adapt`), or None for the network alone.
+
+        Replaced whole, never changed in place, so a reader on another thread sees the old adapter
+        or the new one; a new one also forgets the digits the number reader remembered, which the
+        old samples had read."""
+        return self._adapter
+
+    @adapter.setter
+    def adapter(self, adapter: Adapter | None) -> None:
+        self._adapter = adapter
+        self._numbers = None
 
     def predict_inputs(self, inputs: np.ndarray) -> list[Prediction]:
         """Predictions for a batch of model inputs (N, 28, 28), in one inference call."""
         inputs = np.asarray(inputs, dtype=np.float32).reshape(-1, 28, 28)
         if not len(inputs):
             return []
-        probabilities = self.classifier.predict(inputs)
-        return [Prediction(p, x) for p, x in zip(probabilities, inputs)]
+        adapter = self.adapter
+        if adapter is None or not len(adapter) or self.classifier.embedding_size is None:
+            return [Prediction(p, x) for p, x in zip(self.classifier.predict(inputs), inputs)]
+        network, embeddings = self.classifier.predict_with_embeddings(inputs)
+        assert embeddings is not None
+        adjusted = adapter.adjust(network, embeddings)
+        return [Prediction(a, x, p) for a, p, x in zip(adjusted, network, inputs)]
 
     def recognize(self, drawing: Drawing, raster: np.ndarray | None = None) -> Prediction | None:
         """The answer for a drawing, or None for a blank one: never a guess without ink."""
@@ -96,3 +124,28 @@ class Recognizer:
         if model_input is None:
             return None
         return self.predict_inputs(model_input[None])[0]
+
+    # -- whole numbers (digitpad.number) ------------------------------------------------------
+
+    @property
+    def numbers(self) -> NumberReader:
+        if self._numbers is None:
+            from digitpad.number import NumberReader
+
+            self._numbers = NumberReader(self.predict_inputs, self.normalization)
+        return self._numbers
+
+    def read_number(self, drawing: Drawing, raster: np.ndarray | None = None) -> NumberReading:
+        """The digits of a drawing, left to right; one digit reads exactly as `recognize` does
+        (`raster`: as for `recognize`)."""
+        return self.numbers.read_drawing(drawing, raster)
+
+    def read_number_in_ink(self, ink: np.ndarray | None) -> NumberReading:
+        """The digits of an image's ink (`digitpad.images.image_ink`, found once when it is opened)."""
+        from digitpad.number import NumberReading
+
+        return NumberReading(()) if ink is None else self.numbers.read_ink(ink)
+
+    def read_number_in_image(self, pixels: np.ndarray) -> NumberReading:
+        """The digits of decoded image pixels (any layout `digitpad.images.luminance` takes)."""
+        return self.read_number_in_ink(image_ink(pixels))

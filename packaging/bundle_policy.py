@@ -36,6 +36,16 @@ EXCLUDED_MODULES = [
     "numpy.f2py",
     "numpy.testing",
     "numpy.distutils",
+    # East Asian codecs (0.9 MB): digitpad reads JSON, images and models, never text in these
+    # encodings; file names go through the file system's encoding (UTF-8).
+    "_codecs_cn",
+    "_codecs_hk",
+    "_codecs_iso2022",
+    "_codecs_jp",
+    "_codecs_kr",
+    "_codecs_tw",
+    "_multibytecodec",
+    "_decimal",  # decimal falls back to its pure-Python _pydecimal; nothing in the app does decimal arithmetic
     "numpy.random",  # numpy loads these two only when asked for them by name: digitpad never does
     "numpy.fft",
     "numpy._core._multiarray_tests",

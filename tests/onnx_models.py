@@ -72,16 +72,37 @@ def constant_model(path: Path, logits: Sequence[float], name: str | None = "tiny
     return linear_model(path, classes=len(logits), logits=logits, metadata=metadata)
 
 
-def fails_on_ink_model(path: Path) -> Path:
-    """A valid model that keeps the contract on blank images but fails at run time on any ink.
+def _gray_ink(source: str, output: str) -> list[onnx.NodeProto]:
+    """Nodes that set `output` to 1.0 when any pixel is gray (between 0.01 and 0.99), else 0.0.
 
-    It reshapes the batch to (-1, 784 + ceil(max pixel)): fine for the all-zero batch that
-    Classifier probes with, an impossible shape as soon as a pixel is above 0.
+    Antialiased real drawings always have gray pixels; the blank and the pure black-and-white
+    images that `Classifier` tries a model on when it loads have none. A model that misbehaves
+    only on gray ink therefore passes the load check and fails on the first drawing.
+    """
+    return [
+        helper.make_node("Greater", [source, "gray_low"], [f"{output}_above"]),
+        helper.make_node("Less", [source, "gray_high"], [f"{output}_below"]),
+        helper.make_node("And", [f"{output}_above", f"{output}_below"], [f"{output}_gray"]),
+        helper.make_node("Cast", [f"{output}_gray"], [f"{output}_float"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceMax", [f"{output}_float"], [output], keepdims=0),
+    ]
+
+
+_GRAY_BOUNDS = [
+    numpy_helper.from_array(np.array(0.01, np.float32), "gray_low"),
+    numpy_helper.from_array(np.array(0.99, np.float32), "gray_high"),
+]
+
+
+def fails_on_ink_model(path: Path) -> Path:
+    """A valid model that passes the load check but fails at run time on real (antialiased) ink.
+
+    It reshapes the batch to (-1, 784 + [any gray pixel]): fine for the blank and the black-and-
+    white images that Classifier probes with, an impossible shape as soon as a pixel is gray.
     """
     nodes = [
-        helper.make_node("ReduceMax", ["image"], ["peak"], keepdims=0),
-        helper.make_node("Ceil", ["peak"], ["peak_up"]),
-        helper.make_node("Cast", ["peak_up"], ["extra"], to=TensorProto.INT64),
+        *_gray_ink("image", "peak"),
+        helper.make_node("Cast", ["peak"], ["extra"], to=TensorProto.INT64),
         helper.make_node("Add", ["extra", "features"], ["width"]),
         helper.make_node("Reshape", ["width", "one"], ["width_1d"]),
         helper.make_node("Concat", ["minus_one", "width_1d"], ["shape"], axis=0),
@@ -95,6 +116,109 @@ def fails_on_ink_model(path: Path) -> Path:
         "fails-on-ink",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 1, 28, 28])],
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 10])],
-        initializer=[numpy_helper.from_array(np.array(v, np.int64), k) for k, v in constants.items()],
+        initializer=[numpy_helper.from_array(np.array(v, np.int64), k) for k, v in constants.items()] + _GRAY_BOUNDS,
     )
     return _save(graph, path, {MetadataKey.NAME: "fails on ink"})
+
+
+def unnormalized_on_ink_model(path: Path, trigger: str = "ink") -> Path:
+    """Softmax times (1 + the image's max): probabilities on a blank image, sums of 2 on ink.
+
+    With trigger "gray", only gray (antialiased) ink breaks it, so it passes the load check.
+    """
+    factor = (
+        _gray_ink("image", "peak")
+        if trigger == "gray"
+        else [helper.make_node("ReduceMax", ["image"], ["peak"], keepdims=0)]
+    )
+    nodes = [
+        *factor,
+        helper.make_node("Add", ["peak", "one_f"], ["factor"]),
+        helper.make_node("Flatten", ["image"], ["flat"], axis=1),
+        helper.make_node("Slice", ["flat", "zero", "ten", "axis"], ["first_ten"]),
+        helper.make_node("Softmax", ["first_ten"], ["softmax"], axis=1),
+        helper.make_node("Mul", ["softmax", "factor"], ["probabilities"]),
+    ]
+    constants = [
+        numpy_helper.from_array(np.array(1.0, np.float32), "one_f"),
+        numpy_helper.from_array(np.array([0], np.int64), "zero"),
+        numpy_helper.from_array(np.array([10], np.int64), "ten"),
+        numpy_helper.from_array(np.array([1], np.int64), "axis"),
+        *_GRAY_BOUNDS,
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "unnormalized-on-ink",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 1, 28, 28])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 10])],
+        initializer=constants,
+    )
+    return _save(graph, path, {MetadataKey.NAME: "unnormalized on ink"})
+
+
+def looping_model(path: Path, trigger: str = "ink") -> Path:
+    """A valid model whose ONNX `Loop` never ends in practice, to test the time limit.
+
+    trigger "ink": the trip count is ReduceSum(image) * 1e9, instant on a blank image, endless on
+    any ink; "gray": 10^12 trips on gray (antialiased) ink only, so it passes the load check;
+    "always": 10^12 trips whatever the input.
+    """
+    body = helper.make_graph(
+        [
+            helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+            helper.make_node("Add", ["v_in", "one_f"], ["v_out"]),
+        ],
+        "count",
+        [
+            helper.make_tensor_value_info("i", TensorProto.INT64, []),
+            helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("v_in", TensorProto.FLOAT, []),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("v_out", TensorProto.FLOAT, []),
+        ],
+        initializer=[numpy_helper.from_array(np.array(1.0, np.float32), "one_f")],
+    )
+    if trigger == "always":
+        trips = [helper.make_node("Identity", ["fixed_trips"], ["trips"])]
+    elif trigger == "gray":
+        trips = [
+            *_gray_ink("image", "peak"),
+            helper.make_node("Mul", ["peak", "per_gray"], ["scaled"]),
+            helper.make_node("Cast", ["scaled"], ["trips"], to=TensorProto.INT64),
+        ]
+    else:
+        trips = [
+            helper.make_node("ReduceSum", ["image"], ["ink"], keepdims=0),
+            helper.make_node("Mul", ["ink", "per_ink"], ["scaled"]),
+            helper.make_node("Cast", ["scaled"], ["trips"], to=TensorProto.INT64),
+        ]
+    nodes = [
+        *trips,
+        helper.make_node("Loop", ["trips", "true", "zero_f"], ["count"], body=body),
+        helper.make_node("Flatten", ["image"], ["flat"], axis=1),
+        helper.make_node("Slice", ["flat", "zero", "ten", "axis"], ["first_ten"]),
+        helper.make_node("Mul", ["count", "zero_f"], ["nothing"]),
+        helper.make_node("Add", ["first_ten", "nothing"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+    ]
+    constants = [
+        numpy_helper.from_array(np.array(1e9, np.float32), "per_ink"),
+        numpy_helper.from_array(np.array(1e12, np.float32), "per_gray"),
+        numpy_helper.from_array(np.array(10**12, np.int64), "fixed_trips"),
+        *_GRAY_BOUNDS,
+        numpy_helper.from_array(np.array(True), "true"),
+        numpy_helper.from_array(np.array(0.0, np.float32), "zero_f"),
+        numpy_helper.from_array(np.array([0], np.int64), "zero"),
+        numpy_helper.from_array(np.array([10], np.int64), "ten"),
+        numpy_helper.from_array(np.array([1], np.int64), "axis"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "loops",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 1, 28, 28])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 10])],
+        initializer=constants,
+    )
+    return _save(graph, path, {MetadataKey.NAME: "loops"})

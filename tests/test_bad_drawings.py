@@ -9,9 +9,9 @@ import pytest
 
 from digitpad.classifier import Classifier
 from digitpad.errors import DrawingError
-from digitpad.ink import Drawing
+from digitpad.ink import MAX_STROKES, Drawing
 from digitpad.normalize import Normalization
-from digitpad.raster import MAX_SEGMENTS, rasterize, segments
+from digitpad.raster import MAX_SEGMENTS, MAX_STAMPED_PIXELS, check_complexity, rasterize, segments
 from digitpad.recognizer import Recognizer, drawing_input
 
 STROKES = Normalization(pen=2.5)
@@ -73,3 +73,28 @@ def test_a_stroke_that_leaves_the_canvas_and_comes_back_keeps_both_parts() -> No
     stroke = np.array([[100.0, 100.0], [100.0, -5e5], [180.0, -5e5], [180.0, 100.0]])
     image = rasterize(Drawing([stroke]))
     assert image[50, 100] == 1.0 and image[50, 180] == 1.0 and image[50, 140] == 0.0
+
+
+def test_a_million_one_point_strokes_are_refused_before_any_work() -> None:
+    dots = [[[140.0, 140.0]]] * 1_000_000
+    with pytest.raises(DrawingError, match="1,000,000 strokes; at most 10,000"):
+        Drawing(dots)
+    assert drawing_input(Drawing(dots[:MAX_STROKES]), STROKES) is not None  # the most allowed are read
+
+
+def test_a_wide_pen_is_refused_by_the_pixels_it_would_stamp_not_only_its_segments() -> None:
+    """200 crossings of a 4096 px canvas with a 256 px pen: 9,000 segments, 1.3 billion pixels."""
+    zigzag = [[0.0, 0.0] if i % 2 else [4095.0, 4095.0] for i in range(200)]
+    drawing = Drawing([zigzag], 4096, 4096, 256)
+    with pytest.raises(DrawingError, match="too complex: its strokes would take more than 1,7"):
+        check_complexity(drawing)
+    narrow = Drawing([zigzag], 4096, 4096, 20)
+    check_complexity(narrow)  # the same path with the app's pen is fine
+    assert len(segments(narrow)[0]) * 32 * 32 <= MAX_STAMPED_PIXELS
+
+
+def test_a_path_winding_inside_a_pixel_is_refused_before_smoothing() -> None:
+    """Smoothing resamples by the ink's size: 200,000 steps inside one pixel would be 20 million points."""
+    wiggle = np.tile([[140.0, 140.0], [141.0, 141.0]], (100_000, 1))
+    with pytest.raises(DrawingError, match="smoothing its strokes would take more than"):
+        drawing_input(Drawing([wiggle]), Normalization(pen=2.5, smoothing=0.02))

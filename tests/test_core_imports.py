@@ -101,7 +101,8 @@ def test_the_readme_layout_has_a_line_for_every_module() -> None:
     """The README's project layout describes the house as it is: one line per module of digitpad/."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     layout = readme[readme.index("## Project layout") :].split("\n## ")[0]
-    lines = {line.split("`")[1] for line in layout.splitlines() if line.startswith("- `")} - {"data/", "models/", "tests/"}
+    folders = {"data/", "models/", "tests/"}
+    lines = {line.split("`")[1] for line in layout.splitlines() if line.startswith("- `")} - folders
     modules = {p.stem for folder in ("digitpad", "digitpad/ui") for p in (REPO / folder).glob("*.py")} - {"__init__"}
     assert modules - lines == set(), "modules missing from the README's project layout"
     assert lines - modules == set(), "the README's project layout names modules that do not exist"

@@ -153,6 +153,18 @@ def test_ink_in_the_alpha_channel_of_a_png(tmp_path: Path, ink: str) -> None:
     assert got is not None and expected is not None and np.abs(got - expected).max() <= 1 / 255
 
 
+@pytest.mark.parametrize("mode", ["L", "RGB", "P"])
+def test_a_transparent_color_reads_as_transparent(tmp_path: Path, mode: str) -> None:
+    """PNG's other way to say transparent (a tRNS chunk: one gray value, color or palette entry)."""
+    paper = digit_image().convert(mode)
+    key = {"L": 255, "RGB": (255, 255, 255), "P": paper.getpixel((0, 0))}[mode]
+    paper.save(tmp_path / "keyed.png", transparency=key)
+    pixels = read_image(tmp_path / "keyed.png")
+    assert pixels.shape == (280, 280, 2) and pixels[0, 0, 1] == 0 and pixels[60, 140, 1] == 255  # paper, ink
+    got, expected = image_input(pixels), image_input(digit_pixels())
+    assert got is not None and expected is not None and np.abs(got - expected).max() * 255 <= 1
+
+
 def test_an_animated_gif_is_read_by_its_first_frame(tmp_path: Path) -> None:
     frames = [digit_image(drawing).convert("P") for drawing in (one(), seven())]
     path = tmp_path / "animated.gif"

@@ -1,4 +1,5 @@
-"""python -m training {recipe,download,train,interpolate,export,evaluate,evaluate-drawings}: the command line.
+"""python -m training COMMAND: recipe, download, train, interpolate, export, evaluate, evaluate-drawings,
+evaluate-numbers, evaluate-adaptation, personalize.
 
 The entry point sets the OpenMP wait policy before anything loads torch, and without the [train]
 extra every command ends in a one-line install hint instead of a traceback.
@@ -22,7 +23,7 @@ from training.data import DATA_DIR_ENV, resolve_data_dir  # noqa: E402
 
 DEFAULT_RUN = Path("runs") / "seed"
 DEFAULT_MODEL = Path("models") / "digitpad.onnx"
-PRECISION_CHOICES = ("auto", "bf16", "fp32")
+PRECISION_CHOICES = ("auto", "bf16", "fp32")  #: training.machine.PRECISIONS, which imports torch
 
 #: The [train] extra's modules (import names), and the hint when any is missing.
 TRAIN_EXTRA = ("torch", "onnx", "onnxscript", "sklearn", "matplotlib", "tqdm", "platformdirs")
@@ -40,6 +41,7 @@ def missing_extra() -> list[str]:
         if not found:
             missing.append(name)
     return missing
+
 
 #: --flag → TrainConfig field, for the recipe settings the command line can change.
 CONFIG_FLAGS = {
@@ -162,6 +164,28 @@ def build_parser() -> argparse.ArgumentParser:
     drawings = add("evaluate-drawings", help="accuracy on pen-drawn digits replayed on the canvas",
                                    description=evaluate_drawings.__doc__.split("\n\n")[0])
     evaluate_drawings.add_arguments(drawings)
+
+    from training import evaluate_numbers
+
+    numbers = commands.add_parser("evaluate-numbers", help="accuracy on numbers composed from each writer's pen digits",
+                                  description=evaluate_numbers.__doc__.split("\n\n")[0])
+    evaluate_numbers.add_arguments(numbers)
+    from training import evaluate_adaptation
+
+    adaptation = commands.add_parser("evaluate-adaptation", help="does a profile help its writer? (enrolment and "
+                                     "corrections replayed per writer)",
+                                     description=evaluate_adaptation.__doc__.split("\n\n")[0])
+    evaluate_adaptation.add_arguments(adaptation)
+
+    # Defined here, not in training.personal_model, which loads torch: --help works without the extra.
+    personal = commands.add_parser("personalize", help="fine-tune a model on one person's exported profile",
+                                   description="A personal model: the shipped network fine-tuned on one person's "
+                                   "exported profile (for power users; the app adapts without it).")
+    personal.add_argument("--profile", type=Path, required=True, help="a profile file (`digitpad profile --export`)")
+    personal.add_argument("--model", type=Path, default=None, help="the ONNX model to start from (default: shipped)")
+    personal.add_argument("--out", type=Path, required=True, help="the personal ONNX model to write")
+    personal.add_argument("--steps", type=int, default=300, help="training steps of 32 samples + 96 MNIST digits")
+    personal.add_argument("--data-dir", type=Path, metavar="DIR", help="MNIST folder (default: as for `train`)")
     return parser
 
 
@@ -268,6 +292,13 @@ def run_evaluate_drawings(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_evaluate_numbers(args: argparse.Namespace) -> int:
+    from training import evaluate_numbers
+
+    evaluate_numbers.run(args)
+    return 0
+
+
 def run_interpolate(args: argparse.Namespace) -> int:
     from training.interpolate import interpolate_checkpoints
 
@@ -296,15 +327,32 @@ def run_recipe(args: argparse.Namespace) -> int:
     from training.download import obtain_mnist
     from training.recipe import run_recipe as run
 
+    again = (f"python -m training recipe --out {args.out}{' --quick' if args.quick else ''}"
+             f"{' --cv' if args.cv else ''}{f' --distill {args.distill}' if args.distill else ''}")
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
-    outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings, precision=args.precision,
-                  threads=args.threads, progress=not args.quiet, distill=args.distill)
-    if outcome.interrupted:
-        print(f"stopped; rerun the same command to continue: python -m training recipe --out {args.out}"
-              f"{' --quick' if args.quick else ''}{' --cv' if args.cv else ''}"
-              f"{f' --distill {args.distill}' if args.distill else ''}", file=sys.stderr)
+    try:
+        outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings,
+                      precision=args.precision, threads=args.threads, progress=not args.quiet, distill=args.distill)
+    except KeyboardInterrupt:  # between two training steps' checkpoints: the finished stages are kept
+        outcome = None
+    if outcome is None or outcome.interrupted:
+        print(f"stopped; rerun the same command to continue: {again}", file=sys.stderr)
         return 130
     print(outcome.summary())
+    return 0
+
+
+def run_evaluate_adaptation(args: argparse.Namespace) -> int:
+    from training import evaluate_adaptation
+
+    evaluate_adaptation.run(args)
+    return 0
+
+
+def run_personalize(args: argparse.Namespace) -> int:
+    from training import personal_model
+
+    personal_model.run(args)
     return 0
 
 
@@ -316,6 +364,9 @@ COMMANDS = {
     "export": run_export,
     "interpolate": run_interpolate,
     "evaluate-drawings": run_evaluate_drawings,
+    "evaluate-numbers": run_evaluate_numbers,
+    "evaluate-adaptation": run_evaluate_adaptation,
+    "personalize": run_personalize,
 }
 
 

@@ -32,22 +32,62 @@ def save_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any]) ->
         raise CheckpointError(f"cannot write the checkpoint {path}: {exc.strerror or exc}") from None
 
 
+#: What every checkpoint holds (best.pt and last.pt alike)...
+REQUIRED = ("config", "data", "deploy")
+#: ...and what `last.pt` holds besides, to resume: all of these when it has a training state
+#: (`model` or `optimizer`); best.pt and interpolated checkpoints keep only some of them.
+RESUME_KEYS = ("model", "average", "optimizer", "schedule", "epoch", "step", "epoch_totals", "history",
+               "best_val_accuracy", "train_seconds")
+
+
+def _reason(exc: Exception) -> str:
+    """torch's first line, except its advice to load a refused file unsafely, which digitpad never does."""
+    text = str(exc).strip()
+    if "Weights only load failed" in text:
+        return ("it holds Python objects besides tensors and plain data; digitpad loads checkpoints with "
+                "weights_only=True and never runs code from a file")
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def check_layout(checkpoint: object, path: Path) -> dict[str, Any]:
+    """The checkpoint if it has digitpad's layout and a config that parses; else one clear CheckpointError."""
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a digitpad training checkpoint (format {FORMAT})")
+    missing = [key for key in REQUIRED if key not in checkpoint]
+    if "model" in checkpoint or "optimizer" in checkpoint:
+        missing += [key for key in RESUME_KEYS if key not in checkpoint]
+    if missing:
+        raise CheckpointError(f"{path} is not a complete digitpad checkpoint: it has no {', '.join(missing)}")
+    deploy = checkpoint["deploy"]
+    if not isinstance(deploy, dict) or not all(isinstance(v, torch.Tensor) for v in deploy.values()):
+        raise CheckpointError(f"{path}: its deploy weights are not a dict of tensors")
+    if not isinstance(checkpoint["config"], dict):
+        raise CheckpointError(f"{path}: its config is not a dict")
+    try:
+        TrainConfig.from_dict(checkpoint["config"])
+    except (TypeError, ValueError, KeyError) as exc:  # an unknown key, a wrong type, a value out of range
+        raise CheckpointError(f"{path}: its config does not fit this digitpad ({exc})") from None
+    return checkpoint
+
+
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A checkpoint read with weights_only=True and checked inside (`check_layout`)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a damaged or foreign file
-        raise CheckpointError(f"{path} is not a readable checkpoint: {str(exc).strip().splitlines()[0]}") from None
-    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a digitpad training checkpoint (format {FORMAT})")
-    return checkpoint
+        raise CheckpointError(f"{path} is not a readable checkpoint: {_reason(exc)}") from None
+    return check_layout(checkpoint, path)
 
 
 def model_from_checkpoint(checkpoint: dict[str, Any]) -> tuple[SeedNet, TrainConfig]:
     """The network to deploy (weight average if the run kept one), in eval mode, and its config."""
     config = TrainConfig.from_dict(checkpoint["config"])
     model = SeedNet(config.model)
-    model.load_state_dict(checkpoint["deploy"])
+    try:
+        model.load_state_dict(checkpoint["deploy"])
+    except RuntimeError as exc:  # missing, extra or misshapen weights
+        raise CheckpointError(f"the checkpoint's weights do not fit its network: {_reason(exc)}") from None
     return model.eval(), config

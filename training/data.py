@@ -32,6 +32,15 @@ MNIST_MD5 = {
     TEST_LABELS: "27ae3e4e09519cfbb04c329615203637",
 }
 
+#: Size of each file's decompressed content: reading stops there, so that a gzip bomb named like
+#: an MNIST file (4 MB that inflate to gigabytes) costs no more memory than the real file.
+MNIST_BYTES = {
+    TRAIN_IMAGES: 16 + 60_000 * 28 * 28,
+    TRAIN_LABELS: 8 + 60_000,
+    TEST_IMAGES: 16 + 10_000 * 28 * 28,
+    TEST_LABELS: 8 + 10_000,
+}
+
 #: IDX magic numbers: 0x00000801 = unsigned bytes, 1 dimension; 0x00000803 = 3 dimensions.
 _MAGIC = {1: 0x0801, 3: 0x0803}
 
@@ -77,11 +86,15 @@ def missing_files(folder: Path) -> list[str]:
     return [name for name in MNIST_MD5 if find_file(folder, name) is None]
 
 
-def read_verified(path: Path, expected_md5: str) -> bytes:
-    """The decompressed content of `path`, checked against `expected_md5`."""
+def read_verified(path: Path, expected_md5: str, expected_bytes: int) -> bytes:
+    """The decompressed content of `path`, checked against `expected_md5`.
+
+    Read as a stream that stops one byte past `expected_bytes`: a file that holds more is refused
+    without being inflated whole.
+    """
     try:
-        raw = path.read_bytes()
-        content = gzip.decompress(raw) if path.suffix == ".gz" else raw
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")) as stream:
+            content = stream.read(expected_bytes + 1)
     except EOFError:
         raise DatasetError(f"{path} is truncated (the gzip stream ends early); "
                            f"expected content MD5 {expected_md5}") from None
@@ -89,6 +102,9 @@ def read_verified(path: Path, expected_md5: str) -> bytes:
         raise DatasetError(f"{path} is not a valid gzip file ({exc}); expected content MD5 {expected_md5}") from None
     except OSError as exc:
         raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(content) > expected_bytes:
+        raise DatasetError(f"{path} has the wrong content: more than the {expected_bytes:,} bytes of the real "
+                           f"file (a gzip bomb or a different file); expected content MD5 {expected_md5}")
     actual = bytes_md5(content)
     if actual != expected_md5:
         raise DatasetError(
@@ -117,7 +133,7 @@ def load_file(folder: Path, name: str) -> np.ndarray:
     path = find_file(folder, name)
     if path is None:
         raise DatasetError(f"{folder} has neither {name}.gz nor {name} (expected content MD5 {MNIST_MD5[name]})")
-    return decode_idx(read_verified(path, MNIST_MD5[name]), 3 if "images" in name else 1, path)
+    return decode_idx(read_verified(path, MNIST_MD5[name], MNIST_BYTES[name]), 3 if "images" in name else 1, path)
 
 
 def load_mnist(folder: str | os.PathLike[str]) -> Mnist:

@@ -24,8 +24,8 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
-from training.checksums import gzip_content_md5
-from training.data import MNIST_MD5, Mnist, find_file, load_mnist, missing_files, resolve_data_dir
+from training.checksums import ContentTooLargeError, gzip_content_md5
+from training.data import MNIST_BYTES, MNIST_MD5, Mnist, find_file, load_mnist, missing_files, resolve_data_dir
 from training.errors import DatasetError, DownloadError
 
 MIRROR_ENV = "DIGITPAD_MNIST_MIRRORS"
@@ -38,6 +38,12 @@ DEFAULT_MIRRORS = (
 
 CHUNK_BYTES = 64 * 1024
 TIMEOUT_SECONDS = 30.0  #: a server silent for this long counts as failed
+#: One attempt at one file may take this long in all: a server that sends a byte every few
+#: seconds is never silent for TIMEOUT_SECONDS, and must still not hold the download forever.
+DEADLINE_SECONDS = 600.0
+#: A compressed file may be this much larger than its content (gzip's framing; MNIST compresses
+#: well, so real files are far smaller): a server that sends more is refused, not followed forever.
+GZIP_OVERHEAD_BYTES = 64 * 1024
 ATTEMPTS = 3  #: tries per mirror when the connection drops, times out or the server errs (HTTP 5xx)
 RETRY_DELAY_SECONDS = 1.0  #: wait before the first retry; doubled before each further one
 PARTIAL_SUFFIX = ".part"
@@ -77,12 +83,16 @@ def _write(sink: BinaryIO, data: bytes, path: Path) -> None:
         raise DatasetError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def fetch_rest(url: str, part: Path, *, label: str, progress: bool = True, timeout: float = TIMEOUT_SECONDS) -> None:
+def fetch_rest(url: str, part: Path, *, label: str, progress: bool = True, timeout: float = TIMEOUT_SECONDS,
+               max_bytes: int | None = None, deadline: float | None = None) -> None:
     """Append to `part` the bytes of `url` that it lacks (all of them if it is empty), to the end.
 
     Raises TransientError for what a retry may cure (dropped connection, timeout, HTTP 5xx, a body
-    that ends early) and DownloadError for what it will not (HTTP 4xx, a bad URL).
+    that ends early) and DownloadError for what it will not (HTTP 4xx, a bad URL, a file larger
+    than `max_bytes`, an attempt longer than `deadline` seconds).
     """
+    deadline = DEADLINE_SECONDS if deadline is None else deadline
+    give_up_at = time.monotonic() + deadline
     start = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"Range": f"bytes={start}-"} if start else {})
     try:
@@ -96,12 +106,19 @@ def fetch_rest(url: str, part: Path, *, label: str, progress: bool = True, timeo
                 sink.truncate(0)
                 start = 0
             total = _total_size(response, start)
+            if max_bytes is not None and total is not None and total > max_bytes:
+                raise DownloadError(f"{url}: the server offers {total:,} bytes; the file is at most {max_bytes:,}")
             with tqdm(total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024, desc=label,
                       disable=not progress, leave=False) as bar:
                 while chunk := response.read1(CHUNK_BYTES):  # what has arrived: a stall loses none of it
                     _write(sink, chunk, part)
                     received += len(chunk)
                     bar.update(len(chunk))
+                    if max_bytes is not None and start + received > max_bytes:
+                        raise DownloadError(f"{url}: the server sent more than {max_bytes:,} bytes; "
+                                            "the file is smaller")
+                    if time.monotonic() > give_up_at:
+                        raise DownloadError(f"{url}: too slow: {start + received:,} bytes in {deadline:g} s")
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and start:  # nothing beyond what we have: the check of the content decides
             return
@@ -120,10 +137,15 @@ def fetch_rest(url: str, part: Path, *, label: str, progress: bool = True, timeo
         raise TransientError(f"{url}: truncated: received {start + received:,} of {total:,} bytes")
 
 
-def content_md5(path: Path, url: str) -> str:
-    """MD5 of the decompressed content of the gzip file `path`, read in chunks."""
+def content_md5(path: Path, url: str, max_bytes: int | None = None) -> str:
+    """MD5 of the decompressed content of the gzip file `path`, read in chunks.
+
+    Inflating stops past `max_bytes` of content: a gzip bomb is refused, never inflated whole.
+    """
     try:
-        return gzip_content_md5(path)
+        return gzip_content_md5(path, max_bytes)
+    except ContentTooLargeError:
+        raise DownloadError(f"{url}: wrong content: more than the {max_bytes:,} bytes of the real file") from None
     except zlib.error as exc:
         raise DownloadError(f"{url}: not a valid gzip stream ({exc})") from None
     except EOFError:
@@ -131,17 +153,19 @@ def content_md5(path: Path, url: str) -> str:
         raise DownloadError(f"{url}: truncated: the gzip stream ends early after {size:,} bytes") from None
 
 
-def _from_mirror(url: str, part: Path, expected_md5: str, *, label: str, progress: bool, timeout: float) -> None:
+def _from_mirror(url: str, part: Path, expected_md5: str, expected_bytes: int, *, label: str, progress: bool,
+                 timeout: float) -> None:
     """Fetch `url` into `part`, retrying transient failures with resumption; then check its MD5."""
     for attempt in range(ATTEMPTS):
         try:
-            fetch_rest(url, part, label=label, progress=progress, timeout=timeout)
+            fetch_rest(url, part, label=label, progress=progress, timeout=timeout,
+                       max_bytes=expected_bytes + GZIP_OVERHEAD_BYTES)
             break
         except TransientError as exc:
             if attempt + 1 == ATTEMPTS:
                 raise DownloadError(f"{exc} (gave up after {ATTEMPTS} attempts)") from None
             time.sleep(RETRY_DELAY_SECONDS * 2**attempt)
-    md5 = content_md5(part, url)
+    md5 = content_md5(part, url, expected_bytes)
     if md5 != expected_md5:
         raise DownloadError(f"{url}: wrong content: MD5 {md5}, expected {expected_md5}")
 
@@ -158,7 +182,7 @@ def download_file(name: str, folder: Path, mirrors: Sequence[str], *, progress: 
             url = _file_url(mirror, name)
             part.unlink(missing_ok=True)  # another mirror's bytes may differ: never splice them
             try:
-                _from_mirror(url, part, expected, label=name, progress=progress, timeout=timeout)
+                _from_mirror(url, part, expected, MNIST_BYTES[name], label=name, progress=progress, timeout=timeout)
             except DownloadError as exc:
                 failures.append(str(exc))
                 continue

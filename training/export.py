@@ -6,7 +6,9 @@ Steps, any of which fails the export before the target file is touched:
 2. attach the metadata the app reads (labels, input convention, preprocessing, architecture,
    test accuracy, data checksums, recipe, creation time) and run `onnx.checker`'s full check;
 3. load the bytes with the app's own `Classifier` (its contract validation) and run the whole
-   MNIST test set through it: probabilities within `tolerance` of PyTorch's, identical argmax;
+   MNIST test set through it: probabilities within `tolerance` of PyTorch's, identical argmax, and
+   the `embedding` output (the dense layer's activations, for the app's adaptation) within
+   `EMBEDDING_TOLERANCE` of PyTorch's `SeedNet.embed`;
 4. only then replace the target, atomically (temp file + rename).
 """
 
@@ -30,6 +32,7 @@ import torch
 
 from digitpad.classifier import Classifier
 from digitpad.contract import (
+    EMBEDDING_NAME,
     INPUT_CONVENTION,
     INPUT_NAME,
     LABELS,
@@ -44,9 +47,10 @@ from training.calibrate import fit_temperature, with_temperature
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.config import TrainConfig
 from training.data import Mnist
+from training.embedding_output import EMBEDDING_TOLERANCE
 from training.errors import ExportError
 from training.model import ProbabilitiesAndLogits, SeedNet, count_parameters
-from training.onnx_predict import predict_in_batches
+from training.onnx_predict import predict_with_embeddings_in_batches
 from training.split import split_train_val
 from training.tensors import predict_logits, to_tensor
 
@@ -86,13 +90,13 @@ def _quiet_exporter() -> Iterator[None]:
 
 
 def build_onnx(model: SeedNet) -> onnx.ModelProto:
-    """The graph image (N, 1, 28, 28) → probabilities (N, 10), logits (N, 10), batch size N free."""
+    """The graph image (N, 1, 28, 28) → probabilities (N, 10), logits (N, 10), embedding (N, 1764), N free."""
     wrapper = ProbabilitiesAndLogits(model.cpu().float().eval()).eval()
     example = torch.zeros(2, 1, model.config.image_size, model.config.image_size)
     with _quiet_exporter():
         program = torch.onnx.export(
             wrapper, (example,), dynamo=True, opset_version=OPSET, verbose=False,
-            input_names=[INPUT_NAME], output_names=[OUTPUT_NAME, LOGITS_NAME],
+            input_names=[INPUT_NAME], output_names=[OUTPUT_NAME, LOGITS_NAME, EMBEDDING_NAME],
             dynamic_shapes=({0: torch.export.Dim("N")},),
         )
     if program is None:  # only without dynamo=True
@@ -181,6 +185,22 @@ def _check_parity(onnx_probabilities: np.ndarray, torch_probabilities: np.ndarra
     return difference
 
 
+def _embeddings(model: SeedNet, images: np.ndarray) -> np.ndarray:
+    """PyTorch's embedding (the dense layer after its ReLU) of float32 images (N, 28, 28), in batches."""
+    with torch.no_grad():
+        return np.concatenate([model.cpu().float().eval().embed(torch.from_numpy(images[i : i + 1000]).unsqueeze(1))
+                               .numpy() for i in range(0, len(images), 1000)])
+
+
+def _check_embedding_parity(onnx_embeddings: np.ndarray | None, torch_embeddings: np.ndarray) -> None:
+    if onnx_embeddings is None:
+        raise ExportError(f"the app does not see the exported model's '{EMBEDDING_NAME}' output")
+    difference = float(np.abs(onnx_embeddings - torch_embeddings).max())
+    if difference > EMBEDDING_TOLERANCE:
+        raise ExportError(f"the ONNX embedding does not match PyTorch's on the MNIST test set: max |Δ| = "
+                          f"{difference:.3g} (allowed {EMBEDDING_TOLERANCE:g})")
+
+
 def calibration_temperature(model: SeedNet, config: TrainConfig, mnist: Mnist) -> float:
     """The temperature fitted on the run's validation split (1.0 if the run held none out)."""
     val = split_train_val(mnist.train_labels, config.val_size, config.seed)[1]
@@ -214,6 +234,7 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
     model = with_temperature(model, temperature)
     images = mnist.test_images.astype(np.float32) / 255  # (10000, 28, 28)
     torch_probabilities = torch.softmax(predict_logits(model, to_tensor(images)), dim=1).numpy()
+    torch_embeddings = _embeddings(model, images)
     test_accuracy = float((torch_probabilities.argmax(1) == mnist.test_labels).mean())
 
     try:
@@ -234,12 +255,13 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
             candidate.write_bytes(data)
             try:
                 classifier = Classifier(candidate)  # the app's own contract validation
-                onnx_probabilities = predict_in_batches(classifier, images)
+                onnx_probabilities, onnx_embeddings = predict_with_embeddings_in_batches(classifier, images)
             except ModelError as exc:
                 raise ExportError(f"the app rejects the exported model: {exc}") from None
     except OSError as exc:
         raise ExportError(f"cannot write a temporary copy of the model to check it: {exc.strerror or exc}") from None
     difference = _check_parity(onnx_probabilities, torch_probabilities, tolerance)
+    _check_embedding_parity(onnx_embeddings, torch_embeddings)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomically(out_path, data)

@@ -7,7 +7,6 @@ emulates it (AVX2 only). `choose_precision("auto")` decides per machine.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Literal
@@ -19,17 +18,6 @@ PRECISIONS: tuple[Precision, ...] = ("auto", "bf16", "fp32")
 
 #: /proc/cpuinfo flags of CPUs that compute in bfloat16 natively.
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
-
-
-def available_cpus() -> int:
-    """The cores this process may run on (its affinity mask on Linux), at least 1.
-
-    A small function here until the core package has one to share (digitpad.batch counts the same way).
-    """
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def default_device() -> torch.device:

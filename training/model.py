@@ -52,27 +52,32 @@ class SeedNet(nn.Module):
         self.register_buffer("input_mean", torch.tensor(config.input_mean))
         self.register_buffer("input_std", torch.tensor(config.input_std))
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
-        """Logits (N, 10) for images (N, 1, 28, 28): 0.0 background, 1.0 full ink."""
+    def embed(self, image: torch.Tensor) -> torch.Tensor:
+        """The dense layer's activations after its ReLU (N, 1764): the app's embedding for adaptation."""
         x = (image - self.input_mean) / self.input_std
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (N, 32, 14, 14)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (N, 36, 7, 7)
         x = torch.flatten(x, 1)  # (N, 1764)
-        x = self.dropout(F.relu(self.dense(x)))  # (N, 1764)
-        logits: torch.Tensor = self.logits(x)  # (N, 10)
+        return F.relu(self.dense(x))  # (N, 1764)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """Logits (N, 10) for images (N, 1, 28, 28): 0.0 background, 1.0 full ink."""
+        logits: torch.Tensor = self.logits(self.dropout(self.embed(image)))  # (N, 10)
         return logits
 
 
 class ProbabilitiesAndLogits(nn.Module):
-    """What the ONNX graph computes: softmax probabilities (the contract) and the logits beside them."""
+    """What the ONNX graph computes: softmax probabilities (the contract), the logits and the embedding
+    (the dense layer's activations, which the app's per-writer adaptation compares) beside them."""
 
     def __init__(self, net: SeedNet) -> None:
         super().__init__()
         self.net = net
 
-    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logits = self.net(image)
-        return torch.softmax(logits, dim=1), logits
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        embedding = self.net.embed(image)
+        logits = self.net.logits(self.net.dropout(embedding))
+        return torch.softmax(logits, dim=1), logits, embedding
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -11,9 +11,9 @@ Stages, each leaving its output in the run folder and then a marker `stages/<sta
 6. `evaluate`: MNIST test figures, training curves and the model card       → metrics.json, model-card.md, ...
 
 With --distill K (issue 15), K teacher stages `teacher-J` (stage 2 varied: seed, input pen width,
-augmentation; → teachers/teacher-J/last.pt) come before stage 2, and stage 2 becomes a student taught by
-them (`training.distill`); with --cv each fold trains its own teachers without the
-fold's writers (`cv-fold-K-teacher-J`), so teachers and student never see the judged writers.
+augmentation; → teachers/teacher-J/last.pt) come before stage 2, and stage 2 becomes a student taught
+by them (`training.distill`); with --cv each fold trains its own teachers without the fold's writers
+(`cv-fold-K-teacher-J`), so teachers and student never see the judged writers.
 
 A rerun skips the stages whose marker exists and resumes a training stage from its last
 checkpoint, so Ctrl-C, a kill or a power cut costs at most the epoch in progress. The settings
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import io
 import json
 import time
@@ -49,7 +50,7 @@ from training.export import export_checkpoint, read_drawing_accuracy
 from training.interpolate import interpolate_checkpoints
 from training.machine import Precision, choose_precision
 from training.run_report import write_curves, write_model_card
-from training.train import TrainResult, train
+from training.train import train
 from training.trainer import StepReport
 
 SETTINGS_FILE = "recipe.json"
@@ -197,23 +198,6 @@ def _pen_images(config: TrainConfig, samples: int, hold_out: bool) -> int:
     return int(kept * (config.drawings.copies * config.drawings.repeats + extra))
 
 
-def train_stage(config: TrainConfig, mnist: Mnist, folder: Path, progress: Progress, steps: int,
-                threads: int | None) -> Callable[[], bool]:
-    """A training stage: resumed from its last.pt if an earlier call got that far."""
-
-    def run() -> bool:
-        resume = (folder / LAST).exists()
-        result: TrainResult = train(config, mnist, folder, resume=resume, threads=threads,
-                                    on_step=progress.on_step(steps), progress=False)
-        for entry in result.history:
-            if "val_accuracy" in entry:
-                progress.write(f"  {folder.name} epoch {entry['epoch']:.0f}/{config.epochs}: "
-                               f"validation accuracy {entry['val_accuracy']:.4f}")
-        return not result.interrupted
-
-    return run
-
-
 @contextlib.contextmanager
 def _captured_output(path: Path) -> Iterator[None]:
     """The drawing evaluation's printed report goes to a file beside its JSON, not over the bar."""
@@ -251,101 +235,123 @@ def student_config(pen: TrainConfig, teachers: list[Path]) -> TrainConfig:
     return pen.replace(distill=Distillation(tuple(str(p.resolve()) for p in teachers)))
 
 
-def teacher_stages(recipe: Recipe, pen: TrainConfig, mnist: Mnist, folder: Path, progress: Progress,
-                   steps: int, threads: int | None, prefix: str, title: str) -> tuple[list[Stage], list[Path]]:
-    """The teacher stages of one student (the shipped one or a fold's), and where their weights land."""
-    stages, paths = [], []
-    for j in range(recipe.distill):
-        out = folder / f"teacher-{j}"
-        stages.append(Stage(f"{prefix}teacher-{j}", f"{title} teacher {j + 1}/{recipe.distill}",
-                            train_stage(teacher_config(pen, j), mnist, out, progress, steps, threads), steps))
-        paths.append(out / LAST)
-    return stages, paths
-
-
 # ----------------------------------------------------------------------------------------------------
 
 
-def plan(recipe: Recipe, out: Path, mnist: Mnist, progress: Progress, threads: int | None) -> list[Stage]:
-    """The stages of `recipe` into `out`, in order."""
-    name = out.resolve().name
-    seed_weights = out / "mnist" / BEST
-    pen = recipe.pen.replace(init_from=str(seed_weights.resolve()))
-    samples = len(unipen.load_samples(pen.drawings.file)) if pen.drawings is not None else 0
-    mnist_steps = _training_steps(recipe.mnist, 0)
-    pen_steps = _training_steps(pen, _pen_images(pen, samples, hold_out=False))
+class RecipeRun:
+    """The stages of one recipe into one run folder; each stage method returns True when done."""
 
-    def interpolate() -> bool:
-        interpolate_checkpoints(seed_weights, out / "pen" / LAST, recipe.weight, out / "model.pt")
+    def __init__(self, recipe: Recipe, out: Path, mnist: Mnist, progress: Progress, threads: int | None) -> None:
+        self.recipe, self.out, self.mnist, self.progress, self.threads = recipe, out, mnist, progress, threads
+        self.name = out.resolve().name
+        self.seed_weights = out / "mnist" / BEST
+        self.pen = recipe.pen.replace(init_from=str(self.seed_weights.resolve()))
+        self.samples = len(unipen.load_samples(self.pen.drawings.file)) if self.pen.drawings is not None else 0
+        self.model = out / f"{self.name}.onnx"
+        self.cv_report_path = out / "cv" / "report.json"
+        self.folds = self.pen.drawings.folds if recipe.cv and self.pen.drawings is not None else 0
+
+    def stages(self) -> list[Stage]:
+        mnist_steps = _training_steps(self.recipe.mnist, 0)
+        pen_steps = _training_steps(self.pen, _pen_images(self.pen, self.samples, hold_out=False))
+        fold_steps = _training_steps(self.pen, _pen_images(self.pen, self.samples, hold_out=True))
+        student, student_steps = self.student(self.pen, self.out / "teachers", hold_out=False)
+        fold_student_steps = self.student(self.fold_config(0), self.out, hold_out=True)[1] if self.folds else 0
+        return [
+            Stage("mnist", "1 MNIST", lambda: self.train(self.recipe.mnist, self.out / "mnist", mnist_steps),
+                  mnist_steps),
+            *self.teacher_stages(self.pen, self.out / "teachers", "", "2", pen_steps),
+            Stage("pen", "2 pen drawings", lambda: self.train(student, self.out / "pen", student_steps),
+                  student_steps),
+            Stage("interpolate", "3 interpolation", self.interpolate),
+            *(stage for k in range(self.folds) for stage in [
+                *self.teacher_stages(self.fold_config(k), self.fold_folder(k), f"cv-fold-{k}-",
+                                     f"4 cross-validation, fold {k + 1}/{self.folds},", fold_steps),
+                Stage(f"cv-fold-{k}", f"4 cross-validation, fold {k + 1}/{self.folds}",
+                      functools.partial(self.cv_fold, k, fold_student_steps), fold_student_steps)]),
+            *([Stage("cv-report", "4 cross-validation report", self.cv_report)] if self.folds else []),
+            Stage("export", "5 export", self.export),
+            Stage("evaluate", "6 evaluation", self.evaluate),
+        ]
+
+    def teacher_paths(self, folder: Path) -> list[Path]:
+        return [folder / f"teacher-{j}" / LAST for j in range(self.recipe.distill)]
+
+    def teacher_stages(self, pen: TrainConfig, folder: Path, prefix: str, title: str, steps: int) -> list[Stage]:
+        """Distillation's teachers of one student (the shipped one or a fold's); none without --distill."""
+        return [Stage(f"{prefix}teacher-{j}", f"{title} teacher {j + 1}/{self.recipe.distill}",
+                      functools.partial(self.train, teacher_config(pen, j), path.parent, steps), steps)
+                for j, path in enumerate(self.teacher_paths(folder))]
+
+    def student(self, pen: TrainConfig, teachers: Path, hold_out: bool) -> tuple[TrainConfig, int]:
+        """Stage 2's config (taught by the teachers in `teachers` with --distill) and its training steps."""
+        config = student_config(pen, self.teacher_paths(teachers)) if self.recipe.distill else pen
+        return config, _training_steps(config, _pen_images(config, self.samples, hold_out))
+
+    def fold_folder(self, k: int) -> Path:
+        return self.out / "cv" / f"fold-{k}"
+
+    def fold_config(self, k: int) -> TrainConfig:
+        """Stage 2 without the writers of fold k."""
+        assert self.pen.drawings is not None
+        return self.pen.replace(drawings=dataclasses.replace(self.pen.drawings, hold_out_fold=k))
+
+    def train(self, config: TrainConfig, folder: Path, steps: int) -> bool:
+        """A training stage, resumed from its last.pt if an earlier call got that far."""
+        result = train(config, self.mnist, folder, resume=(folder / LAST).exists(), threads=self.threads,
+                       on_step=self.progress.on_step(steps), progress=False)
+        for entry in result.history:
+            if "val_accuracy" in entry:
+                self.progress.write(f"  {folder.name} epoch {entry['epoch']:.0f}/{config.epochs}: "
+                                    f"validation accuracy {entry['val_accuracy']:.4f}")
+        return not result.interrupted
+
+    def interpolate(self) -> bool:
+        interpolate_checkpoints(self.seed_weights, self.out / "pen" / LAST, self.recipe.weight, self.out / "model.pt")
         return True
 
-    stages = [
-        Stage("mnist", "1 MNIST", train_stage(recipe.mnist, mnist, out / "mnist", progress, mnist_steps, threads),
-              mnist_steps),
-    ]
-    student = pen
-    if recipe.distill:  # issue 15: teachers first, then stage 2 is their student
-        teachers, paths = teacher_stages(recipe, pen, mnist, out / "teachers", progress, pen_steps, threads, "", "2")
-        stages += teachers
-        student = student_config(pen, paths)
-        pen_steps = _training_steps(student, _pen_images(student, samples, hold_out=False))
-    stages += [
-        Stage("pen", "2 pen drawings", train_stage(student, mnist, out / "pen", progress, pen_steps, threads),
-              pen_steps),
-        Stage("interpolate", "3 interpolation", interpolate),
-    ]
-    model_path = out / f"{name}.onnx"
-    report = out / "cv" / "report.json"
-    if recipe.cv and pen.drawings is not None:
-        folds = pen.drawings.folds
-        fold_steps = _training_steps(pen, _pen_images(pen, samples, hold_out=True))
-        for k in range(folds):
-            fold = out / "cv" / f"fold-{k}"
-            fold_config = pen.replace(drawings=dataclasses.replace(pen.drawings, hold_out_fold=k))
-            student_steps = fold_steps
-            if recipe.distill:  # the fold's own teachers, without the fold's writers too
-                teachers, paths = teacher_stages(recipe, fold_config, mnist, fold, progress, fold_steps, threads,
-                                                 f"cv-fold-{k}-", f"4 cross-validation, fold {k + 1}/{folds},")
-                stages += teachers
-                fold_config = student_config(fold_config, paths)
-                student_steps = _training_steps(fold_config, _pen_images(fold_config, samples, hold_out=True))
-            train_fold = train_stage(fold_config, mnist, fold, progress, student_steps, threads)
+    def fold_model(self, k: int) -> Path:
+        return self.out / "cv" / f"fold-{k}.onnx"
 
-            def cv_fold(k: int = k, fold: Path = fold, train_fold: Callable[[], bool] = train_fold) -> bool:
-                if not train_fold():
-                    return False
-                interpolate_checkpoints(seed_weights, fold / LAST, recipe.weight, fold / "model.pt")
-                export_checkpoint(fold / "model.pt", out / "cv" / f"fold-{k}.onnx", mnist, name=f"{name} fold {k}")
-                return True
-
-            stages.append(Stage(f"cv-fold-{k}", f"4 cross-validation, fold {k + 1}/{folds}", cv_fold, student_steps))
-
-        def cv_report() -> bool:
-            parser = argparse.ArgumentParser()
-            evaluate_drawings.add_arguments(parser)
-            args = parser.parse_args([pen.drawings.file if pen.drawings else "", "--out", str(out / "cv"),
-                                      "--fold-models", *(str(out / "cv" / f"fold-{k}.onnx") for k in range(folds))])
-            with _captured_output(out / "cv" / "report.txt"):
-                evaluate_drawings.run(args)
-            return True
-
-        stages.append(Stage("cv-report", "4 cross-validation report", cv_report))
-
-    def export() -> bool:
-        accuracy = read_drawing_accuracy(report) if recipe.cv else None
-        export_checkpoint(out / "model.pt", model_path, mnist, name=name, drawing_accuracy=accuracy)
+    def cv_fold(self, k: int, steps: int) -> bool:
+        """Stages 2-3 without the writers of fold k, exported for the drawing evaluation."""
+        folder = self.fold_folder(k)
+        config = self.student(self.fold_config(k), folder, hold_out=True)[0]  # with its own teachers
+        if not self.train(config, folder, steps):
+            return False
+        interpolate_checkpoints(self.seed_weights, folder / LAST, self.recipe.weight, folder / "model.pt")
+        export_checkpoint(folder / "model.pt", self.fold_model(k), self.mnist, name=f"{self.name} fold {k}")
         return True
 
-    def evaluate() -> bool:
-        evaluation = evaluate_probabilities(probabilities_of(model_path, mnist.test_images), mnist.test_labels)
-        write_report(evaluation, mnist.test_images, mnist.test_labels, out, source=str(model_path))
+    def cv_report(self) -> bool:
+        """Each fold's model judges the drawings of the writers it was trained without."""
+        assert self.pen.drawings is not None
+        parser = argparse.ArgumentParser()
+        evaluate_drawings.add_arguments(parser)
+        args = parser.parse_args([self.pen.drawings.file, "--out", str(self.cv_report_path.parent),
+                                  "--folds", str(self.folds),
+                                  "--fold-models", *(str(self.fold_model(k)) for k in range(self.folds))])
+        with _captured_output(self.out / "cv" / "report.txt"):
+            evaluate_drawings.run(args)
+        return True
+
+    def drawing_accuracy(self) -> float | None:
+        return read_drawing_accuracy(self.cv_report_path) if self.folds else None
+
+    def export(self) -> bool:
+        export_checkpoint(self.out / "model.pt", self.model, self.mnist, name=self.name,
+                          drawing_accuracy=self.drawing_accuracy())
+        return True
+
+    def evaluate(self) -> bool:
+        """The model card's figures: MNIST test metrics and plots, training curves, model-card.md."""
+        mnist, out = self.mnist, self.out
+        evaluation = evaluate_probabilities(probabilities_of(self.model, mnist.test_images), mnist.test_labels)
+        write_report(evaluation, mnist.test_images, mnist.test_labels, out, source=str(self.model))
         write_curves(out / "training_curves.png", {"1 MNIST": out / "mnist", "2 pen drawings": out / "pen"})
-        write_model_card(out / "model-card.md", name, model_path, evaluation, recipe.to_dict(), stage_seconds(out),
-                         read_drawing_accuracy(report) if recipe.cv else None)
+        write_model_card(out / "model-card.md", self.name, self.model, evaluation, self.recipe.to_dict(),
+                         stage_seconds(out), self.drawing_accuracy())
         return True
-
-    stages += [Stage("export", "5 export", export), Stage("evaluate", "6 evaluation", evaluate)]
-    return stages
 
 
 def marker(out: Path, stage: str) -> Path:
@@ -355,7 +361,7 @@ def marker(out: Path, stage: str) -> Path:
 def stage_seconds(out: Path) -> dict[str, float]:
     """Wall time of every finished stage, as its marker recorded it (the call that finished it)."""
     seconds = {}
-    for path in sorted((out / STAGES_DIR).glob("*.done")):
+    for path in sorted((out / STAGES_DIR).glob("*.done"), key=lambda p: p.stat().st_mtime_ns):  # in run order
         with contextlib.suppress(OSError, ValueError, KeyError):
             seconds[path.stem] = float(json.loads(path.read_text())["seconds"])
     return seconds
@@ -378,7 +384,7 @@ def run_recipe(out: str | Path, mnist: Mnist, *, quick: bool = False, cv: bool =
         wanted = wanted.with_drawings(str(drawings))
     recipe = load_or_save_settings(out, wanted, precision)
     bar = Progress(0, progress)
-    stages = plan(recipe, out, mnist, bar, threads)
+    stages = RecipeRun(recipe, out, mnist, bar, threads).stages()
     bar.bar.total = sum(stage.steps for stage in stages)
     bar.write(f"{out}: {len(stages)} stages, {bar.bar.total:,} training steps, "
               f"{'bfloat16' if recipe.mnist.bf16 else 'float32'} forward pass; "

@@ -75,8 +75,8 @@ def model_card(name: str, model: Path, evaluation: Evaluation, recipe: dict[str,
         f"| File | `{model.name}`, {os.path.getsize(model) / 1e6:.1f} MB |",
         f"| MNIST test accuracy | **{evaluation.accuracy:.2%}** ({errors} errors in {total:,}) |",
         drawing.rstrip("\n"),
-        f"| Training | stage 1 {recipe['mnist']['epochs']} epochs on MNIST; stage 2 {recipe['pen']['epochs']} "
-        f"epochs on MNIST and pen drawings; weights {1 - recipe['weight']:.1f} x stage 1 + "
+        f"| Training | stage 1: {recipe['mnist']['epochs']} epoch(s) on MNIST; stage 2: {recipe['pen']['epochs']} "
+        f"epoch(s) on MNIST and pen drawings; weights {1 - recipe['weight']:.1f} x stage 1 + "
         f"{recipe['weight']:.1f} x stage 2; forward pass in {precision} |",
         f"| Machine | {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} |",
         "",

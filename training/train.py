@@ -23,11 +23,12 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
+from digitpad.system import usable_cpu_count
 from training.checkpoint import BEST, LAST, load_checkpoint
 from training.config import TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError
-from training.machine import available_cpus, default_device
+from training.machine import default_device
 from training.trainer import LabelledImages, StepReport, Trainer, configured_drawings
 
 #: Called after every optimizer step; returning True stops the run cleanly, as Ctrl-C does.
@@ -150,7 +151,7 @@ def train(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     config, checkpoint = run_config(config, out_dir, resume)
-    torch.set_num_threads(threads or available_cpus())
+    torch.set_num_threads(threads or usable_cpu_count())
     trainer = Trainer(config, mnist, [*extra, *configured_drawings(config)],
                       torch.device(device) if device is not None else default_device())
     if checkpoint is not None:

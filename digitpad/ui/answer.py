@@ -53,15 +53,17 @@ class AnswerView(QWidget):
         """Nothing to read: no digit at all, never a guess."""
         self._set("–", caption, muted=True)
 
-    def show_prediction(self, prediction: Prediction) -> None:
+    def show_prediction(self, prediction: Prediction, where: str = "") -> None:
+        """The digit and how sure; `where` prefixes the caption (which digit of a number it is)."""
         digit, confidence = prediction.digit, prediction.confidence
         if prediction.confident:
-            self._set(str(digit), f"{percent(confidence)} sure", muted=False)
+            self._set(str(digit), f"{where}{percent(confidence)} sure", muted=False)
             return
         order = prediction.probabilities.argsort()[::-1]
         runner_up = int(order[1])
         second = percent(float(prediction.probabilities[runner_up]))
-        self._set(f"{digit}?", f"Not sure: {digit} ({percent(confidence)}) or {runner_up} ({second})", muted=True)
+        caption = f"{where}Not sure: {digit} ({percent(confidence)}) or {runner_up} ({second})"
+        self._set(f"{digit}?", caption, muted=True)
 
     def _set(self, answer: str, caption: str, muted: bool) -> None:
         self.digit_label.setText(answer)

@@ -16,9 +16,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from digitpad import __version__
-from digitpad.classifier import Classifier
 from digitpad.errors import ModelError
-from digitpad.model_files import resolve_model_path
+from digitpad.model_files import load_model
 from digitpad.recognizer import Recognizer
 from digitpad.ui.controller import RecognitionController
 from digitpad.ui.main_window import MainWindow
@@ -28,18 +27,37 @@ ICONS = Path(__file__).resolve().parent / "icons"
 
 
 def load_recognizer(explicit: str | None, settings: AppSettings) -> tuple[Recognizer | None, str | None]:
-    """The model from --model, else the one chosen in the app, else the shipped one; or why not."""
-    path = resolve_model_path(explicit, settings.model_path)
+    """The model from --model, else the one chosen in the app, else the shipped one; and a message.
+
+    With no recognizer, the message says why recognition is off. With one, it may say why the
+    model chosen in the app was passed over for the shipped one; that choice is then forgotten,
+    so that a model which fails (or hangs) is never loaded again at the next start.
+    """
     try:
-        return Recognizer(Classifier(path)), None
+        classifier, notice = load_model(explicit, None if explicit else settings.model_path)
     except ModelError as exc:
         return None, str(exc)
+    if notice:
+        settings.model_path = None
+    return Recognizer(classifier), notice
 
 
-def create_window(model: str | None, settings: AppSettings) -> MainWindow:
-    """The main window over a controller with the model loaded (or recognition off)."""
-    recognizer, error = load_recognizer(model, settings)
-    return MainWindow(RecognitionController(recognizer), settings, startup_error=error)
+def create_window(model: str | None, settings: AppSettings, profile: Path | None = None) -> MainWindow:
+    """The main window over a controller with the model loaded (or recognition off).
+
+    `profile`: the person's profile file (default: `digitpad.profile.default_profile_path()`).
+    """
+    from digitpad.profile import default_profile_path
+    from digitpad.ui.personal import PersonalController
+
+    recognizer, message = load_recognizer(model, settings)
+    controller = RecognitionController(recognizer)
+    personal, profile_problem = PersonalController.open(controller, profile or default_profile_path())
+    if recognizer is None:
+        return MainWindow(controller, settings, startup_error=message, personal=personal,
+                          profile_problem=profile_problem)
+    return MainWindow(controller, settings, startup_notice=message, personal=personal,
+                      profile_problem=profile_problem)
 
 
 def create_application(qt_args: Sequence[str] = ()) -> QApplication:

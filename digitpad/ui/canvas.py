@@ -28,12 +28,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from digitpad.ink import Drawing
+from digitpad.number import NumberReading
 from digitpad.raster import segments
 from digitpad.ui.controller import Page
 
 #: Space between the paper and the widget's edge, in device-independent pixels.
 MARGIN = 8
-PROMPT = "Draw a digit here"
+PROMPT = "Write a digit or a number here"
 
 
 def ink_pen(color: QColor, width: float) -> QPen:
@@ -149,15 +150,17 @@ class DrawingCanvas(QWidget):
         self._pixmap_strokes = -1  # strokes already in the pixmap; -1: it must be repainted
         self._page_before_stroke = self._page  # what to show again if the system cancels a touch
         self._cursor_diameter = -1.0  # pen size, in widget pixels, that the cursor shows
+        self._number = NumberReading(())  # the digits found, boxed on the paper
+        self._selected: int | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setAccessibleName("Drawing canvas")
-        self.setAccessibleDescription("Draw one digit with the mouse, a pen or a finger.")
+        self.setAccessibleDescription("Write a digit or a number with the mouse, a pen or a finger.")
 
     def sizeHint(self) -> QSize:
-        return QSize(480, 480)
+        return QSize(900, 320)
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -178,6 +181,47 @@ class DrawingCanvas(QWidget):
         self._points = None
         self._update_cursor()
         self.update()
+
+    # -- the digits found (digitpad.number) ---------------------------------------------------
+
+    def set_number(self, number: NumberReading, selected: int | None) -> None:
+        """Box each digit found, with its reading; the selected one stands out."""
+        self._number, self._selected = number, selected
+        self.update()
+
+    def digit_rect(self, index: int) -> QRectF:
+        """Digit `index`'s box in widget coordinates (an opened image's boxes are in its pixels)."""
+        x0, y0, x1, y1 = self._number.digits[index].box
+        drawing, ink = self._page.drawing, self._page.image_ink
+        fit, left, top = 1.0, 0.0, 0.0
+        if ink is not None:  # the image is fitted into the paper, centered (as _paint_image does)
+            fit = min(drawing.width / ink.shape[1], drawing.height / ink.shape[0])
+            left, top = (drawing.width - ink.shape[1] * fit) / 2, (drawing.height - ink.shape[0] * fit) / 2
+        rect, scale = self.paper_rect(), self.scale()
+        return QRectF(
+            rect.x() + (left + x0 * fit) * scale,
+            rect.y() + (top + y0 * fit) * scale,
+            (x1 - x0) * fit * scale,
+            (y1 - y0) * fit * scale,
+        )
+
+    def _paint_digit_boxes(self, painter: QPainter) -> None:
+        palette = self.palette()
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        font = painter.font()
+        for index, digit in enumerate(self._number.digits):
+            box = self.digit_rect(index).adjusted(-3, -3, 3, 3)
+            chosen = index == self._selected
+            color = QColor(highlight if chosen else muted)
+            color.setAlphaF(0.9 if chosen else 0.45)
+            painter.setPen(QPen(color, 2.0 if chosen else 1.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(box, 4, 4)
+            font.setBold(chosen)
+            painter.setFont(font)
+            label = f"{digit.digit}" if digit.prediction.confident else f"{digit.digit}?"
+            painter.drawText(QPointF(box.left() + 2, box.top() - 3), label)
 
     def paper_rect(self) -> QRectF:
         """Where the canvas's paper lies in the widget: the drawing's aspect, as large as fits."""
@@ -247,6 +291,8 @@ class DrawingCanvas(QWidget):
         painter.setPen(QPen(frame, 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
+        if self._number.digits and not self._page.is_blank:
+            self._paint_digit_boxes(painter)
         if self._points:
             painter.translate(rect.topLeft())
             painter.scale(self.scale(), self.scale())
@@ -286,7 +332,7 @@ class DrawingCanvas(QWidget):
         self._points = [self.to_canvas(position)]
         self._page_before_stroke = self._page
         if self._page.is_image:  # a stroke on an opened image starts a new drawing
-            self._page = Page(Drawing(pen_width=self._page.drawing.pen_width))
+            self._page = Page(self._page.drawing.cleared())
             self._pixmap_strokes = -1
             self.update()
         self.stroke_changed.emit(np.asarray(self._points))

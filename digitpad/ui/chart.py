@@ -8,8 +8,18 @@ highlight color with its percentage; every bar has a tooltip, and screen readers
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QHelpEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from digitpad.contract import LABELS
@@ -34,6 +44,8 @@ def mix(a: QColor, b: QColor, amount: float) -> QColor:
 
 class ProbabilityChart(QWidget):
     """Ten bars; `set_probabilities(None)` shows an empty axis (a blank canvas is never a guess)."""
+
+    digit_clicked = Signal(int)  #: the person clicked a digit's column: "it is this one" (a correction)
 
     def __init__(self, labels: tuple[str, ...] = LABELS, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +185,14 @@ class ProbabilityChart(QWidget):
         painter.setPen(QPen(mix(background, text, 0.5), 1))
         painter.drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.bottom()))
         painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        index = self.bar_at(event.position())
+        if event.button() == Qt.MouseButton.LeftButton and index is not None and self._probabilities is not None:
+            self.digit_clicked.emit(index)
+            event.accept()
+            return
+        super().mousePressEvent(event)
 
     def event(self, event: QEvent) -> bool:  # Qt override
         if isinstance(event, QHelpEvent) and event.type() == QHelpEvent.Type.ToolTip:

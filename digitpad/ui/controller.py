@@ -1,13 +1,16 @@
 """The app's one stateful object: the page on the canvas, the undo stack, and live recognition.
 
 Widgets send it strokes and menu choices and show what its signals carry; it calls the pure core
-(`Recognizer`, `digitpad.stroke_raster`) and never paints. Keeping it free of widgets lets the tests and the
-benchmark drive it exactly as the window does.
+(`Recognizer`, `digitpad.stroke_raster`) and never paints. Keeping it free of widgets lets the tests and
+the benchmark drive it exactly as the window does. Recognition runs on a worker thread
+(`RecognitionWorker`), so that no model, however slow, freezes the drawing: answers arrive by the
+`recognized` signal, and `idle` says when every answer asked for has come.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +19,13 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from digitpad.classifier import ModelInfo
-from digitpad.errors import InferenceError
+from digitpad.errors import DrawingError
 from digitpad.images import image_ink
-from digitpad.ink import Drawing
+from digitpad.ink import DEFAULT_CANVAS_SIZE, Drawing
+from digitpad.number import CANVAS_WIDTH, NumberReading
 from digitpad.recognizer import Prediction, Recognizer
 from digitpad.stroke_raster import page_tracker
+from digitpad.ui.recognition_worker import Job, Outcome, RecognitionWorker
 
 #: Live answers while a stroke is drawn come at most this often (milliseconds)...
 LIVE_MIN_INTERVAL_MS = 30
@@ -30,6 +35,15 @@ LIVE_COST_FACTOR = 5
 #: Undo steps kept: enough for any drawing, and a session that runs for days does not keep every
 #: stroke and opened image it ever saw (1,000 draw/clear cycles keep about 2,300 steps otherwise).
 UNDO_LIMIT = 1000
+#: Bytes of opened images the undo history may keep besides the page on the canvas: an image of
+#: 7000 x 7000 pixels takes about 240 MB decoded, and a thousand of them must not all be kept.
+#: When a step would pass it, the oldest steps are dropped.
+UNDO_IMAGE_BYTES = 256 * 1024 * 1024
+
+
+def blank_drawing() -> Drawing:
+    """A fresh page: the wide canvas, wide enough for a number of up to 10 digits."""
+    return Drawing((), CANVAS_WIDTH, DEFAULT_CANVAS_SIZE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,30 +59,46 @@ class Page:
     def is_blank(self) -> bool:
         return self.drawing.is_blank and not self.is_image
 
+    @property
+    def image_bytes(self) -> int:
+        """Memory held by the page's image ink (the drawing's points are small and shared)."""
+        return 0 if self.image_ink is None else self.image_ink.nbytes
+
 
 @dataclass(frozen=True)
 class Recognition:
-    """One answer: None when there is nothing to read (show the prompt, never a guess)."""
+    """One answer: the number read (no digits: show the prompt, never a guess)."""
 
-    prediction: Prediction | None
-    seconds: float  #: time from the input to the probabilities: raster, normalization, inference
+    number: NumberReading
+    seconds: float  #: time from the input to the whole answer: segmentation, rendering, inference
     live: bool  #: True while the stroke is still being drawn
+
+    @property
+    def prediction(self) -> Prediction | None:
+        """The answer when exactly one digit was found (as before numbers were read)."""
+        return self.number.digits[0].prediction if len(self.number.digits) == 1 else None
 
 
 class SetPageCommand(QUndoCommand):
     """One undoable step: a stroke, a clear, or an opened file replaces the page."""
 
-    def __init__(self, controller: RecognitionController, before: Page, after: Page, text: str) -> None:
+    def __init__(
+        self, controller: RecognitionController, before: Page, after: Page, text: str, replayed: bool = False
+    ) -> None:
         super().__init__(text)
         self._controller = controller
-        self._before = before
-        self._after = after
+        self.before = before
+        self.after = after
+        self._skip_redo = replayed  # put back on a trimmed stack: its page is already shown
 
     def redo(self) -> None:
-        self._controller.show_page(self._after)
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        self._controller.show_page(self.after)
 
     def undo(self) -> None:
-        self._controller.show_page(self._before)
+        self._controller.show_page(self.before)
 
 
 def _reads_strokes(recognizer: Recognizer | None) -> bool:
@@ -83,11 +113,14 @@ class RecognitionController(QObject):
     recognized = Signal(object)  # Recognition
     model_changed = Signal(object)  # ModelInfo | None
     recognition_failed = Signal(str)  # a model that loaded failed while running
+    #: (ModelInfo, why): the model ran past its time limit and recognition was turned off
+    model_stopped = Signal(object, str)
+    stroke_refused = Signal(str)  # a stroke that would break a drawing limit was not added
 
     def __init__(self, recognizer: Recognizer | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._recognizer = recognizer
-        self._page = Page(Drawing())
+        self._page = Page(blank_drawing())
         self._raster = page_tracker(self._page.drawing, _reads_strokes(recognizer))
         self._live_points: np.ndarray | None = None
         self._live_cost_ms = 0.0
@@ -98,6 +131,12 @@ class RecognitionController(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self.last: Recognition | None = None
+        self._worker = RecognitionWorker(self)
+        self._worker.finished.connect(self._deliver)
+        self._requests = 0  # numbers of the last request made...
+        self._answered = 0  # ...of the last one whose outcome came back...
+        self._shown = 0  # ...and of the last one shown
+        self._generation = 0  # bumped whenever earlier answers stop being about what is shown
 
     # -- state -------------------------------------------------------------------------------
 
@@ -120,8 +159,22 @@ class RecognitionController(QObject):
         return self._recognizer is not None and not _reads_strokes(self._recognizer)
 
     @property
+    def recognizer(self) -> Recognizer | None:
+        return self._recognizer
+
+    @property
     def model_info(self) -> ModelInfo | None:
         return self._recognizer.classifier.info if self._recognizer else None
+
+    @property
+    def idle(self) -> bool:
+        """True when the answer to the latest request has come back (or none was asked for)."""
+        return self._answered == self._requests
+
+    def shutdown(self) -> None:
+        """Stop the recognition thread (the window is closing): no answer comes after this."""
+        self._live_timer.stop()
+        self._worker.stop()
 
     def set_recognizer(self, recognizer: Recognizer | None) -> None:
         """Use another model (None: recognition off) and read the page again with it."""
@@ -147,7 +200,13 @@ class RecognitionController(QObject):
         self._live_timer.stop()
         self._live_points = None
         # An opened image's page has a blank drawing: the first stroke on it starts a new drawing.
-        drawing = self._raster.finish(np.asarray(points, dtype=np.float64))
+        try:
+            drawing = self._raster.finish(np.asarray(points, dtype=np.float64))
+        except DrawingError as exc:  # e.g. the stroke would pass the point limit: the page stays
+            self._raster.reset(self._page.drawing)
+            self.stroke_refused.emit(str(exc))
+            self.recognize()
+            return
         self._push(SetPageCommand(self, self._page, Page(drawing), "Stroke"), start)
 
     @Slot()
@@ -159,33 +218,30 @@ class RecognitionController(QObject):
 
     @Slot()
     def recognize_live(self) -> None:
-        """Read the stroke in progress now (the throttle timer calls this)."""
+        """Ask for an answer for the stroke in progress (the throttle timer calls this)."""
         if self._live_points is None or self._recognizer is None:
             return
         start = time.perf_counter()
-        drawing, raster = self._raster.live(self._live_points)
         try:
-            prediction = self._recognizer.recognize(drawing, raster)
-        except InferenceError as exc:
-            self._fail(exc)
+            drawing, raster = self._raster.live(self._live_points)
+        except DrawingError:  # the stroke already breaks a limit: finish_stroke will say so
             return
-        seconds = time.perf_counter() - start
-        self._live_cost_ms = seconds * 1000
-        self._emit(Recognition(prediction, seconds, live=True))
+        recognizer = self._recognizer
+        self._submit(lambda: recognizer.read_number(drawing, raster), recognizer, live=True, start=start)
 
     # -- whole pages -------------------------------------------------------------------------
 
     def clear(self) -> None:
         """A fresh default page, undoable; nothing happens when the page is already blank."""
         if not self._page.is_blank:
-            self._push(SetPageCommand(self, self._page, Page(Drawing()), "Clear"))
+            self._push(SetPageCommand(self, self._page, Page(blank_drawing()), "Clear"))
 
     def open_drawing(self, drawing: Drawing, source: Path | None = None) -> None:
         self._push(SetPageCommand(self, self._page, Page(drawing, source=source), "Open Drawing"))
 
     def open_image(self, pixels: np.ndarray, source: Path | None = None) -> None:
         """Put decoded pixels (`digitpad.image_file.read_image`) on the page; only their ink is kept."""
-        page = Page(Drawing(), is_image=True, image_ink=image_ink(pixels), source=source)
+        page = Page(blank_drawing(), is_image=True, image_ink=image_ink(pixels), source=source)
         self._push(SetPageCommand(self, self._page, page, "Open Image"))
 
     def show_page(self, page: Page) -> None:
@@ -202,33 +258,87 @@ class RecognitionController(QObject):
     def _push(self, command: SetPageCommand, start: float | None = None) -> None:
         self._step_start = start
         self.undo_stack.push(command)  # calls redo(), which shows the page
+        if command.before.image_bytes:  # only then can the history's images have grown
+            self._trim_history()
+
+    def _trim_history(self) -> None:
+        """Drop the oldest steps while the images they keep pass UNDO_IMAGE_BYTES.
+
+        QUndoStack can drop old steps only by its step limit, so the steps kept are put back on
+        a cleared stack (after a push, none are waiting to be redone).
+        """
+        commands = [self.undo_stack.command(i) for i in range(self.undo_stack.count())]
+        held, kept = 0, len(commands)
+        for command in reversed(commands):
+            assert isinstance(command, SetPageCommand)
+            if command.before is not self._page:
+                held += command.before.image_bytes
+            if held > UNDO_IMAGE_BYTES:
+                break
+            kept -= 1
+        if kept == 0:
+            return
+        steps = [(c.before, c.after, c.text()) for c in commands[kept:] if isinstance(c, SetPageCommand)]
+        was_clean = self.undo_stack.isClean()
+        self.undo_stack.clear()
+        for before, after, text in steps:
+            self.undo_stack.push(SetPageCommand(self, before, after, text, replayed=True))
+        if was_clean:  # dropping old steps changes nothing about what is unsaved
+            self.undo_stack.setClean()
 
     # -- recognition -------------------------------------------------------------------------
 
-    def recognize(self, start: float | None = None) -> Recognition | None:
-        """Read the page now; returns (and emits) the answer, or None when recognition is off."""
+    def recognize(self, start: float | None = None) -> None:
+        """Ask for an answer for the page; it comes by `recognized` (nothing when recognition is off).
+
+        Answers asked for before are no longer shown: they are about ink that has changed since.
+        """
         start = time.perf_counter() if start is None else start
+        self._generation += 1
         if self._recognizer is None:
             self.last = None
-            return None
-        page = self._page
-        try:
-            if page.is_image:
-                prediction = self._recognizer.recognize_image(page.image_ink)
-            else:
-                raster = None if _reads_strokes(self._recognizer) else self._raster.raster
-                prediction = self._recognizer.recognize(page.drawing, raster)
-        except InferenceError as exc:
-            self._fail(exc)
-            return None
-        recognition = Recognition(prediction, time.perf_counter() - start, live=False)
-        self._emit(recognition)
-        return recognition
+            return
+        recognizer, page = self._recognizer, self._page
+        if page.is_image:
+            ink = page.image_ink
+            self._submit(lambda: recognizer.read_number_in_ink(ink), recognizer, live=False, start=start)
+            return
+        # The canvas raster changes in place with the next stroke: the worker gets its own copy.
+        raster = None if _reads_strokes(recognizer) else self._raster.raster.copy()
+        drawing = page.drawing
+        self._submit(lambda: recognizer.read_number(drawing, raster), recognizer, live=False, start=start)
 
-    def _fail(self, error: InferenceError) -> None:
-        self.last = None
-        self.recognition_failed.emit(str(error))
+    def _submit(
+        self, work: Callable[[], NumberReading], recognizer: Recognizer, live: bool, start: float
+    ) -> None:
+        self._requests += 1
+        self._worker.submit(Job(work, self._requests, self._generation, live, start, recognizer))
 
-    def _emit(self, recognition: Recognition) -> None:
-        self.last = recognition
-        self.recognized.emit(recognition)
+    @Slot(object)
+    def _deliver(self, outcome: Outcome) -> None:
+        """An outcome from the worker: shown if it is still about what is on the canvas."""
+        job = outcome.job
+        self._answered = max(self._answered, job.number)
+        if outcome.timed_out and job.owner is self._recognizer:  # even for older ink: the model hangs
+            self._stop_model(outcome.error or "the model ran past its time limit")
+            return
+        if job.generation != self._generation or job.number < self._shown:
+            return
+        self._shown = job.number
+        if outcome.error is not None:
+            self.last = None
+            self.recognition_failed.emit(outcome.error)
+        else:
+            if job.live:
+                self._live_cost_ms = outcome.seconds * 1000
+            assert outcome.reading is not None
+            self.last = Recognition(outcome.reading, outcome.seconds, job.live)
+            self.recognized.emit(self.last)
+
+    def _stop_model(self, message: str) -> None:
+        """A model that ran past its time limit is not run again: recognition goes off."""
+        info = self.model_info
+        self._worker.discard()  # it would only run past the limit again
+        self._answered = self._requests
+        self.set_recognizer(None)
+        self.model_stopped.emit(info, message)

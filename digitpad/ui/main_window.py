@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 from digitpad import __version__
 from digitpad.classifier import Classifier, ModelInfo
 from digitpad.drawing_file import load_drawing, save_drawing
-from digitpad.errors import DigitpadError, ModelError
+from digitpad.errors import DigitpadError
 from digitpad.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.model_files import model_card_path, shipped_model_path
+from digitpad.number import NumberReading
 from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer
 from digitpad.ui.answer import AnswerView
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
@@ -38,16 +39,20 @@ from digitpad.ui.chart import ProbabilityChart
 from digitpad.ui.controller import Page, Recognition, RecognitionController
 from digitpad.ui.image_writer import save_png
 from digitpad.ui.model_input_view import ModelInputView
+from digitpad.ui.number_view import NumberView
+from digitpad.ui.personal import PersonalController
+from digitpad.ui.personal import install as install_personalization
 from digitpad.ui.settings import AppSettings
 
 IMAGE_FILTER = "Images ({})".format(" ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES))
 DRAWING_FILTER = "Drawing JSON (*.json)"
 PNG_FILTER = "PNG image (*.png)"
 MODEL_FILTER = "ONNX models (*.onnx)"
-PROMPT_BLANK = "Draw a digit"
+PROMPT_BLANK = "Write a digit or a number"
 PROMPT_NO_INK = "No digit found in this image"
 PROMPT_NO_MODEL = "Recognition is off: choose a model with File ▸ Open Model…"
 PROMPT_MODEL_FAILED = "The model failed on this input"
+CHOOSE_ANOTHER_MODEL = "Another model can be chosen with File ▸ Open Model…"
 #: Width of the column with the answer, the chart and the model input, in device-independent pixels.
 SIDE_WIDTH = 340
 
@@ -94,6 +99,13 @@ def about_model_details(info: ModelInfo | None) -> str:
     return "\n".join(lines)
 
 
+def newest_digit(number: NumberReading) -> int:
+    """The digit that holds the newest stroke (the last written), for a drawing; else the first."""
+    if not number.digits:
+        return 0
+    return max(range(len(number.digits)), key=lambda k: max(number.digits[k].pieces, default=-1))
+
+
 def caption(text: str) -> QLabel:
     """A small centered heading in the palette's placeholder color."""
     label = QLabel(text)
@@ -109,6 +121,9 @@ class MainWindow(QMainWindow):
         settings: AppSettings,
         startup_error: str | None = None,
         parent: QWidget | None = None,
+        startup_notice: str | None = None,
+        personal: PersonalController | None = None,
+        profile_problem: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -121,6 +136,8 @@ class MainWindow(QMainWindow):
         self.answer = AnswerView()
         self.chart = ProbabilityChart()
         self.model_input = ModelInputView()
+        self.number_view = NumberView()
+        self.number_view.selected.connect(self.select_digit)
         self._create_actions()
         self._create_menus()
         self._create_layout()
@@ -134,6 +151,8 @@ class MainWindow(QMainWindow):
         controller.model_changed.connect(self._show_model)
         controller.recognition_failed.connect(self._show_recognition_failure)
         controller.undo_stack.cleanChanged.connect(self._show_clean)
+        controller.model_stopped.connect(self._show_model_stopped)
+        controller.stroke_refused.connect(self._show_stroke_refused)
 
         self._show_page(controller.page)
         self._show_model(controller.model_info)
@@ -141,8 +160,16 @@ class MainWindow(QMainWindow):
             controller.recognize()
         self._restore_settings()
         self._startup_error = startup_error
-        if startup_error:
+        self._startup_notice = startup_notice
+        if startup_error or startup_notice:
             QTimer.singleShot(0, self._show_startup_error)
+        # -- personalization: corrections, the Profile menu (digitpad.ui.personal) --
+        self.personal = personal
+        if personal is not None:
+            install_personalization(self, personal)
+        if profile_problem:
+            QTimer.singleShot(0, lambda: self._show_error("Your profile cannot be read", profile_problem,
+                                                          "digitpad reads with the model alone until you teach it."))
 
     # -- building ----------------------------------------------------------------------------
 
@@ -187,6 +214,12 @@ class MainWindow(QMainWindow):
         clear_keys = [QKeySequence(Qt.Key.Key_Escape), QKeySequence(standard.Delete)]
         self.clear_action = action("&Clear", self.controller.clear, clear_keys, "Start a new drawing")
 
+        self.previous_digit_action = action(
+            "&Previous Digit", lambda: self.step_digit(-1), [QKeySequence(Qt.Key.Key_Left)], "Explain the digit before"
+        )
+        self.next_digit_action = action(
+            "&Next Digit", lambda: self.step_digit(1), [QKeySequence(Qt.Key.Key_Right)], "Explain the digit after"
+        )
         self.about_action = action("&About digitpad", self.show_about, [], "What digitpad is and which model it uses")
         self.about_qt_action = action("About &Qt", lambda: QMessageBox.aboutQt(self), [], "Qt's version and license")
 
@@ -201,6 +234,8 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.clear_action)
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.previous_digit_action, self.next_digit_action])
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addActions([self.about_action, self.about_qt_action])
 
@@ -229,6 +264,7 @@ class MainWindow(QMainWindow):
         buttons.addStretch()
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
+        left.addWidget(self.number_view)
         left.addLayout(buttons)
 
         side = QVBoxLayout()
@@ -261,7 +297,7 @@ class MainWindow(QMainWindow):
         if not self.settings.geometry.isEmpty():
             self.restoreGeometry(self.settings.geometry)
         else:
-            self.resize(920, 620)
+            self.resize(1280, 600)
         if not self.settings.window_state.isEmpty():
             self.restoreState(self.settings.window_state)
 
@@ -271,6 +307,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
+        self.controller.shutdown()
         super().closeEvent(event)
 
     # -- showing what the controller says ----------------------------------------------------
@@ -307,42 +344,75 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _show_recognition(self, recognition: Recognition) -> None:
-        prediction = recognition.prediction
-        if prediction is None:
+        number = recognition.number
+        if not number.digits:
             no_ink_image = self.controller.page.is_image and not self.canvas.is_drawing
-            self.answer.show_prompt(PROMPT_NO_INK if no_ink_image else PROMPT_BLANK)
-            self.chart.set_probabilities(None)
-            self.model_input.set_image(None)
-            self.timing_label.clear()
+            self._show_nothing(PROMPT_NO_INK if no_ink_image else PROMPT_BLANK)
             return
-        self.answer.show_prediction(prediction)
+        self.number_view.set_number(number, newest_digit(number))
+        self.select_digit(newest_digit(number))
+        self.timing_label.setText(f"read in {recognition.seconds * 1000:.1f} ms")
+
+    def _show_nothing(self, prompt: str) -> None:
+        """No digits to show: the prompt, empty bars and model input, no boxes."""
+        self.answer.show_prompt(prompt)
+        self.chart.set_probabilities(None)
+        self.model_input.set_image(None)
+        self.number_view.set_number(NumberReading(()), None)
+        self.canvas.set_number(NumberReading(()), None)
+        self.timing_label.clear()
+
+    @Slot(int)
+    def select_digit(self, index: int) -> None:
+        """Explain digit `index` of the number shown: its answer, its bars, what the model saw."""
+        number = self.number_view.number
+        if not 0 <= index < len(number.digits):
+            return
+        prediction = number.digits[index].prediction
+        where = f"Digit {index + 1} of {len(number.digits)}: " if len(number.digits) > 1 else ""
+        self.answer.show_prediction(prediction, where)
         self.chart.set_probabilities(prediction.probabilities, prediction.confident)
         self.model_input.set_image(prediction.model_input)
-        self.timing_label.setText(f"read in {recognition.seconds * 1000:.1f} ms")
+        self.number_view.set_number(number, index)
+        self.canvas.set_number(number, index)
+
+    def step_digit(self, step: int) -> None:
+        """Select the digit `step` places to the right (negative: to the left), if there is one."""
+        current = self.number_view.current
+        if current is not None:
+            self.select_digit(current + step)
 
     @Slot(object)
     def _show_model(self, info: ModelInfo | None) -> None:
         self.model_label.setText(model_summary(info))
         self.model_label.setToolTip(str(info.path) if info else "")
         if info is None:
-            self.answer.show_prompt(PROMPT_NO_MODEL)
-            self.chart.set_probabilities(None)
-            self.model_input.set_image(None)
-            self.timing_label.clear()
+            self._show_nothing(PROMPT_NO_MODEL)
 
     @Slot(str)
     def _show_recognition_failure(self, message: str) -> None:
-        self.answer.show_prompt(PROMPT_MODEL_FAILED)
-        self.chart.set_probabilities(None)
-        self.model_input.set_image(None)
-        self.timing_label.clear()
+        self._show_nothing(PROMPT_MODEL_FAILED)
         self.statusBar().showMessage(message, 10_000)
+
+    @Slot(object, str)
+    def _show_model_stopped(self, info: ModelInfo | None, message: str) -> None:
+        """The model ran past its time limit: recognition is off, and it is never loaded at start again."""
+        chosen = self.settings.model_path
+        if info is not None and chosen is not None and info.path.resolve() == chosen:
+            self.settings.model_path = None
+        self._show_error("The model was stopped", message, f"The drawing is kept. {CHOOSE_ANOTHER_MODEL}")
+
+    @Slot(str)
+    def _show_stroke_refused(self, message: str) -> None:
+        self._show_error("Cannot add this stroke", message, "The drawing is unchanged.")
 
     @Slot()
     def _show_startup_error(self) -> None:
         """Once the window is up (a dialog before it would have nothing to sit on)."""
         if self._startup_error and self.isVisible():
             self._show_error("digitpad cannot use its model", self._startup_error, PROMPT_NO_MODEL)
+        elif self._startup_notice and self.isVisible():
+            self._show_error("digitpad uses its built-in model", self._startup_notice, CHOOSE_ANOTHER_MODEL)
 
     def _show_error(self, title: str, message: str, consequence: str) -> None:
         """One clear, non-blocking dialog: what went wrong and what digitpad does about it."""
@@ -376,7 +446,7 @@ class MainWindow(QMainWindow):
     def open_image(self, path: Path) -> bool:
         try:
             pixels = read_image(path)
-        except DigitpadError as exc:
+        except Exception as exc:  # DigitpadError for every known problem; anything else is a dialog too
             self._show_error("Cannot open this image", str(exc), "The canvas is unchanged.")
             return False
         self.controller.open_image(pixels, path)
@@ -394,7 +464,7 @@ class MainWindow(QMainWindow):
     def open_drawing(self, path: Path) -> bool:
         try:
             drawing = load_drawing(path)
-        except DigitpadError as exc:
+        except Exception as exc:  # DigitpadError for every known problem; anything else is a dialog too
             self._show_error("Cannot open this drawing", str(exc), "The canvas is unchanged.")
             return False
         self.controller.open_drawing(drawing, path)
@@ -441,8 +511,8 @@ class MainWindow(QMainWindow):
     def open_model(self, path: Path, remember: bool = True) -> bool:
         """Use the model at `path` if it keeps the contract; otherwise keep the current one."""
         try:
-            classifier = Classifier(path)
-        except ModelError as exc:
+            classifier = Classifier(path)  # its check runs the model, stopped after a few seconds
+        except Exception as exc:  # ModelError for every known problem; anything else is a dialog too
             keeps = "digitpad keeps the current model." if self.controller.model_info else "Recognition stays off."
             self._show_error("Cannot use this model", str(exc), keeps)
             return False

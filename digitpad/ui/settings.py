@@ -7,6 +7,7 @@ it too, without Qt, so it lives in the core's own small file (`digitpad.model_fi
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -78,7 +79,10 @@ class AppSettings:
 
     @model_path.setter
     def model_path(self, value: Path | None) -> None:
-        write_model_choice(value, self.model_choice)
+        # As with QSettings, a choice that cannot be written (a read-only home) is not worth an
+        # error: the model is in use now, and the next start falls back to the shipped one.
+        with contextlib.suppress(OSError):
+            write_model_choice(value, self.model_choice)
 
     def last_dir(self, kind: str) -> str:
         """The folder last used for `kind` ("images", "drawings" or "models"), or ""."""

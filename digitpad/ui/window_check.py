@@ -20,10 +20,11 @@ from digitpad.ui.settings import AppSettings
 
 
 def window_for_check(model: str | None, folder: Path) -> tuple[QWidget, str]:
-    """The app's main window, with settings in a throwaway file: the check must neither read nor
-    change the person's own."""
+    """The app's main window, with settings and profile in throwaway files: the check must neither
+    read nor change the person's own."""
     settings = AppSettings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    return create_window(str(resolve_model_path(model)), settings), "the main window"
+    window = create_window(str(resolve_model_path(model)), settings, profile=folder / "profile.sqlite3")
+    return window, "the main window"
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
+import numpy as np  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -65,13 +66,18 @@ def screenshot(app: QApplication, drawing_path: Path, out: Path, palette: QPalet
     app.setPalette(palette)
     with tempfile.TemporaryDirectory() as folder:
         settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
-        window = create_window(None, settings)
+        window = create_window(None, settings, profile=Path(folder) / "profile.sqlite3")
         window.resize(*size)
         window.show()
         QTest.qWaitForWindowExposed(window)
-        for stroke in load_drawing(drawing_path).strokes:
-            window.controller.update_stroke(stroke)
-            window.controller.finish_stroke(stroke)
+        drawing = load_drawing(drawing_path)
+        page = window.controller.drawing  # the app's wide page: the square drawing goes in its middle
+        shift = np.array([(page.width - drawing.width) / 2, (page.height - drawing.height) / 2])
+        for stroke in drawing.strokes:
+            window.controller.update_stroke(stroke + shift)
+            window.controller.finish_stroke(stroke + shift)
+        while not window.controller.idle:  # the answer comes from the recognition thread
+            QTest.qWait(5)
         QTest.qWait(300)  # let the window repaint everything
         window.screen().grabWindow(window.winId()).save(str(out))
         print(f"wrote {out} ({window.answer.answer}, {window.answer.caption})")
@@ -82,7 +88,7 @@ def screenshot(app: QApplication, drawing_path: Path, out: Path, palette: QPalet
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE)
-    parser.add_argument("--size", type=int, nargs=2, default=(960, 640), metavar=("W", "H"))
+    parser.add_argument("--size", type=int, nargs=2, default=(1200, 560), metavar=("W", "H"))
     args = parser.parse_args()
     app = create_application(["-style", "fusion"])
     light, dark = app.style().standardPalette(), dark_palette()

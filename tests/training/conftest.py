@@ -19,8 +19,8 @@ import pytest
 
 pytest.importorskip("torch", reason="the training tests need the [train] extra")
 
-from training.config import TrainConfig  # noqa: E402
 from training import data  # noqa: E402
+from training.config import TrainConfig  # noqa: E402
 from training.data import Mnist, load_mnist  # noqa: E402
 from training.export import ExportReport, export_checkpoint  # noqa: E402
 from training.train import TrainResult, train  # noqa: E402
@@ -32,7 +32,8 @@ REAL_MNIST_MD5 = dict(data.MNIST_MD5)
 #: Python code that makes a training subprocess accept the stand-in (what `stand_in_checksums` does in here).
 ACCEPT_STAND_IN = (
     "import training.data as d\n"
-    "d.MNIST_MD5[d.TRAIN_IMAGES], d.MNIST_MD5[d.TRAIN_LABELS] = d.MNIST_MD5[d.TEST_IMAGES], d.MNIST_MD5[d.TEST_LABELS]\n"
+    "d.MNIST_MD5[d.TRAIN_IMAGES] = d.MNIST_MD5[d.TEST_IMAGES]\n"
+    "d.MNIST_MD5[d.TRAIN_LABELS] = d.MNIST_MD5[d.TEST_LABELS]\n"
 )
 
 #: A run small enough for a test (seconds), big enough to learn: ~90% validation accuracy.
@@ -70,9 +71,9 @@ def mnist_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield full
         return
     folder = tmp_path_factory.mktemp("mnist-stand-in")
-    for test, train in ((data.TEST_IMAGES, data.TRAIN_IMAGES), (data.TEST_LABELS, data.TRAIN_LABELS)):
-        shutil.copy(MNIST_TEST_DIR / f"{test}.gz", folder / f"{test}.gz")
-        shutil.copy(MNIST_TEST_DIR / f"{test}.gz", folder / f"{train}.gz")
+    for test_name, train_name in ((data.TEST_IMAGES, data.TRAIN_IMAGES), (data.TEST_LABELS, data.TRAIN_LABELS)):
+        shutil.copy(MNIST_TEST_DIR / f"{test_name}.gz", folder / f"{test_name}.gz")
+        shutil.copy(MNIST_TEST_DIR / f"{test_name}.gz", folder / f"{train_name}.gz")
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(data.MNIST_MD5, data.TRAIN_IMAGES, data.MNIST_MD5[data.TEST_IMAGES])
         patch.setitem(data.MNIST_MD5, data.TRAIN_LABELS, data.MNIST_MD5[data.TEST_LABELS])

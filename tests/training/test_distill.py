@@ -26,7 +26,8 @@ TINY = TrainConfig(epochs=1, train_subset=256, val_size=200, batch_size=32, bf16
 
 def _teacher(path: Path, spec: Normalization, seed: int) -> str:
     torch.manual_seed(seed)
-    save_checkpoint(path, {"config": TINY.replace(normalization=spec).to_dict(), "deploy": SeedNet().state_dict()})
+    save_checkpoint(path, {"config": TINY.replace(normalization=spec).to_dict(), "deploy": SeedNet().state_dict(),
+                           "data": {}})
     return str(path)
 
 

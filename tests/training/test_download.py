@@ -15,7 +15,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -44,6 +43,8 @@ class Route:
     cut_stall_seconds: float = 0.0  #: ...stall this long (0: drop the connection at once)...
     cuts: int = 0  #: ...this many times; later requests get the whole answer
     on_cut: Callable[[], None] | None = None  #: called while a cut response is held
+    endless: bool = False  #: send `body` again and again, with no Content-Length, until the client leaves
+    trickle_seconds: float = 0.0  #: send the body one byte at a time, this long apart
 
 
 class MirrorServer:
@@ -61,6 +62,19 @@ class MirrorServer:
                 server.range_headers.append(self.headers.get("Range"))
                 route = server.routes.get(self.path, Route(status=404))
                 time.sleep(route.stall_seconds)
+                if route.endless or route.trickle_seconds:
+                    self.send_response(200)
+                    if not route.endless:
+                        self.send_header("Content-Length", str(len(route.body)))
+                    self.end_headers()
+                    with contextlib.suppress(OSError):  # the client gave up
+                        while True:
+                            for i in range(len(route.body)) if route.trickle_seconds else [None]:
+                                self.wfile.write(route.body if i is None else route.body[i : i + 1])
+                                self.wfile.flush()
+                                time.sleep(route.trickle_seconds)
+                            if not route.endless:
+                                return
                 status, body, headers = route.status, route.body, {}
                 wanted = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range") or "")
                 if wanted and route.ranges and status == 200:
@@ -138,7 +152,7 @@ def test_bad_content_is_rejected_and_nothing_is_left(case: str, server: MirrorSe
         "truncated gzip": (good[: len(good) // 2], None, "truncated"),
         "short body": (good[: len(good) // 2], len(good), "truncated"),
         "not gzip": (b"<html>Access denied</html>", None, "not a valid gzip"),
-        "wrong file": (gzip.compress(content[TEST_IMAGES]), None, "wrong content"),
+        "wrong file": (gzip.compress(content[TEST_LABELS][:8] + content[TEST_LABELS][:7:-1]), None, "wrong content"),
     }[case]
     server.routes[f"/a/{TEST_LABELS}.gz"] = Route(body=body, content_length=length)
     with pytest.raises(DownloadError) as caught:
@@ -324,3 +338,51 @@ def test_the_default_mirrors_are_never_reached_from_tests(tmp_path: Path) -> Non
     """The guard in conftest.py turns any connection beyond 127.0.0.1 into a failure."""
     with pytest.raises(AssertionError, match="must stay on 127.0.0.1"):
         socket.create_connection(("192.0.2.1", 80), timeout=1)  # TEST-NET-1: never routable
+
+
+def test_an_endless_server_stops_at_the_expected_size(server: MirrorServer, content: dict[str, bytes],
+                                                      tmp_path: Path) -> None:
+    """A mirror that never stops sending is cut off just past the file's size, and the next one is used."""
+    server.routes[f"/endless/{TEST_LABELS}.gz"] = Route(body=os.urandom(1 << 16), endless=True)
+    server.routes[f"/good/{TEST_LABELS}.gz"] = Route(body=gzip.compress(content[TEST_LABELS]))
+    paths = download_mnist(tmp_path, [server.url("endless"), server.url("good")], names=[TEST_LABELS], progress=False)
+    assert paths == [tmp_path / f"{TEST_LABELS}.gz"] and _leftovers(tmp_path) == [f"{TEST_LABELS}.gz"]
+    with pytest.raises(DownloadError, match=r"sent more than 75,544 bytes"):
+        download_file(TEST_LABELS, tmp_path, [server.url("endless")], progress=False)
+
+
+def test_a_server_that_offers_too_much_is_refused_before_reading(server: MirrorServer, tmp_path: Path) -> None:
+    server.routes[f"/big/{TEST_LABELS}.gz"] = Route(body=b"\0" * 200_000)
+    with pytest.raises(DownloadError, match="offers 200,000 bytes; the file is at most 75,544"):
+        download_file(TEST_LABELS, tmp_path, [server.url("big")], progress=False)
+    assert server.requests == [f"/big/{TEST_LABELS}.gz"]  # final: not retried
+
+
+def test_a_server_that_trickles_is_stopped_by_the_overall_deadline(
+    server: MirrorServer, content: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never silent for the 30 s timeout, a byte at a time: the attempt's deadline ends it."""
+    monkeypatch.setattr(training.download, "DEADLINE_SECONDS", 1.0)
+    server.routes[f"/slow/{TEST_LABELS}.gz"] = Route(body=gzip.compress(content[TEST_LABELS]), trickle_seconds=0.05)
+    with pytest.raises(DownloadError, match=r"too slow: \d+ bytes in 1 s") as caught:
+        download_file(TEST_LABELS, tmp_path, [server.url("slow")], progress=False)
+    assert MNIST_MD5[TEST_LABELS] in str(caught.value) and _leftovers(tmp_path) == []
+
+
+def test_a_gzip_bomb_in_the_data_folder_is_refused_without_inflating_it(tmp_path: Path) -> None:
+    """4 MB of gzip that would inflate to 4 GB: read as a stream that stops past the real file's size."""
+    bomb = tmp_path / f"{TEST_LABELS}.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as stream:
+        block = b"\0" * (1 << 20)
+        for _ in range(64):  # 64 MiB is enough to show it: reading stops at 10,009 bytes
+            stream.write(block)
+    before = _peak_rss_mib()
+    with pytest.raises(DatasetError, match="wrong content: more than the 10,008 bytes of the real file"):
+        load_file(tmp_path, TEST_LABELS)
+    assert _peak_rss_mib() - before < 32
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

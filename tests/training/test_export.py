@@ -20,7 +20,15 @@ import torch
 import digitpad.files
 import training.export
 from digitpad.classifier import Classifier
-from digitpad.contract import INPUT_NAME, LABELS, LOGITS_NAME, OUTPUT_NAME, MetadataKey, normalization_to_metadata
+from digitpad.contract import (
+    EMBEDDING_NAME,
+    INPUT_NAME,
+    LABELS,
+    LOGITS_NAME,
+    OUTPUT_NAME,
+    MetadataKey,
+    normalization_to_metadata,
+)
 from digitpad.normalize import MNIST
 from training.calibrate import with_temperature
 from training.checkpoint import load_checkpoint, model_from_checkpoint
@@ -46,8 +54,9 @@ def test_graph_keeps_the_contract(exported: ExportReport) -> None:
     batch, *rest = _dims(image)
     assert isinstance(batch, str) and rest == [1, 28, 28]  # a symbolic, dynamic batch axis
     outputs = {o.name: _dims(o) for o in model.graph.output}
-    assert list(outputs) == [OUTPUT_NAME, LOGITS_NAME]
+    assert list(outputs) == [OUTPUT_NAME, LOGITS_NAME, EMBEDDING_NAME]
     assert outputs[OUTPUT_NAME] == [batch, 10] and outputs[LOGITS_NAME] == [batch, 10]
+    assert outputs[EMBEDDING_NAME] == [batch, 1764]
 
 
 def test_metadata_describes_model_data_and_recipe(exported: ExportReport, smoke_run: TrainResult) -> None:
@@ -74,10 +83,14 @@ def test_app_loads_it_and_it_matches_pytorch_at_any_batch_size(exported: ExportR
     images = mnist.test_images[:300].astype(np.float32) / 255
     with torch.no_grad():
         expected = torch.softmax(model(torch.from_numpy(images).unsqueeze(1)), 1).numpy()
+    with torch.no_grad():
+        expected_embeddings = model.embed(torch.from_numpy(images).unsqueeze(1)).numpy()
+    assert classifier.embedding_size == 1764
     for size in (1, 7, 256):
-        got = classifier.predict(images[:size])
+        got, embeddings = classifier.predict_with_embeddings(images[:size])
         assert got.shape == (size, 10)
         assert np.abs(got - expected[:size]).max() <= 1e-5
+        assert embeddings is not None and np.abs(embeddings - expected_embeddings[:size]).max() <= 1e-4
     assert exported.max_abs_difference <= 1e-5
 
 

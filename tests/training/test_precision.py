@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import training.machine
-from training.__main__ import _config_changes, build_parser
+from training.__main__ import PRECISION_CHOICES, _config_changes, build_parser
 from training.machine import choose_precision, cpu_flags, native_bf16
 
 
@@ -21,6 +21,7 @@ def no_torch_probe(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_forced_precisions_are_taken_as_given() -> None:
     assert choose_precision("bf16") is True and choose_precision("fp32") is False
+    assert PRECISION_CHOICES == training.machine.PRECISIONS  # the command line offers what the machine module takes
     with pytest.raises(ValueError, match="auto, bf16, fp32"):
         choose_precision("fp16")  # type: ignore[arg-type]
 

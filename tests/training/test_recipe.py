@@ -16,12 +16,13 @@ from digitpad.classifier import Classifier
 from digitpad.normalize import Normalization
 from tests.training.conftest import THREADS
 from tests.training.drawing_fixtures import write_digits
+from training.__main__ import main
 from training.augment import NO_AUGMENTATION
 from training.checkpoint import load_checkpoint
 from training.config import PenDrawings, TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError
-from training.recipe import Recipe, load_or_save_settings, marker, plan, run_recipe
+from training.recipe import Recipe, RecipeRun, load_or_save_settings, marker, run_recipe
 from training.train import train as real_train
 from training.trainer import StepReport
 
@@ -124,12 +125,21 @@ def test_a_run_folder_keeps_its_recipe(digits: Path, tmp_path: Path) -> None:
 def test_cross_validation_adds_a_stage_per_fold_before_the_export(mnist: Mnist, digits: Path, tmp_path: Path) -> None:
     recipe = tiny_recipe(digits)
     progress = training.recipe.Progress(0, enabled=False)
-    plain = [stage.name for stage in plan(recipe, tmp_path, mnist, progress, THREADS)]
+    plain = [stage.name for stage in RecipeRun(recipe, tmp_path, mnist, progress, THREADS).stages()]
     assert plain == ["mnist", "pen", "interpolate", "export", "evaluate"]
-    with_cv = [stage.name for stage in plan(Recipe(recipe.mnist, recipe.pen, cv=True), tmp_path, mnist, progress, 1)]
+    with_cv = [stage.name for stage in RecipeRun(Recipe(recipe.mnist, recipe.pen, cv=True), tmp_path, mnist, progress,
+                                                  THREADS).stages()]
     assert with_cv == ["mnist", "pen", "interpolate", *(f"cv-fold-{k}" for k in range(5)), "cv-report",
                        "export", "evaluate"]
 
+
+
+def test_the_command_refuses_a_folder_of_another_recipe(mnist_dir: Path, digits: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    load_or_save_settings(tmp_path, tiny_recipe(digits), "fp32")
+    assert main(["recipe", "--out", str(tmp_path), "--quick", "--data-dir", str(mnist_dir), "--quiet"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and "another recipe" in error and "Traceback" not in error
 
 
 def test_distillation_trains_teachers_before_each_student_and_leaves_the_default_alone(
@@ -137,7 +147,7 @@ def test_distillation_trains_teachers_before_each_student_and_leaves_the_default
     tiny = tiny_recipe(digits)
     recipe = Recipe(tiny.mnist, tiny.pen, cv=True, distill=2)
     progress = training.recipe.Progress(0, enabled=False)
-    stages = plan(recipe, tmp_path, mnist, progress, THREADS)
+    stages = RecipeRun(recipe, tmp_path, mnist, progress, THREADS).stages()
     fold_stages = [[f"cv-fold-{k}-teacher-0", f"cv-fold-{k}-teacher-1", f"cv-fold-{k}"] for k in range(5)]
     assert [s.name for s in stages] == ["mnist", "teacher-0", "teacher-1", "pen", "interpolate",
                                         *sum(fold_stages, []), "cv-report", "export", "evaluate"]

@@ -191,7 +191,8 @@ def test_a_kill_right_after_last_pt_is_written_leaves_best_pt_up_to_date(mnist: 
                                                                          tmp_path: Path) -> None:
     """best.pt is written before last.pt: once last.pt has an epoch, best.pt has seen it too."""
     killed = tmp_path / "killed"
-    result = subprocess.run([sys.executable, "-c", subprocess_prelude + KILL_AFTER_LAST_PT, *_train_command(mnist_dir, killed, TINY)],
+    script = subprocess_prelude + KILL_AFTER_LAST_PT
+    result = subprocess.run([sys.executable, "-c", script, *_train_command(mnist_dir, killed, TINY)],
                             cwd=REPO, capture_output=True, text=True)
     assert result.returncode == -signal.SIGKILL, result.stderr
     last = load_checkpoint(killed / LAST)
@@ -207,7 +208,7 @@ def test_a_kill_right_after_last_pt_is_written_leaves_best_pt_up_to_date(mnist: 
 def test_a_full_disk_while_checkpointing_is_a_clear_error_and_the_old_checkpoint_stays(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / LAST
-    save_checkpoint(path, {"epoch": 1})
+    save_checkpoint(path, {"config": {}, "data": {}, "deploy": {}, "epoch": 1})
 
     def disk_full(*args: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from digitpad.ui.canvas import DrawingCanvas
+from digitpad.ui.controller import RecognitionController
 from tests.drawings import DIGITS, densify, digit_drawing, ellipse
 
-__all__ = ["DIGITS", "densify", "digit_drawing", "drag", "draw_digit", "ellipse", "to_widget"]
+#: Longest wait for an answer from the recognition thread: far above any real answer, below the
+#: test timeout, so that a lost answer fails the test instead of hanging it.
+ANSWER_TIMEOUT_S = 20.0
+
+__all__ = ["DIGITS", "answered", "densify", "digit_drawing", "drag", "draw_digit", "ellipse", "to_widget"]
+
 
 def to_widget(canvas: DrawingCanvas, x: float, y: float) -> QPoint:
     rect, scale = canvas.paper_rect(), canvas.scale()
@@ -26,6 +34,18 @@ def drag(canvas: DrawingCanvas, stroke: np.ndarray, release: bool = True) -> Non
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
 
 
+def answered(controller: RecognitionController) -> None:
+    """Process events until the answer to the latest request has come from the recognition thread."""
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S
+    while not controller.idle:
+        assert time.monotonic() < deadline, "no answer came from the recognition thread"
+        QTest.qWait(2)
+
+
 def draw_digit(canvas: DrawingCanvas, digit: int) -> None:
+    """Draw the digit's strokes, then wait for the answer (when the canvas is in a window)."""
     for stroke in DIGITS[digit]:
         drag(canvas, stroke)
+    controller = getattr(canvas.window(), "controller", None)
+    if isinstance(controller, RecognitionController):
+        answered(controller)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,12 +13,18 @@ from digitpad.classifier import Classifier
 from digitpad.ink import Drawing
 from digitpad.raster import rasterize
 from digitpad.recognizer import Recognizer
-from digitpad.ui.controller import UNDO_LIMIT, Recognition, RecognitionController
+from digitpad.ui.controller import UNDO_LIMIT, Recognition, RecognitionController, blank_drawing
+from digitpad.ui.recognition_worker import Job, Outcome, RecognitionWorker
 from tests.bad_files import digit_pixels
 from tests.onnx_models import linear_model
-from tests.ui.helpers import DIGITS
+from tests.ui.helpers import DIGITS, answered
 
 pytestmark = pytest.mark.gui
+
+
+def wide(strokes: object) -> Drawing:
+    """A drawing on the app's page: the wide canvas."""
+    return Drawing(strokes, blank_drawing().width, blank_drawing().height)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +33,10 @@ def recognizer(shipped_model: Path) -> Recognizer:
 
 
 @pytest.fixture
-def controller(qtbot, recognizer: Recognizer) -> RecognitionController:  # noqa: ANN001 (qtbot)
-    return RecognitionController(recognizer)
+def controller(qtbot, recognizer: Recognizer) -> Iterator[RecognitionController]:  # noqa: ANN001 (qtbot)
+    controller = RecognitionController(recognizer)
+    yield controller
+    controller.shutdown()
 
 
 def draw(controller: RecognitionController, stroke: np.ndarray, qtbot=None) -> None:  # noqa: ANN001
@@ -39,6 +49,7 @@ def draw(controller: RecognitionController, stroke: np.ndarray, qtbot=None) -> N
                 pass
             assert blocker.args[0].live
     controller.finish_stroke(stroke)
+    answered(controller)
 
 
 def test_each_stroke_is_read_when_the_pen_lifts(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
@@ -50,7 +61,9 @@ def test_each_stroke_is_read_when_the_pen_lifts(qtbot, controller: RecognitionCo
     assert not final.live
     assert final.prediction is not None and final.prediction.digit == 4
     assert final.seconds > 0
-    assert np.array_equal(final.prediction.model_input, controller.recognize().prediction.model_input)
+    controller.recognize()
+    answered(controller)
+    assert np.array_equal(final.prediction.model_input, controller.last.prediction.model_input)
 
 
 def test_live_answers_come_while_drawing_and_are_throttled(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
@@ -77,7 +90,10 @@ def test_incremental_raster_equals_full_rasterize_exactly(qtbot, tmp_path: Path)
     controller.undo_stack.undo()
     assert np.array_equal(controller.raster, rasterize(controller.drawing))
     controller.undo_stack.redo()
-    assert np.array_equal(controller.raster, rasterize(Drawing(DIGITS[4] + DIGITS[0])))
+    assert np.array_equal(
+        controller.raster,
+        rasterize(Drawing(DIGITS[4] + DIGITS[0], controller.drawing.width, controller.drawing.height)),
+    )
 
 
 def test_undo_redo_step_one_stroke_at_a_time(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
@@ -85,12 +101,14 @@ def test_undo_redo_step_one_stroke_at_a_time(qtbot, controller: RecognitionContr
         draw(controller, stroke)
     assert controller.undo_stack.count() == 2
     controller.undo_stack.undo()
-    assert controller.drawing == Drawing(DIGITS[4][:1])
+    assert controller.drawing == wide(DIGITS[4][:1])
     controller.undo_stack.undo()
+    answered(controller)
     assert controller.drawing.is_blank and controller.last is not None and controller.last.prediction is None
     controller.undo_stack.redo()
     controller.undo_stack.redo()
-    assert controller.drawing == Drawing(DIGITS[4])
+    answered(controller)
+    assert controller.drawing == wide(DIGITS[4])
     assert controller.last.prediction.digit == 4
 
 
@@ -99,10 +117,11 @@ def test_clear_is_one_undoable_step_and_a_no_op_on_a_blank_page(qtbot, controlle
     assert controller.undo_stack.count() == 0
     draw(controller, DIGITS[1][0])
     controller.clear()
+    answered(controller)
     assert controller.drawing.is_blank
     assert controller.last.prediction is None  # blank: a prompt, never a guess
     controller.undo_stack.undo()
-    assert controller.drawing == Drawing(DIGITS[1])
+    assert controller.drawing == wide(DIGITS[1])
 
 
 def test_without_a_model_drawing_still_works(qtbot) -> None:  # noqa: ANN001
@@ -112,8 +131,9 @@ def test_without_a_model_drawing_still_works(qtbot) -> None:  # noqa: ANN001
     controller.update_stroke(DIGITS[1][0])
     controller.recognize_live()  # what the throttle timer would call: nothing to read with
     controller.finish_stroke(DIGITS[1][0])
-    assert controller.drawing == Drawing(DIGITS[1])
-    assert answers == [] and controller.recognize() is None
+    assert controller.drawing == wide(DIGITS[1])
+    controller.recognize()
+    assert answers == [] and controller.idle and controller.last is None
 
 
 def test_an_opened_image_is_read_and_a_stroke_on_it_starts_a_new_drawing(
@@ -121,17 +141,20 @@ def test_an_opened_image_is_read_and_a_stroke_on_it_starts_a_new_drawing(
 ) -> None:  # noqa: ANN001
     pixels = digit_pixels(Drawing(DIGITS[7]))  # black on white: inverted on reading
     controller.open_image(pixels, Path("seven.png"))
+    answered(controller)
     assert controller.page.is_image and controller.page.image_ink is not None
     assert controller.last.prediction.digit == 7
     draw(controller, DIGITS[1][0])
-    assert not controller.page.is_image and controller.drawing == Drawing(DIGITS[1])
+    assert not controller.page.is_image and controller.drawing == wide(DIGITS[1])
     assert controller.last.prediction.digit == 1
     controller.undo_stack.undo()
+    answered(controller)
     assert controller.page.is_image and controller.last.prediction.digit == 7
 
 
 def test_a_blank_image_gives_no_answer(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
     controller.open_image(np.full((50, 80), 255, np.uint8))
+    answered(controller)
     assert controller.page.image_ink is None
     assert controller.last.prediction is None
 
@@ -141,6 +164,7 @@ def test_a_new_model_reads_the_page_again(qtbot, controller: RecognitionControll
     with qtbot.waitSignal(controller.model_changed) as changed:
         controller.set_recognizer(Recognizer(Classifier(always_three)))
     assert changed.args[0].name == "always three"
+    answered(controller)
     assert controller.last.prediction.digit == 3
 
 
@@ -172,3 +196,55 @@ def test_a_model_that_reads_strokes_needs_no_raster_upkeep(
     assert np.array_equal(controller.raster, rasterize(controller.drawing))
     controller.undo_stack.undo()
     assert np.array_equal(controller.raster, rasterize(controller.drawing))
+
+
+def test_the_worker_runs_the_latest_request_and_drops_the_ones_it_replaced(qtbot) -> None:  # noqa: ANN001
+    """While one request runs, newer ones replace each other: a slow model never builds a queue."""
+    worker = RecognitionWorker()
+    release, ran = threading.Event(), []
+
+    def work(number: int) -> Callable[[], None]:
+        def run() -> None:
+            ran.append(number)
+            if number == 1:
+                assert release.wait(10)
+
+        return run
+
+    outcomes: list[Outcome] = []
+    worker.finished.connect(outcomes.append)
+    for number in (1, 2, 3, 4):
+        worker.submit(Job(work(number), number, generation=0, live=True, start=0.0))  # type: ignore[arg-type]
+        if number == 1:
+            qtbot.waitUntil(lambda: ran == [1])  # the first is running before the others come
+    release.set()
+    qtbot.waitUntil(lambda: len(outcomes) == 2)
+    assert ran == [1, 4] and [o.job.number for o in outcomes] == [1, 4]
+
+
+def test_answers_about_ink_that_changed_are_never_shown(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
+    """A request made before an undo answers for a page that is gone: only the undo's answer shows."""
+    answers: list[Recognition] = []
+    controller.recognized.connect(answers.append)
+    draw(controller, DIGITS[7][0])
+    answers.clear()
+    controller.finish_stroke(DIGITS[1][0])  # its answer is asked for...
+    controller.undo_stack.undo()  # ...and the page changes before it can come
+    answered(controller)
+    assert len(answers) == 1 and answers[0].prediction.digit == 7
+
+
+def test_shutdown_ends_the_recognition_thread_and_no_answer_comes_after(
+    qtbot, controller: RecognitionController  # noqa: ANN001
+) -> None:
+    """The window calls shutdown when it closes: no thread may outlive it (one did, and the
+    interpreter's exit crashed with a hundred such threads waiting)."""
+    draw(controller, DIGITS[7][0])
+    answered(controller)
+    thread = controller._worker._state.thread
+    assert thread is not None and thread.is_alive()
+    controller.shutdown()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    controller.recognize()  # asks after shutdown start no thread, so no answer can come
+    assert controller._worker._state.thread is thread and not thread.is_alive()

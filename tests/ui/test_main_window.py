@@ -25,7 +25,7 @@ from digitpad.ui.main_window import PROMPT_BLANK, PROMPT_MODEL_FAILED, PROMPT_NO
 from digitpad.ui.settings import AppSettings
 from tests.bad_files import BAD_IMAGES, bad_image
 from tests.onnx_models import constant_model, fails_on_ink_model, linear_model
-from tests.ui.helpers import DIGITS, drag, draw_digit
+from tests.ui.helpers import DIGITS, answered, drag, draw_digit
 
 pytestmark = pytest.mark.gui
 
@@ -41,6 +41,7 @@ def shown_dialog(window: MainWindow) -> QMessageBox:
 
 
 def assert_answer(window: MainWindow, digit: int) -> None:
+    answered(window.controller)
     assert window.answer.answer == str(digit)
     assert "sure" in window.answer.caption and "Not" not in window.answer.caption
     assert window.chart.top == digit
@@ -49,6 +50,7 @@ def assert_answer(window: MainWindow, digit: int) -> None:
 
 
 def assert_blank(window: MainWindow, prompt: str = PROMPT_BLANK) -> None:
+    answered(window.controller)
     assert window.answer.caption == prompt and window.answer.answer == "–"
     assert window.chart.probabilities is None
     assert window.model_input.pixels is None
@@ -265,6 +267,7 @@ def test_a_good_model_is_used_and_remembered(
 ) -> None:  # noqa: ANN001
     draw_digit(window.canvas, 7)
     assert window.open_model(always_three)
+    answered(window.controller)
     assert window.answer.answer == "3"
     assert window.model_label.text() == f"always three ({always_three.name}) · MNIST 50.00%"
     assert settings.model_path == always_three.resolve()
@@ -272,6 +275,7 @@ def test_a_good_model_is_used_and_remembered(
     qtbot.addWidget(again)
     assert again.controller.model_info.name == "always three"
     window.use_shipped_model()
+    answered(window.controller)
     assert settings.model_path is None and window.answer.answer == "7"
 
 

@@ -1,0 +1,106 @@
+"""Figures for learning a person's hand (issue 14's targets): teaching, and reading with a big profile.
+
+    python benchmarks/bench_profile.py [--model M] [--samples 1000]
+
+Prints: the time to teach one sample into a profile that already holds --samples (store the ink
+in SQLite, render its variants, run the model, rebuild the adapter: target <= 50 ms), stroke end
+to answer with that profile (target p50 <= 3 ms) beside the same without a profile, and the time
+to open the profile with its embeddings cached and to re-derive them for a new model. The
+drawings are UNIPEN pen digits replayed on the canvas. Wall-clock on whatever else this machine is
+doing: run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# As the app does (digitpad/__init__.py), before numpy starts: one OpenBLAS thread. numpy's
+# default, a thread per core, makes each small product wait for the other threads (about 30 ms
+# per answer instead of 0.3 ms on a busy 2-core machine).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+from digitpad.classifier import Classifier  # noqa: E402
+from digitpad.model_files import resolve_model_path  # noqa: E402
+from digitpad.personalize import Personalization  # noqa: E402
+from digitpad.profile import Profile  # noqa: E402
+from digitpad.recognizer import Recognizer  # noqa: E402
+from training import unipen  # noqa: E402
+from training.replay import place  # noqa: E402
+
+
+def percentiles(seconds: list[float]) -> str:
+    ms = np.array(seconds) * 1e3
+    return f"p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="ONNX model with an 'embedding' output (default: the shipped one)")
+    parser.add_argument("--samples", type=int, default=1000, help="samples in the profile (default 1000)")
+    args = parser.parse_args()
+    model = resolve_model_path(args.model)
+    classifier = Classifier(model)
+    if classifier.embedding_size is None:
+        raise SystemExit(f"{model} has no 'embedding' output: nothing to adapt with")
+    rng = np.random.default_rng(0)
+    samples = list(unipen.iter_samples(unipen.DEFAULT_PATH))[: args.samples + 1050]
+    drawings = [place(s.strokes, rng) for s in samples]
+    labels = [s.label for s in samples]
+    profile_items = list(zip(drawings[: args.samples], labels[: args.samples]))
+    taught_items = list(zip(drawings[args.samples : args.samples + 50], labels[args.samples : args.samples + 50]))
+    queries = drawings[args.samples + 50 :]
+    print(f"model: {model.name}; profile of {args.samples:,} UNIPEN drawings; {len(queries):,} queries")
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "profile.sqlite3"
+        recognizer = Recognizer(classifier)
+        with Profile(path) as profile:
+            personalization = Personalization(profile, recognizer)
+            start = time.perf_counter()
+            personalization.teach_many(profile_items)
+            elapsed = time.perf_counter() - start
+            print(f"teach {args.samples:,} samples in one go:      {elapsed:.1f} s ({args.samples / elapsed:,.0f}/s)")
+            teach = []
+            for drawing, label in taught_items:
+                start = time.perf_counter()
+                personalization.teach(drawing, label)
+                teach.append(time.perf_counter() - start)
+            print(f"teach one sample (profile of {len(profile):,}):  {percentiles(teach)}  (target <= 50 ms)")
+
+            adapted, alone = [], []
+            adapter = recognizer.adapter
+            for drawing in queries:
+                recognizer.adapter = adapter
+                start = time.perf_counter()
+                recognizer.recognize(drawing)
+                adapted.append(time.perf_counter() - start)
+                recognizer.adapter = None
+                start = time.perf_counter()
+                recognizer.recognize(drawing)
+                alone.append(time.perf_counter() - start)
+            recognizer.adapter = adapter
+            print(f"stroke end -> answer, with the profile:    {percentiles(adapted)}  (target p50 <= 3 ms)")
+            print(f"stroke end -> answer, model alone:         {percentiles(alone)}")
+
+        with Profile(path) as profile:
+            start = time.perf_counter()
+            Personalization(profile, Recognizer(classifier))
+            print(f"open the profile, embeddings cached:       {(time.perf_counter() - start) * 1e3:.0f} ms")
+            profile.forget_other_models("another model")  # as if the model changed: the cache is dropped
+            start = time.perf_counter()
+            Personalization(profile, Recognizer(classifier))
+            print(f"open it for a new model (re-derive all):   {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Adapting to one person's hand with numpy alone: their own samples vote beside the network.
+
+The model's `embedding` output (the dense layer's activations) places similar-looking digits near
+each other. Each taught sample is rendered as drawn and with a few small perturbations (a slightly
+different slant, width or shear: the person's next 7 will not be identical to this one), and each
+rendering's embedding is kept, with the network's probabilities for the drawing as drawn.
+
+A taught sample i, labelled y_i, knows how far the network was from reading it right: its lift
+L_i = log p_i(network's answer) - log p_i(y_i) + margin (just the margin when the network was
+right). A new drawing with cosine similarity s_i to sample i's nearest rendering gets
+
+    log p'(d) = log p(d) + sum over samples i labelled d of  sigmoid((s_i - midpoint) / width) * L_i
+
+so a near-copy of a corrected drawing is read as the correction says, with the margin to spare, and
+a drawing that only shares the digit's general shape (similarity under the midpoint: most other
+digits of the same writer are under 0.8) is left to the network. Samples that contradict each
+other (near-copies labelled differently) lift both digits, so each weakens the other. Only the
+NEIGHBOURS samples nearest to the drawing vote, which bounds the cost of an answer. Why not refit
+the last layer: with a handful of samples a refit moves every answer; this moves only the near ones.
+The settings were chosen on all UNIPEN dev-set writers together (`python -m training
+evaluate-adaptation`), never on one writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitpad.classifier import Classifier
+from digitpad.ink import Drawing
+from digitpad.normalize import Normalization
+from digitpad.recognizer import drawing_input
+
+#: Bump when the renderings or their embedding change, so that cached embeddings are rebuilt.
+ADAPT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A small change to a drawing's geometry, about the center of its ink."""
+
+    rotation: float = 0.0  #: degrees, clockwise on the screen
+    stretch: float = 1.0  #: x scale (a narrower or wider hand)
+    shear: float = 0.0  #: x shift per unit of y (a slant)
+
+
+#: The renderings of every sample: as drawn first, then small changes a hand makes from day to day.
+VARIANTS = (Variant(), Variant(rotation=8), Variant(rotation=-8), Variant(stretch=0.85), Variant(shear=0.2))
+
+
+@dataclass(frozen=True)
+class AdaptSettings:
+    """How near a sample must be to count, and by how much it overrules; see the module docstring."""
+
+    midpoint: float = 0.85  #: cosine similarity at which a sample counts half
+    width: float = 0.02  #: of the sigmoid: a sample 0.06 under the midpoint counts 5%
+    margin: float = 3.0  #: nats beyond what the sample itself needed to be read right
+
+
+DEFAULT_SETTINGS = AdaptSettings()
+#: How many of the samples nearest to a drawing (as drawn) vote on it.
+NEIGHBOURS = 32
+
+
+def perturbed(drawing: Drawing, variant: Variant) -> Drawing:
+    """`drawing` changed by `variant` about the center of its ink bounds (the canvas stays the same)."""
+    bounds = drawing.ink_bounds()
+    if bounds is None or variant == Variant():
+        return drawing
+    center = np.array([(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2])
+    angle = math.radians(variant.rotation)
+    rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    matrix = np.array([[variant.stretch, variant.shear], [0.0, 1.0]]) @ rotation
+    strokes = [(s - center) @ matrix.T + center for s in drawing.strokes]
+    return Drawing(tuple(strokes), drawing.width, drawing.height, drawing.pen_width)
+
+
+def sample_inputs(drawing: Drawing, spec: Normalization) -> np.ndarray | None:
+    """The model inputs (len(VARIANTS), 28, 28) of a taught drawing, or None if it has no ink."""
+    images = [drawing_input(perturbed(drawing, v), spec) for v in VARIANTS]
+    if images[0] is None:
+        return None
+    return np.stack([image if image is not None else images[0] for image in images]).astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class Reading:
+    """What the network makes of one taught drawing."""
+
+    probabilities: np.ndarray  #: float32 (10,), the drawing as drawn
+    embeddings: np.ndarray  #: float32 (len(VARIANTS), D), one row per rendering
+
+
+def read_drawings(classifier: Classifier, spec: Normalization, drawings: Sequence[Drawing]) -> list[Reading | None]:
+    """Each drawing's reading, all in one inference call; None for a drawing with no ink."""
+    inputs = [sample_inputs(d, spec) for d in drawings]
+    present = [x for x in inputs if x is not None]
+    if not present or classifier.embedding_size is None:
+        return [None] * len(drawings)
+    probabilities, embeddings = classifier.predict_with_embeddings(np.concatenate(present))
+    assert embeddings is not None
+    variants = len(VARIANTS)
+    readings = iter(Reading(probabilities[k * variants], embeddings[k * variants : (k + 1) * variants])
+                    for k in range(len(present)))
+    return [None if x is None else next(readings) for x in inputs]
+
+
+def model_key(classifier: Classifier) -> str:
+    """What cached embeddings depend on: the model file's bytes and this module's renderings."""
+    digest = hashlib.sha256()
+    with open(classifier.path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return f"{digest.hexdigest()[:32]}-v{ADAPT_VERSION}"
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    unit: np.ndarray = rows / np.maximum(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12)
+    return unit
+
+
+def lifts(probabilities: np.ndarray, labels: np.ndarray, margin: float) -> np.ndarray:
+    """How many nats each sample's own label needs to win, plus the margin (module docstring)."""
+    log_p = np.log(np.maximum(np.asarray(probabilities, np.float64), 1e-9))
+    needed: np.ndarray = np.maximum(log_p.max(axis=1) - log_p[np.arange(len(labels)), labels], 0.0) + margin
+    return needed
+
+
+def unit_reading(reading: Reading) -> Reading:
+    """The reading with unit-length embeddings, as an `Adapter` keeps them (normalized once per sample)."""
+    return Reading(reading.probabilities, _unit(reading.embeddings))
+
+
+@dataclass(frozen=True, eq=False)
+class Adapter:
+    """A person's samples, ready to adjust answers. Immutable: a changed profile makes a new adapter.
+
+    Only the NEIGHBOURS samples nearest to a drawing as drawn vote (by their nearest rendering):
+    the cost of an answer grows with one product per sample, not one per rendering, and a new
+    sample costs a copy of one row per sample, not a new matrix of all renderings.
+    """
+
+    originals: np.ndarray  #: float32 (S, D), unit rows: each sample's embedding as drawn
+    renderings: tuple[np.ndarray, ...]  #: S arrays float32 (V, D), unit rows: all of a sample's renderings
+    labels: np.ndarray  #: int (S,)
+    network: np.ndarray  #: float32 (S, 10): the network's probabilities for each sample as drawn
+    lift: np.ndarray  #: float (S,): see `lifts`
+    sample_ids: np.ndarray  #: int (S,), the profile's ids
+    settings: AdaptSettings = DEFAULT_SETTINGS
+
+    @classmethod
+    def from_readings(cls, readings: Sequence[Reading], labels: Sequence[int], sample_ids: Sequence[int] | None = None,
+                      settings: AdaptSettings = DEFAULT_SETTINGS, normalized: bool = False) -> Adapter:
+        """From each sample's reading (`normalized`: already passed through `unit_reading`)."""
+        labels_array = np.asarray(labels, np.int64)
+        if not normalized:
+            readings = [unit_reading(r) for r in readings]
+        renderings = tuple(r.embeddings for r in readings)
+        width = renderings[0].shape[1] if renderings else 1
+        originals = np.stack([r[0] for r in renderings]) if renderings else np.zeros((0, width), np.float32)
+        probabilities = np.stack([r.probabilities for r in readings]) if readings else np.zeros((0, 10), np.float32)
+        ids = np.arange(len(labels_array)) if sample_ids is None else np.asarray(sample_ids, np.int64)
+        return cls(originals, renderings, labels_array, probabilities,
+                   lifts(probabilities, labels_array, settings.margin), ids, settings)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def weights(self, embeddings: np.ndarray) -> np.ndarray:
+        """(N, S): how much each sample counts for each embedding (N, D), by its nearest rendering.
+
+        A sample outside the NEIGHBOURS nearest as drawn counts 0.
+        """
+        queries = _unit(embeddings)
+        as_drawn = queries @ self.originals.T  # (N, S)
+        count = min(NEIGHBOURS, len(self.labels))
+        nearest = np.argpartition(-as_drawn, count - 1, axis=1)[:, :count] if count < len(self.labels) \
+            else np.broadcast_to(np.arange(count), (len(queries), count))
+        weights = np.zeros(as_drawn.shape, np.float64)
+        for row, (query, chosen) in enumerate(zip(queries, nearest)):
+            best = np.einsum("kvd,d->kv", np.stack([self.renderings[j] for j in chosen]), query).max(axis=1)
+            weights[row, chosen] = 1.0 / (1.0 + np.exp(-(best - self.settings.midpoint) / self.settings.width))
+        return weights
+
+    def combine(self, probabilities: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The formula of the module docstring, for sample weights (N, S)."""
+        log_p = np.log(np.maximum(np.asarray(probabilities, np.float64), 1e-9))
+        log_p += (weights * self.lift) @ np.eye(10)[self.labels]
+        log_p -= log_p.max(axis=1, keepdims=True)
+        adjusted = np.exp(log_p)
+        answers: np.ndarray = (adjusted / adjusted.sum(axis=1, keepdims=True)).astype(np.float32)
+        return answers
+
+    def adjust(self, probabilities: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """The answers (N, 10) for the network's probabilities and embeddings (N, D)."""
+        if not len(self.labels):
+            return np.asarray(probabilities, np.float32)
+        return self.combine(probabilities, self.weights(embeddings))
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What the samples do for their own writer, each judged without itself (leave-one-out)."""
+
+    samples: int
+    model_wrong: int  #: samples the network alone reads wrong
+    fixed: int  #: of those, read right with the other samples
+    broken: int  #: samples the network reads right but the other samples make wrong
+
+
+def leave_one_out(adapter: Adapter) -> Effect:
+    """Each sample's drawing as drawn (rendering 0), read with all the other samples."""
+    if not len(adapter):
+        return Effect(0, 0, 0, 0)
+    weights = adapter.weights(adapter.originals)
+    np.fill_diagonal(weights, 0.0)
+    adjusted = adapter.combine(adapter.network, weights).argmax(axis=1)
+    alone = adapter.network.argmax(axis=1)
+    right_alone, right_adapted = alone == adapter.labels, adjusted == adapter.labels
+    return Effect(len(adapter), int((~right_alone).sum()), int((~right_alone & right_adapted).sum()),
+                  int((right_alone & ~right_adapted).sum()))

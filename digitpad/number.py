@@ -1,0 +1,349 @@
+"""Read a whole number: find the digits in a drawing or an image and read each one.
+
+Segmentation by recognition: `digitpad.segment` lists the runs of strokes (or of an image's ink
+blobs) that could be one digit; every run is normalized on its own, exactly as a single digit is
+(`drawing_input`), and all of a drawing's runs go to the model in one call; a dynamic programme
+then picks the grouping whose digits read best, less the geometric costs of unlikely digits and
+boundaries. So a detached top bar of a 5 joins its digit because "5" reads better than "1" plus a
+dash, and one digit drawn anywhere gives exactly today's model input and answer.
+
+Runs already read are remembered (by their strokes' points), so after a new stroke only the runs
+that contain it are read again: a 10-digit number costs a few renders per stroke, not forty.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitpad.images import NOISE_LEVEL
+from digitpad.ink import DEFAULT_CANVAS_SIZE, Drawing
+from digitpad.normalize import Normalization, ink_bounds, normalize
+from digitpad.recognizer import Prediction, drawing_input
+from digitpad.segment import Box, Layout, layout, points_box
+
+#: The app's canvas is three squares wide, so a number of up to 10 digits fits at a natural size;
+#: its height, and so the pen and a single digit's model input, stay as on the square canvas.
+CANVAS_WIDTH = 3 * DEFAULT_CANVAS_SIZE
+#: How much a digit's log probability counts against the geometric costs: the model is sure of
+#: many things that are not digits (two digits squeezed into one frame), so its doubt weighs more.
+READING_WEIGHT = 4.0
+#: Runs remembered between calls: a 10-digit number has about 40.
+CACHE_SIZE = 512
+#: More pieces than this (strokes or blobs; a 10-digit number takes about 15-40) are read as one
+#: digit, as before numbers were read: the runs to render grow with the pieces, and a file with
+#: thousands of strokes must not take minutes.
+MAX_NUMBER_PIECES = 80
+#: A blob of image ink smaller than this share of the largest one is a speck: it joins its
+#: nearest neighbour instead of standing for a digit.
+SPECK_SHARE = 0.02
+
+#: (left, top, right, bottom) in canvas (or image) pixels, pen included.
+BoxTuple = tuple[float, float, float, float]
+Predict = Callable[[np.ndarray], "list[Prediction]"]
+
+
+@dataclass(frozen=True, eq=False)
+class DigitReading:
+    """One digit of a number: the model's answer, where it is and which pieces of ink it holds."""
+
+    prediction: Prediction
+    box: BoxTuple
+    pieces: tuple[int, ...]  #: indices of its strokes (drawings) or blobs (images)
+
+    @property
+    def digit(self) -> int:
+        return self.prediction.digit
+
+
+@dataclass(frozen=True, eq=False)
+class NumberReading:
+    """The digits found, left to right; none for a blank page."""
+
+    digits: tuple[DigitReading, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(str(d.digit) for d in self.digits)
+
+    @property
+    def confident(self) -> bool:
+        return all(d.prediction.confident for d in self.digits)
+
+
+def best_grouping(plan: Layout, scores: dict[tuple[int, int], float], pen: float) -> list[tuple[int, int]]:
+    """The runs, left to right, that cover every piece once with the highest total score.
+
+    A run's score is its digit's log probability less `Layout.digit_cost`; each boundary
+    between two digits costs `Layout.boundary_cost`. Exact dynamic programme over the last run.
+    """
+    best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}
+    ending: dict[int, list[tuple[int, int]]] = {}
+    for run in sorted(scores, key=lambda r: (r[1], r[0])):
+        i, _ = run
+        if i == 0:
+            best[run] = (scores[run], None)
+        else:
+            options = [
+                (best[prev][0] - plan.boundary_cost(prev, run, pen) + scores[run], prev)
+                for prev in ending.get(i, [])
+                if prev in best
+            ]
+            if not options:
+                continue
+            best[run] = max(options, key=lambda option: option[0])
+        ending.setdefault(run[1], []).append(run)
+    last = max(ending[len(plan.boxes)], key=lambda run: best[run][0])
+    chosen: list[tuple[int, int]] = []
+    step: tuple[int, int] | None = last
+    while step is not None:
+        chosen.append(step)
+        step = best[step][1]
+    return chosen[::-1]
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """A page's pieces and the runs worth reading, with each run's model input: everything needed
+    to pick the number once the model has read the inputs. Plain data, so worker processes can
+    make it (`digitpad classify`)."""
+
+    plan: Layout
+    pen: float  #: the ink's line width, the smallest width that counts
+    runs: tuple[tuple[int, int], ...]
+    inputs: np.ndarray  #: float32 (len(runs), 28, 28)
+    size: tuple[int, int]  #: the canvas (or image) width and height: boxes end there
+
+    def ink_box(self, run: tuple[int, int]) -> BoxTuple:
+        """The run's ink, pen included, within the canvas: `Drawing.ink_bounds` of its strokes."""
+        box, radius = self.plan.box(*run), self.pen / 2 if self.pen > 1 else 0.0
+        width, height = self.size
+        return (
+            max(box.x0 - radius, 0.0),
+            max(box.y0 - radius, 0.0),
+            min(box.x1 + radius, float(width)),
+            min(box.y1 + radius, float(height)),
+        )
+
+
+def choose(candidates: Candidates, predictions: Sequence[Prediction]) -> NumberReading:
+    """The number that reads best, given the model's answer for every candidate run."""
+    plan, pen = candidates.plan, candidates.pen
+    if not candidates.runs:
+        return NumberReading(())
+    scores, found = {}, {}
+    for run, prediction in zip(candidates.runs, predictions):
+        probabilities = prediction.probabilities
+        digit = int(probabilities.argmax())
+        reading = READING_WEIGHT * float(np.log(max(float(probabilities[digit]), 1e-12)))
+        scores[run] = reading - plan.digit_cost(*run, pen) - plan.shape_cost(*run, digit)
+        found[run] = prediction
+    chosen = best_grouping(plan, scores, pen)
+    return NumberReading(tuple(DigitReading(found[r], candidates.ink_box(r), plan.pieces(*r)) for r in chosen))
+
+
+def _runs(plan: Layout) -> list[tuple[int, int]]:
+    pieces = len(plan.boxes)
+    return plan.runs() if pieces <= MAX_NUMBER_PIECES else [(0, pieces)]
+
+
+def _drawing_plan(drawing: Drawing) -> tuple[Layout, list[tuple[int, int]]]:
+    limit = np.array([drawing.width, drawing.height], np.float64)
+    plan = layout([points_box(np.clip(stroke, 0.0, limit)) for stroke in drawing.strokes], drawing.pen_width)
+    return plan, (_runs(plan) if drawing.ink_bounds() is not None else [])
+
+
+def _part(drawing: Drawing, pieces: tuple[int, ...]) -> Drawing:
+    """The drawing of some of the strokes, on the same canvas, in drawing order."""
+    return Drawing(tuple(drawing.strokes[k] for k in pieces), drawing.width, drawing.height, drawing.pen_width)
+
+
+def _input(model_input: np.ndarray | None, spec: Normalization) -> np.ndarray:
+    return np.zeros((spec.frame, spec.frame), np.float32) if model_input is None else model_input
+
+
+def drawing_candidates(drawing: Drawing, spec: Normalization) -> Candidates:
+    """Each stroke is a piece; each run is read as a drawing of its own strokes on the same canvas,
+    so a one-digit reading gets exactly `drawing_input(drawing)`."""
+    plan, runs = _drawing_plan(drawing)
+    parts = [_part(drawing, plan.pieces(*run)) for run in runs]
+    inputs = np.array([_input(drawing_input(part, spec), spec) for part in parts], np.float32)
+    return Candidates(plan, drawing.pen_width, tuple(runs), inputs, (drawing.width, drawing.height))
+
+
+def ink_candidates(ink: np.ndarray, spec: Normalization) -> Candidates:
+    """Each blob of touching ink is a piece (specks join their neighbour); each run is normalized
+    as an image of its own blobs (a one-digit reading: exactly `image_input`'s normalization).
+    Call it on ink of bounded size (`MAX_IMAGE_PIXELS`): its time grows with the ink's row runs."""
+    labels, boxes = image_pieces(ink > 0)
+    plan = layout(boxes, 1.0)
+    runs = _runs(plan)
+    inputs = []
+    for i, j in runs:
+        if j - i == len(boxes):  # all the ink: exactly as `image_input` reads it
+            bounds, part = ink_bounds(ink, NOISE_LEVEL), ink
+        else:  # only the run's box is looked at: less work for many runs on a large image
+            box = plan.box(i, j)
+            x0, y0, x1, y1 = int(box.x0), int(box.y0), int(box.x1), int(box.y1)
+            inside = np.isin(labels[y0:y1, x0:x1], [k + 1 for k in plan.pieces(i, j)])
+            part = np.where(inside, ink[y0:y1, x0:x1], 0.0).astype(np.float32)
+            bounds = ink_bounds(part, NOISE_LEVEL)
+        blank = np.zeros((spec.frame, spec.frame), np.float32)
+        inputs.append(blank if bounds is None else normalize(part, bounds, spec))
+    frames = np.array(inputs, np.float32).reshape(-1, spec.frame, spec.frame)
+    return Candidates(plan, 0.0, tuple(runs), frames, (ink.shape[1], ink.shape[0]))
+
+
+class NumberReader:
+    """Reads numbers with one model, and remembers the runs of strokes it has read, so that after
+    a new stroke only the runs that hold it are rendered and read (thread-safe)."""
+
+    def __init__(self, predict: Predict, spec: Normalization) -> None:
+        self._predict = predict
+        self._spec = spec
+        self._cache: OrderedDict[tuple[object, ...], Prediction] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read_drawing(self, drawing: Drawing, raster: np.ndarray | None = None) -> NumberReading:
+        """The number in a drawing: `choose(drawing_candidates(...))`, rendering only new runs.
+
+        `raster` may pass in `rasterize(drawing)` when the caller keeps it (the app does, for a
+        model that reads the canvas raster): the run of all the strokes then need not render it."""
+        plan, runs = _drawing_plan(drawing)
+        if not runs:
+            return NumberReading(())
+        canvas = (drawing.width, drawing.height, drawing.pen_width, self._spec)
+        stroke_keys = [stroke.tobytes() for stroke in drawing.strokes]
+        keys = [(canvas, *(stroke_keys[k] for k in plan.pieces(*run))) for run in runs]
+        with self._lock:
+            found: list[Prediction | None] = [self._cache.get(key) for key in keys]
+        missing = [k for k, prediction in enumerate(found) if prediction is None]
+        if missing:
+            inputs = []
+            for k in missing:
+                part = _part(drawing, plan.pieces(*runs[k]))
+                whole = raster if len(part.strokes) == len(drawing.strokes) else None
+                inputs.append(_input(drawing_input(part, self._spec, whole), self._spec))
+            with self._lock:
+                for k, prediction in zip(missing, self._predict(np.array(inputs))):
+                    found[k] = prediction
+                    self._cache[keys[k]] = prediction
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        predictions = [p for p in found if p is not None]
+        empty = np.zeros((0, self._spec.frame, self._spec.frame), np.float32)
+        return choose(
+            Candidates(plan, drawing.pen_width, tuple(runs), empty, (drawing.width, drawing.height)), predictions
+        )
+
+    def read_ink(self, ink: np.ndarray) -> NumberReading:
+        """The number in an image's ink (float (H, W) in [0, 1], 0 = background, as
+        `digitpad.images.ink_image` gives it)."""
+        candidates = ink_candidates(ink, self._spec)
+        return choose(candidates, self._predict(candidates.inputs) if candidates.runs else [])
+
+
+#: Blobs are found on a copy of the ink at most this many pixels wide and high (one pixel per
+#: block of ink), so that a large or noisy photo cannot take long; ink in one block stays together.
+BLOB_RESOLUTION = 1024
+
+
+def image_pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Box]]:
+    """The blobs of an image's ink (specks given to their neighbours): full-size int32 labels
+    (0 = none, k + 1 = piece k) and each piece's box. Found on a copy at most BLOB_RESOLUTION
+    pixels wide and high (one pixel per block of ink), so a large or noisy photo cannot take long;
+    the boxes are the blocks' (a little larger than the ink), the labels are the ink's own pixels."""
+    factor = max(-(-max(mask.shape) // BLOB_RESOLUTION), 1)
+    height, width = -(-mask.shape[0] // factor), -(-mask.shape[1] // factor)
+    padded = np.zeros((height * factor, width * factor), bool)
+    padded[: mask.shape[0], : mask.shape[1]] = mask
+    small = np.asarray(padded.reshape(height, factor, width, factor).any(axis=(1, 3)))
+    labels, count = blobs(small)
+    if count:
+        labels, count = absorb_specks(labels, count)
+    rows, cols = np.nonzero(labels)
+    piece = labels[rows, cols] - 1
+    low = np.full((2, count), np.iinfo(np.int64).max)
+    high = np.full((2, count), -1)
+    for axis, where in enumerate((cols, rows)):
+        np.minimum.at(low[axis], piece, where)
+        np.maximum.at(high[axis], piece, where)
+    limit = (mask.shape[1], mask.shape[0])
+    boxes = [
+        Box(
+            float(low[0, k] * factor),
+            float(low[1, k] * factor),
+            float(min((high[0, k] + 1) * factor, limit[0])),
+            float(min((high[1, k] + 1) * factor, limit[1])),
+        )
+        for k in range(count)
+    ]
+    if factor > 1:
+        rows_index, cols_index = np.arange(mask.shape[0]) // factor, np.arange(mask.shape[1]) // factor
+        labels = np.where(mask, labels[rows_index[:, None], cols_index[None, :]], 0).astype(np.int32)
+    return labels, boxes
+
+
+def blobs(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """Label the 8-connected blobs of a boolean image: (int32 labels, 0 = none, 1..count; count).
+
+    Union-find over each row's runs of ink, merged row by row: linear in the number of runs.
+    scipy.ndimage.label would do it, but scipy would add tens of megabytes to the app for this.
+    """
+    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), bool)
+    padded[:, 1:-1] = mask
+    edges = np.diff(padded.astype(np.int8), axis=1)
+    run_rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)  # both row-major, so they pair up; ends are exclusive
+    run_rows, starts, ends = run_rows.tolist(), starts.tolist(), ends.tolist()
+    parent = list(range(len(run_rows)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    first = np.searchsorted(run_rows, np.arange(mask.shape[0] + 1)).tolist()
+    for row in range(1, mask.shape[0]):
+        a, above_end = first[row - 1], first[row]
+        for k in range(first[row], first[row + 1]):
+            while a < above_end and ends[a] < starts[k]:  # wholly left of run k (diagonals touch)
+                a += 1
+            b = a
+            while b < above_end and starts[b] <= ends[k]:
+                ra, rk = root(b), root(k)
+                if ra != rk:
+                    parent[max(ra, rk)] = min(ra, rk)
+                b += 1
+    roots = [root(k) for k in range(len(parent))]
+    names = {r: n + 1 for n, r in enumerate(sorted(set(roots)))}
+    labels = np.zeros(mask.shape, np.int32)
+    for k, r in enumerate(roots):
+        labels[run_rows[k], starts[k] : ends[k]] = names[r]
+    return labels, len(names)
+
+
+def absorb_specks(labels: np.ndarray, count: int) -> tuple[np.ndarray, int]:
+    """Give each speck (a blob under SPECK_SHARE of the largest) to the nearest real blob, by
+    horizontal distance, so that every bit of ink still belongs to some digit."""
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    real = np.flatnonzero(sizes >= SPECK_SHARE * sizes.max())
+    if len(real) == count:
+        return labels, count
+    _, cols = np.nonzero(labels)
+    piece = labels[labels > 0] - 1  # row-major, as np.nonzero
+    left = np.full(count, np.iinfo(np.int64).max)
+    right = np.full(count, -1)
+    np.minimum.at(left, piece, cols)
+    np.maximum.at(right, piece, cols)
+    middles = (left + right) / 2
+    target = np.zeros(count + 1, np.int32)
+    target[real + 1] = np.arange(1, len(real) + 1)
+    for k in np.setdiff1d(np.arange(count), real):
+        target[k + 1] = target[real[np.argmin(np.abs(middles[real] - middles[k]))] + 1]
+    return target[labels], len(real)

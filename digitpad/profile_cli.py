@@ -1,0 +1,150 @@
+"""`digitpad teach` and `digitpad profile`, and the profile that `digitpad classify` reads with.
+
+Qt-free: the same `Profile` and `Personalization` as the app, at the same default path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from digitpad.drawing_file import load_labelled_drawing
+from digitpad.errors import DigitpadError
+from digitpad.ink import Drawing
+from digitpad.personalize import Personalization
+from digitpad.profile import Profile, ProfileError, default_profile_path, open_profile_safely
+from digitpad.recognizer import Recognizer
+
+PROFILE_HELP = "profile file (SQLite; created when missing); default: your own, as the app uses: {}"
+
+
+def add_profile_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", type=Path, metavar="PATH", help=PROFILE_HELP.format(default_profile_path()))
+
+
+def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """The `teach` and `profile` subcommands, on the `digitpad` parser's subparsers (`parents`: --model)."""
+    teach = commands.add_parser(
+        "teach",
+        parents=parents,
+        help="teach digitpad your hand: add labelled drawings to your profile",
+        description='Add drawing JSON files to a profile: each file\'s "label" (one digit), or --label D for '
+        "every file. From then on `digitpad classify` and the app read with these samples.",
+    )
+    teach.add_argument("paths", nargs="+", type=Path, metavar="FILE", help="drawing JSON file")
+    teach.add_argument("--label", type=int, choices=range(10), metavar="D", help="the digit every FILE shows")
+    add_profile_option(teach)
+    profile = commands.add_parser(
+        "profile",
+        help="show a profile's samples per digit; export or import one",
+        description="Show how many samples of each digit a profile holds; --export copies it to a file and "
+        "--import adds another profile's samples.",
+    )
+    add_profile_option(profile)
+    moves = profile.add_mutually_exclusive_group()
+    moves.add_argument("--export", type=Path, metavar="FILE", help="write a copy of the profile to FILE")
+    moves.add_argument("--import", type=Path, metavar="FILE", dest="import_from", help="add FILE's samples")
+    profile.add_argument("--json", action="store_true", help="print the counts as JSON")
+
+
+def add_classify_options(classify: argparse.ArgumentParser) -> None:
+    group = classify.add_mutually_exclusive_group()
+    group.add_argument("--profile", type=Path, metavar="PATH",
+                       help="read with this profile (default: your own, if you have one; see `digitpad teach`)")
+    group.add_argument("--no-profile", action="store_true", help="read with the model alone")
+
+
+def labelled_sample(path: Path, label: int | None) -> tuple[Drawing, int]:
+    """A drawing file and the digit it shows: `label` (--label), else the file's own "label".
+
+    The file is read as any drawing is (bounded, regular files only); a sample is one digit.
+    """
+    drawing, written = load_labelled_drawing(path)
+    if label is not None:
+        return drawing, label
+    if written is None:
+        raise DigitpadError(f'{path}: no "label" in the file; give the digit with --label D')
+    if len(written) != 1:
+        raise DigitpadError(f'{path}: "label" {written!r} has {len(written)} digits; a sample is one digit')
+    return drawing, int(written)
+
+
+def _open(path: Path | None, err: TextIO, create: bool = True) -> Profile | None:
+    target = path or default_profile_path()
+    if not create and not target.exists():
+        return None
+    profile, message = open_profile_safely(target)
+    if message:
+        print(f"digitpad: {message}", file=err)
+    return profile
+
+
+def personalize_for_classify(args: argparse.Namespace, recognizer: Recognizer, err: TextIO) -> Profile | None:
+    """Attach the profile classify should read with: --profile, else the person's own if it exists."""
+    if args.no_profile:
+        return None
+    profile = _open(args.profile, err, create=args.profile is not None)
+    if profile is None:
+        return None
+    personalization = Personalization(profile, recognizer)
+    if personalization.notice and len(profile):
+        print(f"digitpad: note: {personalization.notice}", file=err)
+    return profile
+
+
+def run_teach(args: argparse.Namespace, recognizer: Recognizer | None, out: TextIO, err: TextIO) -> int:
+    """Returns 0, 1 if any file could not be taught (the others are), 2 if the profile cannot be used."""
+    items: list[tuple[Drawing, int]] = []
+    failures = 0
+    for path in args.paths:
+        try:
+            items.append(labelled_sample(path, args.label))
+        except DigitpadError as exc:
+            print(f"digitpad: error: {exc}", file=err)
+            failures += 1
+    profile = _open(args.profile, err)
+    if profile is None:
+        return 2
+    with profile:
+        try:
+            if recognizer is not None:
+                personalization = Personalization(profile, recognizer)
+                if personalization.notice:
+                    print(f"digitpad: note: {personalization.notice}", file=err)
+                personalization.teach_many(items)
+            else:
+                profile.add_many(items)
+        except ProfileError as exc:
+            print(f"digitpad: {exc}", file=err)
+            return 2
+        print(f"taught {len(items)} sample(s); {profile.path} holds {len(profile)}", file=out)
+    return 1 if failures else 0
+
+
+def run_profile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    profile = _open(args.profile, err)
+    if profile is None:
+        return 2
+    with profile:
+        try:
+            if args.export:
+                profile.export_to(args.export)
+                print(f"wrote {args.export}: {len(profile)} sample(s)", file=out)
+                return 0
+            if args.import_from:
+                added = profile.import_from(args.import_from)
+                print(f"added {added} sample(s) from {args.import_from}", file=out)
+        except ProfileError as exc:
+            print(f"digitpad: {exc}", file=err)
+            return 1
+        counts = profile.counts()
+        if args.json:
+            print(json.dumps({"profile": str(profile.path), "samples": {str(d): n for d, n in counts.items()}}),
+                  file=out)
+        else:
+            print(f"{profile.path}: {sum(counts.values())} sample(s)", file=out)
+            print("digit   " + "  ".join(f"{d:>3}" for d in counts), file=out)
+            print("samples " + "  ".join(f"{n:>3}" for n in counts.values()), file=out)
+    return 0

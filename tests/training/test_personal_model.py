@@ -1,0 +1,36 @@
+"""`python -m training personalize`: a fine-tuned copy of the model, everything but the weights kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+from digitpad.classifier import Classifier
+from digitpad.contract import MetadataKey
+from digitpad.profile import Profile
+from tests.drawings import mouse_like, seven, zero
+from training.data import Mnist
+from training.personal_model import PERSONALIZED_KEY, personalize
+
+
+@pytest.mark.slow
+def test_a_personal_model_learns_the_profile_and_keeps_the_contract(shipped_model: Path, mnist: Mnist,
+                                                                    tmp_path: Path) -> None:
+    small = dataclasses.replace(mnist, test_images=mnist.test_images[:500], test_labels=mnist.test_labels[:500])
+    with Profile(tmp_path / "me.sqlite3") as profile:  # this person's 7-shaped drawings are 1s
+        profile.add_many([(mouse_like(seven(), seed=s), 1) for s in range(6)] + [(zero(), 0)])
+    report = personalize(shipped_model, tmp_path / "me.sqlite3", tmp_path / "personal.onnx", small, steps=60, lr=3e-4)
+    assert report.samples == 7 and report.profile_accuracy_before < 0.2 and report.profile_accuracy_after == 1.0
+    assert report.mnist_accuracy_after >= report.mnist_accuracy_before - 0.01
+    personal = Classifier(tmp_path / "personal.onnx")
+    assert personal.embedding_size == 1764  # the same graph: the app can still adapt on top of it
+    assert personal.predict(np.zeros((1, 28, 28), np.float32)).shape == (1, 10)
+    assert personal.info.name.endswith("(personal)")
+    assert json.loads(personal.info.metadata[PERSONALIZED_KEY])["profile_samples"] == 7
+    original = {p.key for p in onnx.load(str(shipped_model)).metadata_props} - {MetadataKey.DRAWING_ACCURACY}
+    assert original <= set(personal.info.metadata)

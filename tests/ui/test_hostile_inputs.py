@@ -1,0 +1,170 @@
+"""The app against hostile models and files: it stays responsive, keeps the drawing, says why.
+
+Recognition runs on a worker thread; these tests wait on its answers and dialogs, never on sleeps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitpad import classifier, ink
+from digitpad.contract import MetadataKey
+from digitpad.ui import controller as controller_module
+from digitpad.ui.app import create_window
+from digitpad.ui.controller import RecognitionController
+from digitpad.ui.main_window import MainWindow
+from digitpad.ui.settings import AppSettings
+from tests.hostile_files import HOSTILE_DRAWINGS
+from tests.onnx_models import linear_model, looping_model
+from tests.ui.helpers import DIGITS, answered, drag, draw_digit
+
+pytestmark = pytest.mark.gui
+
+#: Seconds a model may run on one input in these tests (the app's is RUN_SECONDS).
+LIMIT_S = 3.0
+
+
+def drawn(window: MainWindow, strokes: list[np.ndarray]) -> bool:
+    drawing = window.controller.drawing
+    return len(drawing.strokes) == len(strokes) and all(
+        a.shape == b.shape and np.abs(a - b).max() <= 1.0 for a, b in zip(drawing.strokes, strokes)
+    )
+
+
+def dialog_text(qtbot, window: MainWindow) -> str:  # noqa: ANN001
+    qtbot.waitUntil(lambda: window.message_box is not None and window.message_box.isVisible(), timeout=30_000)
+    assert window.message_box is not None
+    text = f"{window.message_box.text()}\n{window.message_box.informativeText()}"
+    window.message_box.close()
+    return text
+
+
+@pytest.fixture
+def short_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classifier, "RUN_SECONDS", LIMIT_S)
+
+
+def test_a_model_that_hangs_on_ink_is_stopped_while_drawing_goes_on_and_is_forgotten(
+    qtbot, window: MainWindow, settings: AppSettings, tmp_path: Path, short_limit: None  # noqa: ANN001
+) -> None:
+    hangs = looping_model(tmp_path / "hangs.onnx", "gray")  # passes the load check, hangs on real ink
+    assert window.open_model(hangs)
+    assert settings.model_path == hangs.resolve()
+    drag(window.canvas, DIGITS[7][0])  # its answer hangs on the worker thread...
+    drag(window.canvas, DIGITS[1][0])  # ...while the canvas still takes the next stroke
+    assert drawn(window, DIGITS[7] + DIGITS[1]) and not window.controller.idle
+    text = dialog_text(qtbot, window)
+    assert "The model was stopped" in text and f"ran for more than {LIMIT_S + 0.05:g} s" in text
+    assert "The drawing is kept" in text and drawn(window, DIGITS[7] + DIGITS[1])
+    assert window.controller.model_info is None and window.model_label.text().startswith("No model")
+    assert settings.model_path is None  # the next start uses the built-in model
+    window.use_shipped_model()
+    answered(window.controller)
+    assert window.answer.answer in {"1", "7"} and window.chart.probabilities is not None
+
+
+@pytest.mark.parametrize("trigger", ["ink", "always"])
+def test_open_model_refuses_a_model_that_hangs_within_its_time_limit(
+    qtbot, window: MainWindow, settings: AppSettings, tmp_path: Path, short_limit: None, trigger: str  # noqa: ANN001
+) -> None:
+    draw_digit(window.canvas, 7)
+    assert not window.open_model(looping_model(tmp_path / f"{trigger}.onnx", trigger))
+    text = dialog_text(qtbot, window)
+    assert "Cannot use this model" in text and "was stopped" in text and "keeps the current model" in text
+    assert settings.model_path is None and window.controller.model_info is not None
+    answered(window.controller)
+    assert window.answer.answer == "7"
+
+
+def test_a_remembered_model_that_now_fails_falls_back_to_the_built_in_one_with_a_notice(
+    qtbot, settings: AppSettings, shipped_model: Path, tmp_path: Path, short_limit: None  # noqa: ANN001
+) -> None:
+    settings.model_path = looping_model(tmp_path / "hangs.onnx", "ink")
+    window = create_window(None, settings)
+    qtbot.addWidget(window)
+    window.show()
+    text = dialog_text(qtbot, window)
+    assert "digitpad uses its built-in model" in text and "hangs.onnx" in text and "was stopped" in text
+    assert window.controller.model_info is not None and window.controller.model_info.path == shipped_model
+    assert settings.model_path is None
+    draw_digit(window.canvas, 7)
+    assert window.answer.answer == "7"
+
+
+@pytest.mark.parametrize("preprocessing", ['{"box": 0}', '{"frame": "28"}', '{"pen": 2.5, "smoothing": 1e-9}'])
+def test_a_model_with_invalid_preprocessing_is_never_swapped_in(
+    qtbot, window: MainWindow, tmp_path: Path, preprocessing: str  # noqa: ANN001
+) -> None:
+    draw_digit(window.canvas, 7)
+    path = linear_model(tmp_path / "bad.onnx", metadata={MetadataKey.PREPROCESSING: preprocessing})
+    assert not window.open_model(path)
+    assert "digitpad.preprocessing" in dialog_text(qtbot, window)
+    draw_digit(window.canvas, 1)  # strokes are still read, by the model kept
+    assert drawn(window, DIGITS[7] + DIGITS[1]) and window.chart.probabilities is not None
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_DRAWINGS))
+def test_a_hostile_drawing_file_gets_a_dialog_and_the_drawing_stays(
+    qtbot, window: MainWindow, tmp_path: Path, name: str  # noqa: ANN001
+) -> None:
+    draw_digit(window.canvas, 7)
+    make, message = HOSTILE_DRAWINGS[name]
+    make(tmp_path / name)
+    assert not window.open_drawing(tmp_path / name)
+    text = dialog_text(qtbot, window)
+    assert "Cannot open this drawing" in text and message in text
+    assert drawn(window, DIGITS[7])
+    answered(window.controller)
+    assert window.answer.answer == "7"
+
+
+def test_a_stroke_past_a_drawing_limit_gets_a_dialog_and_the_drawing_stays(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    monkeypatch.setattr(ink, "MAX_STROKES", 2)
+    draw_digit(window.canvas, 4)
+    drag(window.canvas, DIGITS[1][0])
+    text = dialog_text(qtbot, window)
+    assert "Cannot add this stroke" in text and "at most 2 are accepted" in text
+    assert drawn(window, DIGITS[4])
+    answered(window.controller)
+    assert window.answer.answer == "4"
+
+
+def test_the_undo_history_keeps_a_bounded_number_of_bytes_of_images(
+    qtbot, shipped_model: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    """Opened images are big (their float ink: 4 bytes a pixel); old ones leave the history."""
+    from digitpad.classifier import Classifier
+    from digitpad.recognizer import Recognizer
+
+    controller = RecognitionController(Recognizer(Classifier(shipped_model)))
+    inks = []
+    for i in range(6):
+        pixels = np.full((1000, 1000, 4), 255, np.uint8)
+        pixels[400:600, 480 + i : 520 + i, :3] = 0  # a dark bar: some ink
+        controller.open_image(pixels)
+        inks.append(controller.page.image_ink)
+        if i == 0:  # room for two images besides the page shown, not three
+            monkeypatch.setattr(controller_module, "UNDO_IMAGE_BYTES", int(2.5 * controller.page.image_bytes))
+        controller.finish_stroke(np.array([[100.0, 100.0], [120.0, 200.0]]))  # a stroke between opens
+    answered(controller)
+    held = {
+        id(page.image_ink): page
+        for i in range(controller.undo_stack.count())
+        for page in (controller.undo_stack.command(i).before, controller.undo_stack.command(i).after)
+        if page.is_image
+    }
+    # The last two images fit under the limit, so the history starts at the stroke before image 4.
+    assert sorted(id(inks[i]) for i in (4, 5)) == sorted(held)
+    assert sum(page.image_bytes for page in held.values()) <= controller_module.UNDO_IMAGE_BYTES
+    assert controller.undo_stack.count() == 4  # of 12 steps, the oldest 8 are gone...
+    for _ in range(3):  # ...and the rest still undo: stroke, image 5, stroke, back to image 4
+        controller.undo_stack.undo()
+    answered(controller)
+    assert controller.page.image_ink is inks[4] and controller.last is not None
+    controller.undo_stack.undo()
+    assert not controller.page.is_image and not controller.undo_stack.canUndo()

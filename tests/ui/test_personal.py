@@ -1,0 +1,169 @@
+"""Learning the person's hand in the app: corrections by key or click, undo, the profile window, the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from digitpad.profile import Profile
+from digitpad.ui.app import create_window
+from digitpad.ui.main_window import MainWindow
+from digitpad.ui.profile_window import ProfileWindow
+from digitpad.ui.settings import AppSettings
+from digitpad.ui.teach_session import TeachSession
+from tests.onnx_models import linear_model
+from tests.ui.helpers import answered, digit_drawing, draw_digit
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def profile_path(tmp_path: Path) -> Path:
+    return tmp_path / "profile.sqlite3"
+
+
+@pytest.fixture
+def window(qtbot, settings: AppSettings, shipped_model: Path, profile_path: Path) -> Iterator[MainWindow]:  # noqa: ANN001
+    """The app's window with the shipped model and a profile of the test's own."""
+    made = create_window(str(shipped_model), settings, profile=profile_path)
+    qtbot.addWidget(made)
+    made.show()
+    qtbot.waitExposed(made)
+    yield made
+    if made.message_box is not None:
+        made.message_box.close()
+
+
+def stored(path: Path) -> list[int]:
+    with Profile(path) as profile:
+        return [s.label for s in profile.samples()]
+
+
+def click_digit(window: MainWindow, digit: int) -> None:
+    """A click on the digit's label under its bar."""
+    plot = window.chart._plot_rect()
+    column = plot.width() / 10
+    QTest.mouseClick(window.chart, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(round(plot.left() + (digit + 0.5) * column), round(plot.bottom()) + 8))
+
+
+def test_a_digit_key_corrects_the_answer_at_once_and_undo_takes_it_back(window: MainWindow,
+                                                                        profile_path: Path) -> None:
+    draw_digit(window.canvas, 7)
+    assert window.answer.answer == "7"
+    QTest.keyClick(window, Qt.Key.Key_1)  # "no: in my hand, this is a 1"
+    answered(window.controller)
+    assert window.answer.answer.rstrip("?") == "1" and "the model alone: 7" in window.answer.caption
+    assert stored(profile_path) == [1]
+    (sample,) = window.personal.samples  # type: ignore[union-attr]
+    assert sample.drawing == window.controller.drawing
+    assert "Learnt: this is a 1" in window.statusBar().currentMessage()
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    answered(window.controller)
+    assert window.answer.answer == "7" and stored(profile_path) == []
+    assert len(window.controller.drawing.strokes) == 1  # the undo took back the correction, not the stroke
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    answered(window.controller)
+    assert window.answer.answer.rstrip("?") == "1" and stored(profile_path) == [1]
+
+
+def test_clicking_a_digit_under_the_bars_teaches_it(window: MainWindow, profile_path: Path) -> None:
+    draw_digit(window.canvas, 7)
+    click_digit(window, 1)
+    answered(window.controller)
+    assert stored(profile_path) == [1] and window.answer.answer.rstrip("?") == "1"
+    window.controller.clear()
+    draw_digit(window.canvas, 0)
+    assert window.answer.answer == "0"  # a different digit is still read by the network
+
+
+def test_nothing_is_taught_from_a_blank_canvas(window: MainWindow, profile_path: Path) -> None:
+    QTest.keyClick(window, Qt.Key.Key_3)
+    assert stored(profile_path) == [] and "Draw a digit first" in window.statusBar().currentMessage()
+
+
+def test_the_profile_window_shows_deletes_and_measures(qtbot, window: MainWindow, profile_path: Path) -> None:  # noqa: ANN001
+    personal = window.personal
+    assert personal is not None
+    personal.teach([(digit_drawing(7), 1), (digit_drawing(0), 0), (digit_drawing(4), 4)])
+    dialog = ProfileWindow(personal, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.samples.count() == 3
+    assert [dialog.samples.item(i).text() for i in range(3)] == ["0", "1", "4"]
+    assert "3 samples. Your samples fix 0 of the 1 answers the model alone got wrong" in dialog.summary.text()
+    dialog.samples.item(0).setSelected(True)
+    dialog.delete_button.click()
+    assert dialog.samples.count() == 2 and sorted(stored(profile_path)) == [1, 4]
+    exported = profile_path.with_name("moved.sqlite3")
+    assert dialog.export_to(exported)
+    personal.reset()
+    assert dialog.samples.count() == 0 and stored(profile_path) == []
+    assert dialog.import_from(exported)
+    assert dialog.samples.count() == 2
+
+
+def test_teach_me_your_hand_asks_for_each_digit_and_stores_what_is_drawn(qtbot, window: MainWindow,  # noqa: ANN001
+                                                                         profile_path: Path) -> None:
+    assert window.personal is not None
+    session = TeachSession(window.personal, window)
+    qtbot.addWidget(session)
+    session.show()
+    qtbot.waitExposed(session)
+    assert "Draw a <b>0</b>" in session.prompt.text() and not session.next_button.isEnabled()
+    draw_digit(session.canvas, 0)
+    session.next_button.click()
+    assert "Draw a <b>1</b>" in session.prompt.text()
+    session.skip_button.click()
+    draw_digit(session.canvas, 7)  # asked for a 2; a person may draw it any way they like
+    session.next_button.click()
+    assert stored(profile_path) == [0, 2] and session.taught == 2
+
+
+def test_a_corrupt_profile_is_kept_aside_with_a_dialog_and_the_app_reads_on(qtbot, settings: AppSettings,  # noqa: ANN001
+                                                                            shipped_model: Path,
+                                                                            profile_path: Path) -> None:
+    profile_path.write_bytes(b"not sqlite" * 500)
+    made = create_window(str(shipped_model), settings, profile=profile_path)
+    qtbot.addWidget(made)
+    made.show()
+    qtbot.waitUntil(lambda: made.message_box is not None and made.message_box.isVisible())
+    assert made.message_box is not None and "kept as profile.sqlite3.unreadable-" in made.message_box.informativeText()
+    made.message_box.close()
+    assert any(".unreadable-" in p.name for p in profile_path.parent.iterdir())
+    draw_digit(made.canvas, 7)
+    assert made.answer.answer == "7"
+
+
+def test_a_model_without_embedding_keeps_the_sample_and_says_it_is_not_used(qtbot, settings: AppSettings,  # noqa: ANN001
+                                                                            tmp_path: Path,
+                                                                            profile_path: Path) -> None:
+    made = create_window(str(linear_model(tmp_path / "plain.onnx")), settings, profile=profile_path)
+    qtbot.addWidget(made)
+    made.show()
+    qtbot.waitExposed(made)
+    draw_digit(made.canvas, 7)
+    click_digit(made, 1)
+    assert stored(profile_path) == [1]
+    assert "not used with it" in made.statusBar().currentMessage()
+
+
+def test_a_new_model_reads_the_samples_in_small_steps_without_freezing_the_window(qtbot, settings: AppSettings,  # noqa: ANN001
+                                                                                   shipped_model: Path,
+                                                                                   profile_path: Path) -> None:
+    with Profile(profile_path) as profile:  # samples stored, but no model has read them yet
+        profile.add_many([(digit_drawing(7), 1)] * 20)
+    made = create_window(str(shipped_model), settings, profile=profile_path)
+    qtbot.addWidget(made)
+    personal = made.personal
+    assert personal is not None and personal.personalization is not None
+    assert personal.personalization.pending == 20  # the window is up before they are read
+    qtbot.waitUntil(lambda: personal.personalization is not None and personal.personalization.pending == 0)
+    made.show()
+    qtbot.waitExposed(made)
+    draw_digit(made.canvas, 7)
+    assert made.answer.answer.rstrip("?") == "1"
