@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "cross-validation: the pen stage five more times); it goes into the model's metadata")
     recipe.add_argument("--drawings", type=Path, metavar="FILE",
                         help="pen-drawn digits (.jsonl[.gz]) for the pen stage (default: the repository's UNIPEN set)")
-    recipe.add_argument("--distill", type=int, default=0, metavar="K",
+    recipe.add_argument("--distill", type=int, default=0, metavar="K", choices=range(5),  # recipe.TEACHER_VARIANTS
                         help="train K teachers (1-4; stage 2 varied: pen width, seed, augmentation) and make the "
                              "pen stage their student (issue 15; experimental, see models/README.md)")
     _add_machine_options(recipe)

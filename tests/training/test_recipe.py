@@ -16,7 +16,7 @@ from digitpad.classifier import Classifier
 from digitpad.normalize import Normalization
 from tests.training.conftest import THREADS
 from tests.training.drawing_fixtures import write_digits
-from training.__main__ import main
+from training.__main__ import build_parser, main
 from training.augment import NO_AUGMENTATION
 from training.checkpoint import load_checkpoint
 from training.config import PenDrawings, TrainConfig
@@ -155,6 +155,10 @@ def test_distillation_trains_teachers_before_each_student_and_leaves_the_default
     assert "distill" not in tiny.to_dict() and Recipe.from_dict(tiny.to_dict()) == tiny  # as before distillation
     teacher = training.recipe.teacher_config(recipe.pen, 0)
     assert teacher.normalization == Normalization(pen=2.0) and teacher.seed != recipe.pen.seed
+    most = len(training.recipe.TEACHER_VARIANTS)  # the command offers as many teachers as there are variants
+    assert build_parser().parse_args(["recipe", "--out", "x", "--distill", str(most)]).distill == most
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["recipe", "--out", "x", "--distill", str(most + 1)])
 
 
 @pytest.mark.slow
