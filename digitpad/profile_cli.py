@@ -100,6 +100,8 @@ def run_teach(args: argparse.Namespace, recognizer: Recognizer | None, out: Text
     failures = 0
     for path in args.paths:
         try:
+            if path.suffix.lower() != ".json":
+                raise DigitpadError(f"{path}: only drawing JSON files can be taught (a profile keeps the strokes)")
             items.append(labelled_sample(path, args.label))
         except DigitpadError as exc:
             print(f"digitpad: error: {exc}", file=err)

@@ -62,11 +62,14 @@ def test_bad_labels_are_clear_errors_and_the_good_files_are_taught(tmp_path: Pat
     profile = tmp_path / "me.sqlite3"
     unlabelled = tmp_path / "unlabelled.json"
     save_drawing(unlabelled, one())
+    image = tmp_path / "one.png"
+    image.write_bytes(b"\x89PNG not really")
     files = [labelled(tmp_path / "good.json", one(), "1"), unlabelled,
-             labelled(tmp_path / "number.json", one(), "42"), labelled(tmp_path / "word.json", one(), "one")]
+             labelled(tmp_path / "number.json", one(), "42"), labelled(tmp_path / "word.json", one(), "one"), image]
     code, out, err = run(capsys, "teach", "--profile", str(profile), *map(str, files))
     assert code == 1 and "taught 1 sample" in out
     assert 'no "label"' in err and "has 2 digits" in err and "must be a string of 1 to 64 digits" in err
+    assert "only drawing JSON files can be taught" in err
     with Profile(profile) as opened:
         assert [s.label for s in opened.samples()] == [1]
 
