@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "cross-validation: the pen stage five more times); it goes into the model's metadata")
     recipe.add_argument("--drawings", type=Path, metavar="FILE",
                         help="pen-drawn digits (.jsonl[.gz]) for the pen stage (default: the repository's UNIPEN set)")
+    recipe.add_argument("--distill", type=int, default=0, metavar="K", choices=range(5),  # recipe.TEACHER_VARIANTS
+                        help="train K teachers (1-4; stage 2 varied: pen width, seed, augmentation) and make the "
+                             "pen stage their student (issue 15; experimental, see models/README.md)")
     _add_machine_options(recipe)
 
     download = add("download", help="fetch and verify the MNIST files",
@@ -111,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the model's input: strokes redrawn with a pen of PX pixels of the 28x28 frame "
                             "(stroke-width normalization; default: MNIST's normalization)")
     train.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    train.add_argument("--teachers", nargs="+", metavar="CHECKPOINT",
+                       help="distillation: also learn the mean logits of these networks (soft targets at "
+                            "temperature 4), each fed the images as it was trained to read them")
+    train.add_argument("--stroke-copies", type=int, metavar="N",
+                       help="with --teachers and --drawings: N more renderings of every drawing with stroke-level "
+                            "augmentation, learnt from the teachers only (default 2)")
     _add_machine_options(train)
     train.add_argument("--device", metavar="NAME", help="torch device, e.g. cpu or cuda (default: a GPU if present)")
 
@@ -206,6 +215,13 @@ def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["init_from"] = args.init_from
     if args.input_pen is not None:
         changes["normalization"] = Normalization(pen=args.input_pen)
+    if args.teachers is not None:
+        from training.config import Distillation
+
+        extra = {} if args.stroke_copies is None else {"extra_copies": args.stroke_copies}
+        changes["distill"] = Distillation(tuple(args.teachers), **extra)
+    elif args.stroke_copies is not None:
+        raise SystemExit("--stroke-copies needs --teachers CHECKPOINT ...")
     drawing_options = {"copies": args.drawing_copies, "hold_out_fold": args.hold_out_fold}
     if args.drawings is not None:
         changes["drawings"] = PenDrawings(args.drawings, **{k: v for k, v in drawing_options.items() if v is not None})
@@ -311,11 +327,12 @@ def run_recipe(args: argparse.Namespace) -> int:
     from training.download import obtain_mnist
     from training.recipe import run_recipe as run
 
-    again = f"python -m training recipe --out {args.out}{' --quick' if args.quick else ''}{' --cv' if args.cv else ''}"
+    again = (f"python -m training recipe --out {args.out}{' --quick' if args.quick else ''}"
+             f"{' --cv' if args.cv else ''}{f' --distill {args.distill}' if args.distill else ''}")
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
     try:
         outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings,
-                      precision=args.precision, threads=args.threads, progress=not args.quiet)
+                      precision=args.precision, threads=args.threads, progress=not args.quiet, distill=args.distill)
     except KeyboardInterrupt:  # between two training steps' checkpoints: the finished stages are kept
         outcome = None
     if outcome is None or outcome.interrupted:

@@ -13,6 +13,7 @@ from typing import Any
 from digitpad.normalize import MNIST, Normalization
 from training.augment import AugmentConfig
 from training.model import ModelConfig
+from training.strokes import StrokeAugmentation
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,31 @@ class PenDrawings:
     folds: int = 5  #: writer-disjoint folds (scikit-learn GroupKFold on donor and writer)
     hold_out_fold: int | None = None  #: this fold's writers are left out of training
     seed: int = 1  #: seeds the renderings
+
+
+@dataclass(frozen=True)
+class Distillation:
+    """Learn from an ensemble's soft targets beside the hard labels (`training.distill`).
+
+    The teachers' logits, averaged, are the target at temperature T; each teacher sees every
+    training image the way it was trained to (its own normalization), augmented exactly as the
+    student's copy is. With pen drawings, `extra_copies` more renderings of every sample get
+    stroke-level augmentation (`training.strokes`) and are learnt from the teachers alone.
+    """
+
+    teachers: tuple[str, ...]  #: checkpoints whose deployed networks teach
+    temperature: float = 4.0  #: softens both distributions; the soft loss is scaled by T^2
+    soft_weight: float = 0.9  #: share of the soft (teacher) loss; the rest is the hard-label loss
+    extra_copies: int = 2  #: stroke-augmented renderings of every pen sample, teacher-labelled only
+    strokes: StrokeAugmentation = field(default_factory=StrokeAugmentation)
+    seed: int = 2  #: seeds the extra renderings
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Distillation:
+        values = dict(raw)
+        values["teachers"] = tuple(values["teachers"])
+        values["strokes"] = StrokeAugmentation(**values.get("strokes", {}))
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -59,9 +85,13 @@ class TrainConfig:
     # fine-tuning
     init_from: str | None = None  #: a checkpoint whose deployed weights start the run (None: random)
     drawings: PenDrawings | None = None  #: pen drawings mixed into training beside MNIST
+    distill: Distillation | None = None  #: learn from an ensemble of teachers too (None: hard labels only)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        values = dataclasses.asdict(self)
+        if values["distill"] is None:  # a plain run's checkpoint stays readable by code older than distillation
+            del values["distill"]
+        return values
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
@@ -69,6 +99,8 @@ class TrainConfig:
         nested = {"augment": AugmentConfig, "model": ModelConfig, "normalization": Normalization,
                   "drawings": PenDrawings}
         values = dict(raw)
+        if values.get("distill") is not None:
+            values["distill"] = Distillation.from_dict(values["distill"])
         for name, kind in nested.items():
             if values.get(name) is not None:
                 values[name] = kind(**values[name])

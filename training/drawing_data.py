@@ -10,16 +10,19 @@ would, sampled like mouse events, and turned into a 28x28 image by the app's own
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from digitpad.ink import Drawing
 from digitpad.normalize import Normalization, resample_stroke
 from digitpad.recognizer import drawing_input
 from training import unipen
 from training.config import PenDrawings
 from training.replay import CANVAS_PLACEMENT, Placement, place
+from training.strokes import StrokeAugmentation, vary_strokes
 from training.unipen import PenSample
 
 Strokes = tuple[np.ndarray, ...]
@@ -131,25 +134,90 @@ def mouse_events(stroke: np.ndarray, spacing: float, jitter: float, rng: np.rand
     return events + rng.normal(0, jitter, size=events.shape)
 
 
+def drawing_events(
+    sample: PenSample,
+    rng: np.random.Generator,
+    augmentation: Augmentation = Augmentation(),
+    placement: Placement = CANVAS_PLACEMENT,
+    strokes: StrokeAugmentation | None = None,
+) -> tuple[Drawing, float]:
+    """One augmented drawing of a pen sample as mouse events on the canvas, and its pen factor.
+
+    `strokes` adds stroke-level variation (`training.strokes`); the pen factor (1.0 without it)
+    scales the pen the drawing is rendered with.
+    """
+    a = augmentation
+    lines = _unit(sample.strokes)
+    form = EUROPEAN_FORMS.get(sample.label)
+    if form is not None and rng.random() < a.european:
+        lines = form(lines, rng)
+    pen = 1.0
+    if strokes is not None:
+        lines, pen = vary_strokes(lines, rng, strokes)
+    lines = deform(lines, rng, a)
+    spot = Placement(placement.canvas, placement.pen_width, a.min_height, a.max_height, placement.max_width, False)
+    drawing = place(lines, rng, spot)
+    spacing = rng.uniform(*a.spacing)
+    events = tuple(np.round(mouse_events(s, spacing, a.jitter, rng)) for s in drawing.strokes)
+    return Drawing(events, drawing.width, drawing.height, drawing.pen_width), pen
+
+
+def render(drawing: Drawing, spec: Normalization, pen: float = 1.0) -> np.ndarray | None:
+    """The model input of `drawing` for `spec`, with its pen scaled by `pen` (the app's pipeline)."""
+    if pen == 1.0:
+        return drawing_input(drawing, spec)
+    if spec.pen > 0:
+        return drawing_input(drawing, dataclasses.replace(spec, pen=spec.pen * pen))
+    return drawing_input(Drawing(drawing.strokes, drawing.width, drawing.height, drawing.pen_width * pen), spec)
+
+
 def drawing_copy(
     sample: PenSample,
     rng: np.random.Generator,
     spec: Normalization,
     augmentation: Augmentation = Augmentation(),
     placement: Placement = CANVAS_PLACEMENT,
+    strokes: StrokeAugmentation | None = None,
 ) -> np.ndarray | None:
     """One augmented 28x28 model input for a pen sample, through the app's pipeline."""
-    a = augmentation
-    strokes = _unit(sample.strokes)
-    form = EUROPEAN_FORMS.get(sample.label)
-    if form is not None and rng.random() < a.european:
-        strokes = form(strokes, rng)
-    strokes = deform(strokes, rng, a)
-    spot = Placement(placement.canvas, placement.pen_width, a.min_height, a.max_height, placement.max_width, False)
-    drawing = place(strokes, rng, spot)
-    spacing = rng.uniform(*a.spacing)
-    events = tuple(np.round(mouse_events(s, spacing, a.jitter, rng)) for s in drawing.strokes)
-    return drawing_input(drawing.__class__(events, drawing.width, drawing.height, drawing.pen_width), spec)
+    return _render_copy(sample, rng, [spec], augmentation, placement, strokes)[0]
+
+
+def _render_copy(sample: PenSample, rng: np.random.Generator, specs: Sequence[Normalization],
+                 augmentation: Augmentation, placement: Placement,
+                 strokes: StrokeAugmentation | None) -> list[np.ndarray | None]:
+    drawing, pen = drawing_events(sample, rng, augmentation, placement, strokes)
+    return [render(drawing, spec, pen) for spec in specs]
+
+
+def drawing_views(
+    samples: Sequence[PenSample],
+    specs: Sequence[Normalization],
+    copies: int,
+    seed: int = 0,
+    augmentation: Augmentation = Augmentation(),
+    strokes: StrokeAugmentation | None = None,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """`copies` augmented drawings per sample, each rendered once per normalization in `specs`.
+
+    ([images (N, 28, 28) float32 in [0, 1] per spec], labels (N,) int64): the same drawings, as
+    models with different preprocessing see them (a distilled student and its teachers).
+    Deterministic for a seed. A copy whose ink ends up off the canvas (for any spec) is skipped.
+    """
+    rng = np.random.default_rng(seed)
+    views: list[list[np.ndarray]] = [[] for _ in specs]
+    labels = []
+    for _ in range(copies):
+        for sample in samples:
+            images = _render_copy(sample, rng, specs, augmentation, CANVAS_PLACEMENT, strokes)
+            if all(image is not None for image in images):
+                for view, image in zip(views, images, strict=True):
+                    view.append(image)  # type: ignore[arg-type]
+                labels.append(sample.label)
+    if not labels:
+        empty = [np.zeros((0, spec.frame, spec.frame), np.float32) for spec in specs]
+        return empty, np.zeros(0, np.int64)
+    return [np.stack(view).astype(np.float32) for view in views], np.array(labels, dtype=np.int64)
 
 
 def drawing_dataset(
@@ -158,26 +226,18 @@ def drawing_dataset(
     copies: int,
     seed: int = 0,
     augmentation: Augmentation = Augmentation(),
+    strokes: StrokeAugmentation | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(images (N, 28, 28) float32 in [0, 1], labels (N,) int64): `copies` augmented copies per sample.
 
     Deterministic for a seed. A copy whose ink ends up off the canvas is skipped.
     """
-    rng = np.random.default_rng(seed)
-    images, labels = [], []
-    for _ in range(copies):
-        for sample in samples:
-            image = drawing_copy(sample, rng, spec, augmentation)
-            if image is not None:
-                images.append(image)
-                labels.append(sample.label)
-    if not images:
-        return np.zeros((0, spec.frame, spec.frame), np.float32), np.zeros(0, np.int64)
-    return np.stack(images).astype(np.float32), np.array(labels, dtype=np.int64)
+    views, labels = drawing_views(samples, [spec], copies, seed, augmentation, strokes)
+    return views[0], labels
 
 
-def training_drawings(settings: PenDrawings, spec: Normalization) -> tuple[np.ndarray, np.ndarray]:
-    """The rendered training drawings that `settings` asks for (held-out writers left out)."""
+def training_samples(settings: PenDrawings) -> list[PenSample]:
+    """The pen samples `settings` trains on: all, or all but the held-out fold's writers."""
     samples = unipen.load_samples(settings.file)
     if settings.hold_out_fold is not None:
         if not 0 <= settings.hold_out_fold < settings.folds:
@@ -186,5 +246,9 @@ def training_drawings(settings: PenDrawings, spec: Normalization) -> tuple[np.nd
             )
         fold = unipen.writer_folds(samples, settings.folds)
         samples = [s for s, f in zip(samples, fold) if f != settings.hold_out_fold]
-    return drawing_dataset(samples, spec, settings.copies, seed=settings.seed)
+    return samples
 
+
+def training_drawings(settings: PenDrawings, spec: Normalization) -> tuple[np.ndarray, np.ndarray]:
+    """The rendered training drawings that `settings` asks for (held-out writers left out)."""
+    return drawing_dataset(training_samples(settings), spec, settings.copies, seed=settings.seed)

@@ -10,6 +10,11 @@ Stages, each leaving its output in the run folder and then a marker `stages/<sta
 5. `export`: calibrated ONNX model named after the run folder               → NAME.onnx
 6. `evaluate`: MNIST test figures, training curves and the model card       → metrics.json, model-card.md, ...
 
+With --distill K (issue 15), K teacher stages `teacher-J` (stage 2 varied: seed, input pen width,
+augmentation; → teachers/teacher-J/last.pt) come before stage 2, and stage 2 becomes a student taught
+by them (`training.distill`); with --cv each fold trains its own teachers without the fold's writers
+(`cv-fold-K-teacher-J`), so teachers and student never see the judged writers.
+
 A rerun skips the stages whose marker exists and resumes a training stage from its last
 checkpoint, so Ctrl-C, a kill or a power cut costs at most the epoch in progress. The settings
 (and the precision chosen for this machine) are kept in `recipe.json`; a rerun with other
@@ -35,9 +40,9 @@ from tqdm import tqdm
 from digitpad.files import write_text_atomically
 from digitpad.normalize import Normalization
 from training import evaluate_drawings, unipen
-from training.augment import NO_AUGMENTATION
+from training.augment import NO_AUGMENTATION, AugmentConfig
 from training.checkpoint import BEST, LAST
-from training.config import PenDrawings, TrainConfig
+from training.config import Distillation, PenDrawings, TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError
 from training.evaluate import evaluate_probabilities, probabilities_of, write_report
@@ -60,6 +65,7 @@ class Recipe:
     pen: TrainConfig  #: stage 2, fine-tuning (its init_from is set to stage 1's best.pt at run time)
     weight: float = 0.7  #: share of the fine-tuned weights in the interpolation (chosen on CV fold 0)
     cv: bool = False  #: measure the drawing accuracy on unseen writers (writer-disjoint folds)
+    distill: int = 0  #: teachers trained for distillation (issue 15; 0: the shipped recipe, no teachers)
 
     def with_precision(self, bf16: bool) -> Recipe:
         return dataclasses.replace(self, mnist=self.mnist.replace(bf16=bf16), pen=self.pen.replace(bf16=bf16))
@@ -70,11 +76,14 @@ class Recipe:
                                                                                           file=file)))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mnist": self.mnist.to_dict(), "pen": self.pen.to_dict(), "weight": self.weight, "cv": self.cv}
+        distill = {"distill": self.distill} if self.distill else {}  # absent: older code reads the folder
+        return {"mnist": self.mnist.to_dict(), "pen": self.pen.to_dict(), "weight": self.weight,
+                "cv": self.cv} | distill
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Recipe:
-        return cls(TrainConfig.from_dict(raw["mnist"]), TrainConfig.from_dict(raw["pen"]), raw["weight"], raw["cv"])
+        return cls(TrainConfig.from_dict(raw["mnist"]), TrainConfig.from_dict(raw["pen"]), raw["weight"], raw["cv"],
+                   raw.get("distill", 0))
 
 
 _PEN = TrainConfig(epochs=3, peak_lr=1e-3, normalization=Normalization(pen=2.5),
@@ -185,7 +194,8 @@ def _pen_images(config: TrainConfig, samples: int, hold_out: bool) -> int:
     if config.drawings is None:
         return 0
     kept = samples * (1 - 1 / config.drawings.folds) if hold_out else samples
-    return int(kept * config.drawings.copies * config.drawings.repeats)
+    extra = config.distill.extra_copies if config.distill is not None else 0
+    return int(kept * (config.drawings.copies * config.drawings.repeats + extra))
 
 
 @contextlib.contextmanager
@@ -195,6 +205,37 @@ def _captured_output(path: Path) -> Iterator[None]:
     with contextlib.redirect_stdout(buffer):
         yield
     write_text_atomically(path, buffer.getvalue())
+
+
+# --- distillation (issue 15): the teachers' variations and the student's config ---------------------
+
+#: What makes teacher J differ from stage 2 (and from the others); --distill K takes the first K.
+#: Stage 1 (MNIST only) is not a teacher: on fold 0 it made the student read drawings worse
+#: (models/README.md, issue 15); the interpolation with it afterwards keeps MNIST's accuracy instead.
+TEACHER_VARIANTS: tuple[dict[str, Any], ...] = (
+    {"seed": 1, "normalization": Normalization(pen=2.0)},
+    {"seed": 2, "normalization": Normalization(pen=3.0)},
+    {"seed": 3, "augment": AugmentConfig(rotation_deg=15.0, scale=0.15, shear=0.3, translate_px=3.0,
+                                         elastic_px=2.0, thickness=0.6)},
+    {"seed": 4},
+)
+
+
+def teacher_config(pen: TrainConfig, j: int) -> TrainConfig:
+    """Teacher j: stage 2 (same start, data and fold) with its variation and its own renderings."""
+    if not 0 <= j < len(TEACHER_VARIANTS):
+        raise CheckpointError(f"--distill takes 1-{len(TEACHER_VARIANTS)} teachers, not {j + 1}")
+    assert pen.drawings is not None
+    return pen.replace(drawings=dataclasses.replace(pen.drawings, seed=pen.drawings.seed + 10 + j),
+                       **TEACHER_VARIANTS[j])
+
+
+def student_config(pen: TrainConfig, teachers: list[Path]) -> TrainConfig:
+    """Stage 2 taught by the teachers."""
+    return pen.replace(distill=Distillation(tuple(str(p.resolve()) for p in teachers)))
+
+
+# ----------------------------------------------------------------------------------------------------
 
 
 class RecipeRun:
@@ -214,17 +255,46 @@ class RecipeRun:
         mnist_steps = _training_steps(self.recipe.mnist, 0)
         pen_steps = _training_steps(self.pen, _pen_images(self.pen, self.samples, hold_out=False))
         fold_steps = _training_steps(self.pen, _pen_images(self.pen, self.samples, hold_out=True))
+        student, student_steps = self.student(self.pen, self.out / "teachers", hold_out=False)
+        fold_student_steps = self.student(self.fold_config(0), self.out, hold_out=True)[1] if self.folds else 0
         return [
             Stage("mnist", "1 MNIST", lambda: self.train(self.recipe.mnist, self.out / "mnist", mnist_steps),
                   mnist_steps),
-            Stage("pen", "2 pen drawings", lambda: self.train(self.pen, self.out / "pen", pen_steps), pen_steps),
+            *self.teacher_stages(self.pen, self.out / "teachers", "", "2", pen_steps),
+            Stage("pen", "2 pen drawings", lambda: self.train(student, self.out / "pen", student_steps),
+                  student_steps),
             Stage("interpolate", "3 interpolation", self.interpolate),
-            *(Stage(f"cv-fold-{k}", f"4 cross-validation, fold {k + 1}/{self.folds}",
-                    functools.partial(self.cv_fold, k, fold_steps), fold_steps) for k in range(self.folds)),
+            *(stage for k in range(self.folds) for stage in [
+                *self.teacher_stages(self.fold_config(k), self.fold_folder(k), f"cv-fold-{k}-",
+                                     f"4 cross-validation, fold {k + 1}/{self.folds},", fold_steps),
+                Stage(f"cv-fold-{k}", f"4 cross-validation, fold {k + 1}/{self.folds}",
+                      functools.partial(self.cv_fold, k, fold_student_steps), fold_student_steps)]),
             *([Stage("cv-report", "4 cross-validation report", self.cv_report)] if self.folds else []),
             Stage("export", "5 export", self.export),
             Stage("evaluate", "6 evaluation", self.evaluate),
         ]
+
+    def teacher_paths(self, folder: Path) -> list[Path]:
+        return [folder / f"teacher-{j}" / LAST for j in range(self.recipe.distill)]
+
+    def teacher_stages(self, pen: TrainConfig, folder: Path, prefix: str, title: str, steps: int) -> list[Stage]:
+        """Distillation's teachers of one student (the shipped one or a fold's); none without --distill."""
+        return [Stage(f"{prefix}teacher-{j}", f"{title} teacher {j + 1}/{self.recipe.distill}",
+                      functools.partial(self.train, teacher_config(pen, j), path.parent, steps), steps)
+                for j, path in enumerate(self.teacher_paths(folder))]
+
+    def student(self, pen: TrainConfig, teachers: Path, hold_out: bool) -> tuple[TrainConfig, int]:
+        """Stage 2's config (taught by the teachers in `teachers` with --distill) and its training steps."""
+        config = student_config(pen, self.teacher_paths(teachers)) if self.recipe.distill else pen
+        return config, _training_steps(config, _pen_images(config, self.samples, hold_out))
+
+    def fold_folder(self, k: int) -> Path:
+        return self.out / "cv" / f"fold-{k}"
+
+    def fold_config(self, k: int) -> TrainConfig:
+        """Stage 2 without the writers of fold k."""
+        assert self.pen.drawings is not None
+        return self.pen.replace(drawings=dataclasses.replace(self.pen.drawings, hold_out_fold=k))
 
     def train(self, config: TrainConfig, folder: Path, steps: int) -> bool:
         """A training stage, resumed from its last.pt if an earlier call got that far."""
@@ -245,9 +315,8 @@ class RecipeRun:
 
     def cv_fold(self, k: int, steps: int) -> bool:
         """Stages 2-3 without the writers of fold k, exported for the drawing evaluation."""
-        assert self.pen.drawings is not None
-        folder = self.out / "cv" / f"fold-{k}"
-        config = self.pen.replace(drawings=dataclasses.replace(self.pen.drawings, hold_out_fold=k))
+        folder = self.fold_folder(k)
+        config = self.student(self.fold_config(k), folder, hold_out=True)[0]  # with its own teachers
         if not self.train(config, folder, steps):
             return False
         interpolate_checkpoints(self.seed_weights, folder / LAST, self.recipe.weight, folder / "model.pt")
@@ -300,15 +369,17 @@ def stage_seconds(out: Path) -> dict[str, float]:
 
 def run_recipe(out: str | Path, mnist: Mnist, *, quick: bool = False, cv: bool = False,
                drawings: str | Path | None = None, precision: Precision | None = None,
-               threads: int | None = None, progress: bool = True, recipe: Recipe | None = None) -> Outcome:
+               threads: int | None = None, progress: bool = True, recipe: Recipe | None = None,
+               distill: int = 0) -> Outcome:
     """Run (or continue) the recipe into `out`; see the module docstring.
 
-    `recipe` replaces the shipped or quick one (tests use a tiny recipe); `drawings` the pen file.
+    `recipe` replaces the shipped or quick one (tests use a tiny recipe); `drawings` the pen file;
+    `distill` trains that many teachers and makes stage 2 their student (issue 15).
     """
     started = time.perf_counter()
     out = Path(out)
     wanted = recipe or (QUICK if quick else SHIPPED)
-    wanted = dataclasses.replace(wanted, cv=cv or wanted.cv)
+    wanted = dataclasses.replace(wanted, cv=cv or wanted.cv, distill=distill or wanted.distill)
     if drawings is not None:
         wanted = wanted.with_drawings(str(drawings))
     recipe = load_or_save_settings(out, wanted, precision)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,13 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel
 
 from digitpad.files import write_text_atomically
+from digitpad.normalize import Normalization
 from training.augment import augment
 from training.checkpoint import BEST, LAST, load_checkpoint, save_checkpoint
 from training.checksums import arrays_md5, file_md5
 from training.config import TrainConfig
 from training.data import Mnist
+from training.distill import Teachers, distillation_loss, rendered_views
 from training.drawing_data import training_drawings
 from training.errors import CheckpointError, DatasetError
 from training.model import SeedNet
@@ -42,6 +44,9 @@ class LabelledImages:
     images: np.ndarray  #: float32 (N, 28, 28) in [0, 1], MNIST convention (0 = background)
     labels: np.ndarray  #: integers (N,) in 0..9
     repeats: float = 1.0  #: how many times each image is seen per epoch on average (0.5 = half of them)
+    trusted: bool = True  #: False: the labels may be wrong (distillation learns these from the teachers only)
+    #: the same images as other normalizations render them, for teachers that read those (distillation)
+    views: dict[Normalization, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.images.ndim != 3 or self.images.shape[1:] != (28, 28) or len(self.images) != len(self.labels):
@@ -55,8 +60,9 @@ class LabelledImages:
             raise DatasetError(f"extra data '{self.name}': repeats must be >= 0, got {self.repeats}")
 
     def describe(self) -> dict[str, Any]:
+        trusted = {} if self.trusted else {"trusted": False}
         return {"name": self.name, "images": len(self.labels), "repeats": self.repeats,
-                "md5": arrays_md5(self.images, self.labels)}
+                "md5": arrays_md5(self.images, self.labels)} | trusted
 
 
 @dataclass(frozen=True)
@@ -106,8 +112,18 @@ def configured_drawings(config: TrainConfig) -> list[LabelledImages]:
     """The pen drawings `config.drawings` asks for, rendered (deterministic: a resumed run renders the same)."""
     if config.drawings is None:
         return []
-    images, labels = training_drawings(config.drawings, config.normalization)
-    return [LabelledImages("rendered pen drawings", images, labels, repeats=config.drawings.repeats)]
+    if config.distill is None:
+        images, labels = training_drawings(config.drawings, config.normalization)
+        return [LabelledImages("rendered pen drawings", images, labels, repeats=config.drawings.repeats)]
+    # Distillation: every rendering also as the teachers see it, plus stroke-augmented ones they label.
+    views, labels = rendered_views(config, config.drawings.copies, config.drawings.seed, stroke_level=False)
+    sets = [LabelledImages("rendered pen drawings", views[config.normalization], labels,
+                           repeats=config.drawings.repeats, views=views)]
+    if config.distill.extra_copies:
+        views, labels = rendered_views(config, config.distill.extra_copies, config.distill.seed, stroke_level=True)
+        sets.append(LabelledImages("stroke-augmented pen drawings", views[config.normalization], labels,
+                                   trusted=False, views=views))
+    return sets
 
 
 class Trainer:
@@ -134,6 +150,17 @@ class Trainer:
             "mnist_val_images": len(val_idx),
             "extra": [e.describe() for e in self.extra],
         }
+        # Distillation: the teachers, the pool as each teacher normalization renders it, the trusted labels.
+        self.teachers = Teachers(config.distill.teachers, device) if config.distill is not None else None
+        self.views: dict[Normalization, torch.Tensor] = {}
+        self.trusted = torch.cat([torch.ones(self.mnist_count)]
+                                 + [torch.full((len(e.labels),), float(e.trusted)) for e in self.extra])
+        if self.teachers is not None and config.distill is not None:
+            self.data_description["teachers_md5"] = [file_md5(path) for path in config.distill.teachers]
+            for spec in self.teachers.normalizations:
+                if spec != config.normalization:  # MNIST's images are the same for every teacher
+                    self.views[spec] = torch.cat([self.images[: self.mnist_count]]
+                                                 + [to_tensor(e.views.get(spec, e.images)) for e in self.extra])
         self.steps_per_epoch = len(self.epoch_order(0)) // config.batch_size
         if self.steps_per_epoch == 0:
             raise DatasetError(f"{len(self.labels)} training images are fewer than one batch of {config.batch_size}")
@@ -193,12 +220,18 @@ class Trainer:
 
     def train_step(self, batch: torch.Tensor) -> tuple[float, int]:
         """One optimizer step on pool indices `batch`; returns the loss and the correct predictions."""
-        torch.manual_seed(derive_seed(self.config.seed, "step", self.global_step))
+        seed = derive_seed(self.config.seed, "step", self.global_step)
+        torch.manual_seed(seed)
         images = augment(self.images[batch].to(self.device), self.config.augment)  # (B, 1, 28, 28)
         labels = self.labels[batch].to(self.device)  # (B,)
+        teacher_logits = self.teacher_logits(batch, images, seed) if self.teachers is not None else None
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
             logits = self.model(images.contiguous(memory_format=torch.channels_last)).float()  # (B, 10)
-        loss = F.cross_entropy(logits, labels, label_smoothing=self.config.label_smoothing)
+        if teacher_logits is None or self.config.distill is None:
+            loss = F.cross_entropy(logits, labels, label_smoothing=self.config.label_smoothing)
+        else:
+            loss = distillation_loss(logits, teacher_logits, labels, self.trusted[batch].to(self.device),
+                                     self.config.distill, self.config.label_smoothing)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
         self.optimizer.step()
@@ -206,6 +239,21 @@ class Trainer:
         if self.average is not None:
             self.average.update_parameters(self.model)
         return loss.item(), int((logits.argmax(1) == labels).sum())
+
+    def teacher_logits(self, batch: torch.Tensor, images: torch.Tensor, seed: int) -> torch.Tensor:
+        """The teachers' mean logits for the batch, each teacher view augmented exactly as `images` was.
+
+        The augmentation's random draws depend on the batch size only, so reseeding repeats them;
+        the random state is restored after, so the student's dropout does not depend on the teachers.
+        """
+        assert self.teachers is not None
+        views = {self.config.normalization: images}
+        state = torch.get_rng_state()
+        for spec, pool in self.views.items():
+            torch.manual_seed(seed)
+            views[spec] = augment(pool[batch].to(self.device), self.config.augment)
+        torch.set_rng_state(state)
+        return self.teachers.logits(views, self.config.bf16)
 
     def record_step(self, loss: float, correct: int, images: int, seconds: float) -> None:
         self.train_seconds += seconds

@@ -16,8 +16,9 @@ from digitpad.classifier import Classifier
 from digitpad.normalize import Normalization
 from tests.training.conftest import THREADS
 from tests.training.drawing_fixtures import write_digits
-from training.__main__ import main
+from training.__main__ import build_parser, main
 from training.augment import NO_AUGMENTATION
+from training.checkpoint import load_checkpoint
 from training.config import PenDrawings, TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError
@@ -139,3 +140,35 @@ def test_the_command_refuses_a_folder_of_another_recipe(mnist_dir: Path, digits:
     assert main(["recipe", "--out", str(tmp_path), "--quick", "--data-dir", str(mnist_dir), "--quiet"]) == 1
     error = capsys.readouterr().err
     assert error.startswith("error: ") and "another recipe" in error and "Traceback" not in error
+
+
+def test_distillation_trains_teachers_before_each_student_and_leaves_the_default_alone(
+        mnist: Mnist, digits: Path, tmp_path: Path) -> None:
+    tiny = tiny_recipe(digits)
+    recipe = Recipe(tiny.mnist, tiny.pen, cv=True, distill=2)
+    progress = training.recipe.Progress(0, enabled=False)
+    stages = RecipeRun(recipe, tmp_path, mnist, progress, THREADS).stages()
+    fold_stages = [[f"cv-fold-{k}-teacher-0", f"cv-fold-{k}-teacher-1", f"cv-fold-{k}"] for k in range(5)]
+    assert [s.name for s in stages] == ["mnist", "teacher-0", "teacher-1", "pen", "interpolate",
+                                        *sum(fold_stages, []), "cv-report", "export", "evaluate"]
+    assert Recipe.from_dict(recipe.to_dict()) == recipe
+    assert "distill" not in tiny.to_dict() and Recipe.from_dict(tiny.to_dict()) == tiny  # as before distillation
+    teacher = training.recipe.teacher_config(recipe.pen, 0)
+    assert teacher.normalization == Normalization(pen=2.0) and teacher.seed != recipe.pen.seed
+    most = len(training.recipe.TEACHER_VARIANTS)  # the command offers as many teachers as there are variants
+    assert build_parser().parse_args(["recipe", "--out", "x", "--distill", str(most)]).distill == most
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["recipe", "--out", "x", "--distill", str(most + 1)])
+
+
+@pytest.mark.slow
+def test_a_distilled_recipe_teaches_its_student_with_its_teachers(
+        mnist: Mnist, digits: Path, tmp_path: Path) -> None:
+    out = tmp_path / "distilled"
+    outcome = run_recipe(out, mnist, recipe=tiny_recipe(digits), distill=1, threads=THREADS, progress=False)
+    assert not outcome.interrupted and outcome.model is not None and outcome.model.exists()
+    assert marker(out, "teacher-0").exists()
+    config = TrainConfig.from_dict(load_checkpoint(out / "pen" / "last.pt")["config"])
+    assert config.distill is not None
+    assert [Path(p) for p in config.distill.teachers] == [(out / "teachers" / "teacher-0" / "last.pt").resolve()]
+    assert json.loads((out / "recipe.json").read_text())["distill"] == 1
