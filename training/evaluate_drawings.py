@@ -253,8 +253,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The command's options, for `python -m training evaluate-drawings` too."""
+def add_data_and_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The pen digits and the models that judge them, writer-disjoint: shared by the evaluations
+    that replay pen digits (`evaluate-drawings`, `evaluate-numbers`)."""
     parser.add_argument(
         "file", nargs="?", type=Path, default=unipen.DEFAULT_PATH, help="pen digits (.jsonl or .jsonl.gz)"
     )
@@ -269,6 +270,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--folds", type=int, default=5, help="writer-disjoint folds, for --fold-models and --only-fold")
     parser.add_argument("--only-fold", type=int, default=None, help="judge only the writers of this fold")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's options, for `python -m training evaluate-drawings` too."""
+    add_data_and_model_arguments(parser)
     parser.add_argument("--only-donor", default=None, help="judge only this donor's writers (leave-one-donor-out)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the placement on the canvas (default 0)")
     parser.add_argument(

@@ -37,6 +37,7 @@ from digitpad.number import CANVAS_WIDTH, NumberReading
 from digitpad.raster import rasterize
 from digitpad.recognizer import Recognizer
 from training import unipen
+from training.evaluate_drawings import add_data_and_model_arguments
 from training.replay import CANVAS_PLACEMENT, place
 
 MIN_LENGTH, MAX_LENGTH = 2, 10
@@ -258,16 +259,7 @@ def failure_grid(cases: Sequence[Case], title: str, path: Path, limit: int = 60)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's options, for `python -m training evaluate-numbers`."""
-    parser.add_argument(
-        "file", nargs="?", type=Path, default=unipen.DEFAULT_PATH, help="pen digits (.jsonl or .jsonl.gz)"
-    )
-    models = parser.add_mutually_exclusive_group()
-    models.add_argument("--model", type=Path, default=None, help="ONNX model to judge (default: the shipped one)")
-    models.add_argument(
-        "--fold-models", type=Path, nargs="+", default=None, help="one model per writer fold: model k reads fold k"
-    )
-    parser.add_argument("--folds", type=int, default=5, help="writer-disjoint folds, for --fold-models and --only-fold")
-    parser.add_argument("--only-fold", type=int, default=None, help="read only the writers of this fold")
+    add_data_and_model_arguments(parser)
     parser.add_argument("--rounds", type=int, default=3, help="times every writer's digits are cut into numbers")
     parser.add_argument("--seed", type=int, default=0, help="seed of the composition and placement (default 0)")
     parser.add_argument("--out", type=Path, default=Path("runs/numbers"), help="folder for report.json and PNGs")
