@@ -29,7 +29,6 @@ EXCLUDED_MODULES = [
     "email",
     "readline",
     "curses",
-    "sqlite3",
     "lib2to3",
     "setuptools",
     "pkg_resources",
