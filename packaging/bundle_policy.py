@@ -45,6 +45,10 @@ EXCLUDED_MODULES = [
     "_codecs_tw",
     "_multibytecodec",
     "_decimal",  # decimal falls back to its pure-Python _pydecimal; nothing in the app does decimal arithmetic
+    # Unicode database and XML parser (1.3 MB): neither the app, the CLI nor their libraries load
+    # them (checked: a self-test and a classify run import neither), and the room pays for sqlite3.
+    "unicodedata",
+    "pyexpat",
     "numpy.random",  # numpy loads these two only when asked for them by name: digitpad never does
     "numpy.fft",
     "numpy._core._multiarray_tests",
