@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 
 from digitpad.classifier import Classifier  # noqa: E402
@@ -69,12 +70,22 @@ def main() -> None:
     answers: list[Recognition] = []
     controller.recognized.connect(answers.append)
 
+    answered = QEventLoop()
+    controller.recognized.connect(answered.quit)
+
+    def wait_for_the_answer() -> None:
+        """The answer comes from the recognition thread: wait for its signal (or none if it is in)."""
+        if not controller.idle:
+            answered.exec()
+
     every, last, cpu, right = [], [], [], 0
     for truth, drawing in numbers:
         controller.clear()
+        wait_for_the_answer()
         for stroke in drawing.strokes:
             start, start_cpu = time.perf_counter(), time.process_time()
-            controller.finish_stroke(stroke)  # returns once the answer has been emitted
+            controller.finish_stroke(stroke)
+            wait_for_the_answer()  # until the answer has reached the GUI thread
             every.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
         last.append(every[-1])
