@@ -58,9 +58,10 @@ def grab(path: Path, display: str, size: str = "1000x640+0+0") -> np.ndarray:
 
 
 def paper_rect(gray: np.ndarray) -> tuple[int, int, int, int]:
-    """(left, top, side, side) of the canvas's white paper: the largest white square on the left."""
+    """(left, top, side, side): a square at the left of the canvas's white paper (the wide canvas's
+    first third), found as the rows that are mostly white across the left two thirds of the window."""
     white = gray[:, : gray.shape[1] * 2 // 3] >= 250
-    rows = np.flatnonzero(white.sum(axis=1) > 150)
+    rows = np.flatnonzero(white.sum(axis=1) > 0.5 * white.shape[1])
     columns = np.flatnonzero(white[rows].sum(axis=0) > 0.8 * len(rows))
     side = min(rows[-1] - rows[0], columns[-1] - columns[0])
     return int(columns[0]), int(rows[0]), int(side), int(side)
