@@ -196,11 +196,37 @@ def evaluate(
     return report, inputs
 
 
-def _thumbnail(drawing: Drawing, side: int) -> np.ndarray:
-    """The drawing as the canvas shows it, shrunk (area average) to side x side."""
-    resample = resampling_matrix(side, drawing.width, side / drawing.width, 0.0)
-    thumbnail: np.ndarray = resample @ rasterize(drawing) @ resample.T
+def canvas_thumbnail(drawing: Drawing, height: int) -> np.ndarray:
+    """The drawing as the canvas shows it, shrunk (area average) to `height` rows, its shape kept."""
+    scale = height / drawing.height
+    rows = resampling_matrix(height, drawing.height, scale, 0.0)
+    columns = resampling_matrix(round(drawing.width * scale), drawing.width, scale, 0.0)
+    thumbnail: np.ndarray = rows @ rasterize(drawing) @ columns.T
     return thumbnail
+
+
+def save_captioned_mosaic(
+    mosaic: np.ndarray, captions: Sequence[tuple[float, float, str]], title: str, path: Path
+) -> None:
+    """A gray mosaic of failure thumbnails as a PNG, each cell's caption written above it: one image
+    with text, so that hundreds of failures draw in a second. Shared by the drawing and number reports."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dpi = 100
+    figure = plt.figure(figsize=(mosaic.shape[1] / dpi, (mosaic.shape[0] + 30) / dpi), dpi=dpi)
+    axes = figure.add_axes((0.0, 0.0, 1.0, mosaic.shape[0] / (mosaic.shape[0] + 30)))
+    axes.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    axes.axis("off")
+    for x, y, text in captions:
+        axes.text(x, y, text, fontsize=6, color="yellow", va="bottom", ha="left")
+    figure.suptitle(title, fontsize=8, y=1.0, va="top")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_writer(path) as out:
+        figure.savefig(out, format="png", dpi=dpi)
+    plt.close(figure)
 
 
 def failure_grid(report: Report, drawings: Sequence[Drawing], inputs: np.ndarray, path: Path, limit: int = 240) -> int:
@@ -212,7 +238,6 @@ def failure_grid(report: Report, drawings: Sequence[Drawing], inputs: np.ndarray
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     wrong = np.flatnonzero(report.labels != report.predicted)[:limit]
     side, caption, columns = 56, 14, 10  # cell: canvas thumbnail | model input (2x), caption above
@@ -221,29 +246,17 @@ def failure_grid(report: Report, drawings: Sequence[Drawing], inputs: np.ndarray
     mosaic = np.full((rows * cell_h, columns * cell_w), 0.5, np.float32)
     for slot, i in enumerate(wrong):
         y, x = (slot // columns) * cell_h + caption, (slot % columns) * cell_w
-        mosaic[y : y + side, x : x + side] = 1.0 - _thumbnail(drawings[i], side)  # ink dark on white
+        mosaic[y : y + side, x : x + side] = 1.0 - canvas_thumbnail(drawings[i], side)  # ink dark on white
         mosaic[y : y + side, x + side + 2 : x + 2 * side + 2] = np.kron(inputs[i], np.ones((2, 2)))
-    dpi = 100
-    figure = plt.figure(figsize=(mosaic.shape[1] / dpi, (mosaic.shape[0] + 30) / dpi), dpi=dpi)
-    axes = figure.add_axes((0.0, 0.0, 1.0, mosaic.shape[0] / (mosaic.shape[0] + 30)))
-    axes.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    axes.axis("off")
-    for slot, i in enumerate(wrong):
-        y, x = (slot // columns) * cell_h + caption - 2, (slot % columns) * cell_w
-        text = f"{report.labels[i]}>{report.predicted[i]} {report.confidence[i]:.0%} {report.writers[i]}"
-        axes.text(x, y, text, fontsize=6, color="yellow", va="bottom", ha="left")
+    captions = [
+        ((slot % columns) * cell_w, (slot // columns) * cell_h + caption - 2,
+         f"{report.labels[i]}>{report.predicted[i]} {report.confidence[i]:.0%} {report.writers[i]}")
+        for slot, i in enumerate(wrong)
+    ]
     total = int((report.labels != report.predicted).sum())
-    figure.suptitle(
-        f"{report.name}: {len(wrong)} of {total} failures (true>predicted confidence donor/writer; "
-        "canvas, then model input)",
-        fontsize=8,
-        y=1.0,
-        va="top",
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_writer(path) as out:
-        figure.savefig(out, format="png", dpi=dpi)
-    plt.close(figure)
+    title = (f"{report.name}: {len(wrong)} of {total} failures (true>predicted confidence donor/writer; "
+             "canvas, then model input)")
+    save_captioned_mosaic(mosaic, captions, title, path)
     return len(wrong)
 
 

@@ -29,15 +29,14 @@ import numpy as np
 
 from digitpad.classifier import Classifier
 from digitpad.errors import DigitpadError
-from digitpad.files import atomic_writer, write_text_atomically
+from digitpad.files import write_text_atomically
 from digitpad.ink import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
 from digitpad.model_files import shipped_model_path
-from digitpad.normalize import resampling_matrix
 from digitpad.number import CANVAS_WIDTH, NumberReading
 from digitpad.raster import rasterize
 from digitpad.recognizer import Recognizer
 from training import unipen
-from training.evaluate_drawings import add_data_and_model_arguments
+from training.evaluate_drawings import add_data_and_model_arguments, canvas_thumbnail, save_captioned_mosaic
 from training.replay import CANVAS_PLACEMENT, place
 
 MIN_LENGTH, MAX_LENGTH = 2, 10
@@ -215,22 +214,8 @@ def summary(cases: Sequence[Case]) -> dict[str, object]:
     }
 
 
-def _thumbnail(drawing: Drawing, height: int) -> np.ndarray:
-    scale = height / drawing.height
-    width = round(drawing.width * scale)
-    rows = resampling_matrix(height, drawing.height, scale, 0.0)
-    columns = resampling_matrix(width, drawing.width, scale, 0.0)
-    image: np.ndarray = rows @ rasterize(drawing) @ columns.T
-    return image
-
-
 def failure_grid(cases: Sequence[Case], title: str, path: Path, limit: int = 60) -> int:
     """A PNG of the misread drawings as the canvas shows them, captioned true > read."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     wrong = [c for c in cases if c.read != c.truth][:limit]
     side, caption, columns = 70, 14, 4
     cell_w, cell_h = 3 * side + 8, side + caption
@@ -238,22 +223,15 @@ def failure_grid(cases: Sequence[Case], title: str, path: Path, limit: int = 60)
     mosaic = np.full((rows * cell_h, columns * cell_w), 0.5, np.float32)
     for slot, case in enumerate(wrong):
         y, x = (slot // columns) * cell_h + caption, (slot % columns) * cell_w
-        thumbnail = 1.0 - _thumbnail(case.drawing, side)
+        thumbnail = 1.0 - canvas_thumbnail(case.drawing, side)
         mosaic[y : y + side, x : x + thumbnail.shape[1]] = thumbnail
-    dpi = 100
-    figure = plt.figure(figsize=(mosaic.shape[1] / dpi, (mosaic.shape[0] + 30) / dpi), dpi=dpi)
-    axes = figure.add_axes((0.0, 0.0, 1.0, mosaic.shape[0] / (mosaic.shape[0] + 30)))
-    axes.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    axes.axis("off")
-    for slot, case in enumerate(wrong):
-        y, x = (slot // columns) * cell_h + caption - 2, (slot % columns) * cell_w
-        axes.text(x, y, f"{case.truth} > {case.read or '-'}  {case.writer}", fontsize=6, color="yellow", va="bottom")
+    captions = [
+        ((slot % columns) * cell_w, (slot // columns) * cell_h + caption - 2,
+         f"{case.truth} > {case.read or '-'}  {case.writer}")
+        for slot, case in enumerate(wrong)
+    ]
     total = sum(c.read != c.truth for c in cases)
-    figure.suptitle(f"{title}: {len(wrong)} of {total} misread (true > read, writer)", fontsize=8, y=1.0, va="top")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_writer(path) as out:
-        figure.savefig(out, format="png", dpi=dpi)
-    plt.close(figure)
+    save_captioned_mosaic(mosaic, captions, f"{title}: {len(wrong)} of {total} misread (true > read, writer)", path)
     return len(wrong)
 
 
