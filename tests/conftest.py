@@ -20,7 +20,7 @@ os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="digitpad-test-config-")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="digitpad-test-data-")
 
 REPO = Path(__file__).resolve().parent.parent
-#: MNIST's test set, carried by the repo (data/mnist-test/README.md); never ../shared.
+#: MNIST's test set, carried by the repo (data/mnist-test/README.md): the tests read nothing outside it.
 MNIST_TEST_DIR = REPO / "data" / "mnist-test"
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for the training tests: MNIST from the repo (never the network, never ../shared) and a small run.
+"""Fixtures for the training tests: MNIST from the repo (never the network, nothing outside it) and a small run.
 
 The repo carries MNIST's real test set (data/mnist-test/, 1.6 MB) but not the 9.9 MB training set, which a
 user downloads. Unless $DIGITPAD_MNIST_DIR names a folder with all four files (then the tests use it), the
