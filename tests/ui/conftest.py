@@ -61,9 +61,16 @@ def five_class_model(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, settings: AppSettings, shipped_model: Path) -> Iterator[MainWindow]:  # noqa: ANN001 (qtbot)
-    """The app's window with the shipped model, shown offscreen."""
-    made = create_window(str(shipped_model), settings)
+def profile_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The person's profile, a file of the test's own (not in `tmp_path`, which tests list): no test
+    sees another's samples."""
+    return tmp_path_factory.mktemp("profile") / "profile.sqlite3"
+
+
+@pytest.fixture
+def window(qtbot, settings: AppSettings, shipped_model: Path, profile_path: Path) -> Iterator[MainWindow]:  # noqa: ANN001 (qtbot)
+    """The app's window with the shipped model and a profile of the test's own, shown offscreen."""
+    made = create_window(str(shipped_model), settings, profile=profile_path)
     qtbot.addWidget(made)
     made.show()
     qtbot.waitExposed(made)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,23 +18,6 @@ from tests.onnx_models import linear_model
 from tests.ui.helpers import answered, digit_drawing, draw_digit
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def profile_path(tmp_path: Path) -> Path:
-    return tmp_path / "profile.sqlite3"
-
-
-@pytest.fixture
-def window(qtbot, settings: AppSettings, shipped_model: Path, profile_path: Path) -> Iterator[MainWindow]:  # noqa: ANN001
-    """The app's window with the shipped model and a profile of the test's own."""
-    made = create_window(str(shipped_model), settings, profile=profile_path)
-    qtbot.addWidget(made)
-    made.show()
-    qtbot.waitExposed(made)
-    yield made
-    if made.message_box is not None:
-        made.message_box.close()
 
 
 def stored(path: Path) -> list[int]:
