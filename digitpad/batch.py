@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.drawing_file import load_drawing, load_labelled_drawing
+from digitpad.drawing_file import load_labelled_drawing
 from digitpad.errors import DigitpadError, InferenceError, ModelTimeoutError
 from digitpad.image_file import IMAGE_SUFFIXES, read_image
-from digitpad.images import image_ink, image_input
+from digitpad.images import image_ink
 from digitpad.normalize import Normalization
 from digitpad.number import Candidates, NumberReading, choose, drawing_candidates, ink_candidates
-from digitpad.recognizer import Prediction, Recognizer, drawing_input
+from digitpad.recognizer import Prediction, Recognizer
 
 DRAWING_SUFFIXES = (".json",)
 #: How many inputs go to ONNX Runtime in one call.
@@ -66,22 +66,6 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                         yield Path(root) / name
         else:
             yield path
-
-
-def model_input_for_file(path: Path, spec: Normalization) -> np.ndarray:
-    """The 28x28 input for one image or drawing file; DigitpadError says what is wrong with it."""
-    if path.suffix.lower() in DRAWING_SUFFIXES:
-        model_input = drawing_input(load_drawing(path), spec)
-        if model_input is None:
-            raise DigitpadError(f"{path}: the drawing is blank (no ink on the canvas)")
-        return model_input
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        supported = ", ".join(DRAWING_SUFFIXES + IMAGE_SUFFIXES)
-        raise DigitpadError(f"{path}: unsupported file type; digitpad reads {supported}")
-    model_input = image_input(read_image(path), spec)
-    if model_input is None:
-        raise DigitpadError(f"{path}: the image is blank (no ink found)")
-    return model_input
 
 
 def candidates_for_file(path: Path, spec: Normalization) -> tuple[Candidates, str | None]:

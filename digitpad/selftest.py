@@ -94,7 +94,7 @@ def check_image_files(recognizer: Recognizer, folder: Path) -> str:
     """A 7 written in every format the app opens reads back as 7 (in a bundle: Pillow's codecs came along)."""
     from PIL import Image
 
-    from digitpad.batch import model_input_for_file
+    from digitpad.batch import classify_files
 
     seven = Image.fromarray(_ink_on_paper(drawn_seven()))
     for suffix in IMAGE_FORMATS:
@@ -103,12 +103,11 @@ def check_image_files(recognizer: Recognizer, folder: Path) -> str:
             seven.save(path)  # the format follows the suffix
         except (OSError, KeyError, ValueError) as exc:
             raise SelfTestFailure(f"cannot write {path.name}: this install lacks its codec ({exc})") from None
-        try:
-            (prediction,) = recognizer.predict_inputs(model_input_for_file(path, recognizer.normalization)[None])
-        except DigitpadError as exc:
-            raise SelfTestFailure(str(exc)) from None
-        if prediction.digit != 7:
-            raise SelfTestFailure(f"{path.name} was read as {prediction.digit}, not 7")
+        (result,) = classify_files([path], recognizer)  # read as `digitpad classify` reads it
+        if result.number is None:
+            raise SelfTestFailure(result.error or f"{path.name} could not be read")
+        if result.number.text != "7":
+            raise SelfTestFailure(f"{path.name} was read as {result.number.text or 'nothing'}, not 7")
     return f"a 7 saved as {', '.join(IMAGE_FORMATS)} reads back as 7"
 
 
