@@ -36,10 +36,10 @@ from bench_core import mouse_drawings, percentiles, rss_mib  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from digitpad.classifier import Classifier  # noqa: E402
-from digitpad.ink import Drawing  # noqa: E402
-from digitpad.model_files import resolve_model_path  # noqa: E402
-from digitpad.recognizer import Recognizer  # noqa: E402
+from digitpad.ink.drawing import Drawing  # noqa: E402
+from digitpad.model.choice import resolve_model_path  # noqa: E402
+from digitpad.model.classifier import Classifier  # noqa: E402
+from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from digitpad.ui.app import create_application, create_window  # noqa: E402
 from digitpad.ui.controller import RecognitionController  # noqa: E402
 from digitpad.ui.settings import AppSettings  # noqa: E402

@@ -23,13 +23,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from digitpad.classifier import Classifier  # noqa: E402
-from digitpad.drawing_file import save_drawing  # noqa: E402
-from digitpad.ink import Drawing  # noqa: E402
-from digitpad.model_files import resolve_model_path  # noqa: E402
-from digitpad.normalize import normalize, resample_stroke  # noqa: E402
-from digitpad.raster import rasterize, stamp_strokes  # noqa: E402
-from digitpad.recognizer import Recognizer  # noqa: E402
+from digitpad.ink.drawing import Drawing  # noqa: E402
+from digitpad.ink.drawing_file import save_drawing  # noqa: E402
+from digitpad.ink.normalize import normalize, resample_stroke  # noqa: E402
+from digitpad.ink.raster import rasterize, stamp_strokes  # noqa: E402
+from digitpad.model.choice import resolve_model_path  # noqa: E402
+from digitpad.model.classifier import Classifier  # noqa: E402
+from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from training import unipen  # noqa: E402  (numpy only: no torch)
 from training.replay import Placement, place_samples  # noqa: E402
 

@@ -23,8 +23,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from digitpad.classifier import Classifier  # noqa: E402
-from digitpad.model_files import shipped_model_path  # noqa: E402
+from digitpad.model.choice import shipped_model_path  # noqa: E402
+from digitpad.model.classifier import Classifier  # noqa: E402
 
 MNIST_TEST_IMAGES = REPO / "data" / "mnist-test" / "t10k-images-idx3-ubyte.gz"
 

@@ -28,10 +28,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 
-from digitpad.classifier import Classifier  # noqa: E402
-from digitpad.ink import Drawing  # noqa: E402
-from digitpad.model_files import resolve_model_path  # noqa: E402
-from digitpad.recognizer import Recognizer  # noqa: E402
+from digitpad.ink.drawing import Drawing  # noqa: E402
+from digitpad.model.choice import resolve_model_path  # noqa: E402
+from digitpad.model.classifier import Classifier  # noqa: E402
+from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from digitpad.ui.controller import Recognition, RecognitionController  # noqa: E402
 from training import unipen  # noqa: E402
 from training.evaluate_numbers import compose, writer_sizes  # noqa: E402

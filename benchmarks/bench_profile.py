@@ -29,11 +29,11 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from digitpad.classifier import Classifier  # noqa: E402
-from digitpad.model_files import resolve_model_path  # noqa: E402
-from digitpad.personalize import Personalization  # noqa: E402
-from digitpad.profile import Profile  # noqa: E402
-from digitpad.recognizer import Recognizer  # noqa: E402
+from digitpad.model.choice import resolve_model_path  # noqa: E402
+from digitpad.model.classifier import Classifier  # noqa: E402
+from digitpad.personal.personalize import Personalization  # noqa: E402
+from digitpad.personal.profile import Profile  # noqa: E402
+from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from training import unipen  # noqa: E402
 from training.replay import place  # noqa: E402
 

@@ -36,7 +36,7 @@ set_thread_policy()  # before torch loads OpenMP
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from digitpad.classifier import Classifier  # noqa: E402
+from digitpad.model.classifier import Classifier  # noqa: E402
 from digitpad.system import usable_cpu_count  # noqa: E402
 from training.augment import NO_AUGMENTATION  # noqa: E402
 from training.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: E402
@@ -136,7 +136,7 @@ def steps_per_second(trainer: Trainer, steps: int) -> tuple[float, float]:
 
 def rendering_per_second(count: int = 400) -> tuple[float, float]:
     """Pen drawings rendered per second for the pen stage (one core, as the trainer does it): wall, CPU."""
-    from digitpad.normalize import Normalization
+    from digitpad.ink.normalize import Normalization
     from training import unipen
     from training.drawing_data import drawing_dataset
 

@@ -16,9 +16,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from digitpad.classifier import Classifier
-from digitpad.model_files import shipped_model_path
-from digitpad.recognizer import drawing_input
+from digitpad.ink.model_input import drawing_input
+from digitpad.model.choice import shipped_model_path
+from digitpad.model.classifier import Classifier
 from training import unipen
 from training.replay import place_samples
 

@@ -23,11 +23,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_core import mouse_drawings  # noqa: E402
-from digitpad.classifier import Classifier  # noqa: E402
-from digitpad.image_file import read_image  # noqa: E402
-from digitpad.images import image_ink  # noqa: E402
-from digitpad.model_files import resolve_model_path  # noqa: E402
-from digitpad.recognizer import Recognizer  # noqa: E402
+from digitpad.ink.image_file import read_image  # noqa: E402
+from digitpad.ink.image_ink import image_ink  # noqa: E402
+from digitpad.model.choice import resolve_model_path  # noqa: E402
+from digitpad.model.classifier import Classifier  # noqa: E402
+from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from digitpad.ui.canvas import render_drawing  # noqa: E402
 from digitpad.ui.image_writer import save_png  # noqa: E402
 

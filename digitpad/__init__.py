@@ -15,45 +15,43 @@ import typing
 __version__ = "0.1.0"
 
 #: Each public name and the module it lives in. (`normalize` the function is not here: the package
-#: attribute `normalize` is the `digitpad.normalize` module once anything has imported it.)
+#: attribute `normalize` is the `digitpad.ink.normalize` module once anything has imported it.)
 _EXPORTS = {
-    "CONFIDENCE_THRESHOLD": "digitpad.recognizer",
-    "Classifier": "digitpad.classifier",
-    "DEFAULT_CANVAS_SIZE": "digitpad.ink",
-    "DEFAULT_PEN_WIDTH": "digitpad.ink",
+    "CONFIDENCE_THRESHOLD": "digitpad.reading.prediction",
+    "Classifier": "digitpad.model.classifier",
+    "DEFAULT_CANVAS_SIZE": "digitpad.ink.drawing",
+    "DEFAULT_PEN_WIDTH": "digitpad.ink.drawing",
     "DigitpadError": "digitpad.errors",
-    "Drawing": "digitpad.ink",
+    "Drawing": "digitpad.ink.drawing",
     "DrawingError": "digitpad.errors",
     "FileReadError": "digitpad.errors",
-    "IMAGE_SUFFIXES": "digitpad.image_file",
+    "IMAGE_SUFFIXES": "digitpad.ink.image_file",
     "ImageFileError": "digitpad.errors",
     "InferenceError": "digitpad.errors",
-    "MNIST": "digitpad.normalize",
+    "MNIST": "digitpad.ink.normalize",
     "ModelContractError": "digitpad.errors",
     "ModelError": "digitpad.errors",
-    "ModelInfo": "digitpad.classifier",
+    "ModelInfo": "digitpad.model.classifier",
     "ModelNotFoundError": "digitpad.errors",
     "ModelTimeoutError": "digitpad.errors",
-    "Normalization": "digitpad.normalize",
-    "Prediction": "digitpad.recognizer",
-    "Recognizer": "digitpad.recognizer",
-    "drawing_from_json": "digitpad.drawing_file",
-    "drawing_input": "digitpad.recognizer",
-    "drawing_to_json": "digitpad.drawing_file",
-    "image_input": "digitpad.images",
-    "load_drawing": "digitpad.drawing_file",
-    "rasterize": "digitpad.raster",
-    "read_image": "digitpad.image_file",
-    "resolve_model_path": "digitpad.model_files",
-    "save_drawing": "digitpad.drawing_file",
-    "shipped_model_path": "digitpad.model_files",
+    "Normalization": "digitpad.ink.normalize",
+    "Prediction": "digitpad.reading.prediction",
+    "Recognizer": "digitpad.reading.recognizer",
+    "drawing_from_json": "digitpad.ink.drawing_file",
+    "drawing_input": "digitpad.ink.model_input",
+    "drawing_to_json": "digitpad.ink.drawing_file",
+    "image_input": "digitpad.ink.model_input",
+    "load_drawing": "digitpad.ink.drawing_file",
+    "rasterize": "digitpad.ink.raster",
+    "read_image": "digitpad.ink.image_file",
+    "resolve_model_path": "digitpad.model.choice",
+    "save_drawing": "digitpad.ink.drawing_file",
+    "shipped_model_path": "digitpad.model.choice",
 }
 
 __all__ = sorted(_EXPORTS)
 
 if typing.TYPE_CHECKING:  # the names for type checkers; at run time __getattr__ loads them
-    from digitpad.classifier import Classifier, ModelInfo  # noqa: F401
-    from digitpad.drawing_file import drawing_from_json, drawing_to_json, load_drawing, save_drawing  # noqa: F401
     from digitpad.errors import (  # noqa: F401
         DigitpadError,
         DrawingError,
@@ -65,13 +63,16 @@ if typing.TYPE_CHECKING:  # the names for type checkers; at run time __getattr__
         ModelNotFoundError,
         ModelTimeoutError,
     )
-    from digitpad.image_file import IMAGE_SUFFIXES, read_image  # noqa: F401
-    from digitpad.images import image_input  # noqa: F401
-    from digitpad.ink import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing  # noqa: F401
-    from digitpad.model_files import resolve_model_path, shipped_model_path  # noqa: F401
-    from digitpad.normalize import MNIST, Normalization  # noqa: F401
-    from digitpad.raster import rasterize  # noqa: F401
-    from digitpad.recognizer import CONFIDENCE_THRESHOLD, Prediction, Recognizer, drawing_input  # noqa: F401
+    from digitpad.ink.drawing import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing  # noqa: F401
+    from digitpad.ink.drawing_file import drawing_from_json, drawing_to_json, load_drawing, save_drawing  # noqa: F401
+    from digitpad.ink.image_file import IMAGE_SUFFIXES, read_image  # noqa: F401
+    from digitpad.ink.model_input import drawing_input, image_input  # noqa: F401
+    from digitpad.ink.normalize import MNIST, Normalization  # noqa: F401
+    from digitpad.ink.raster import rasterize  # noqa: F401
+    from digitpad.model.choice import resolve_model_path, shipped_model_path  # noqa: F401
+    from digitpad.model.classifier import Classifier, ModelInfo  # noqa: F401
+    from digitpad.reading.prediction import CONFIDENCE_THRESHOLD, Prediction  # noqa: F401
+    from digitpad.reading.recognizer import Recognizer  # noqa: F401
 
 
 def __getattr__(name: str) -> object:

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from digitpad import __version__, profile_cli
-from digitpad.batch import FileResult, classify_files, expand_paths, supported_suffixes
 from digitpad.errors import ModelError
-from digitpad.model_files import read_model_choice
-from digitpad.recognizer import Prediction, percent
+from digitpad.model.choice import read_model_choice
+from digitpad.reading.batch import FileResult, classify_files, expand_paths, supported_suffixes
+from digitpad.reading.prediction import Prediction, percent
 from digitpad.system import configure_process, usable_cpu_count
 
 if TYPE_CHECKING:
-    from digitpad.recognizer import Recognizer
+    from digitpad.reading.recognizer import Recognizer
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_USAGE = 0, 1, 2
 #: The subcommands; without one, `digitpad` opens the app and passes unknown arguments to Qt.
@@ -111,8 +111,8 @@ def label_summary(right: int, labelled: int) -> str:
 
 
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from digitpad.model_files import load_model
-    from digitpad.recognizer import Recognizer
+    from digitpad.model.choice import load_model
+    from digitpad.reading.recognizer import Recognizer
 
     try:
         # The model picked with the app's File > Open Model, so that the CLI reads as the app does.
@@ -164,8 +164,8 @@ def _classify(args: argparse.Namespace, paths: list[Path], recognizer: Recognize
 
 def run_teach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Teach with the model the app reads with (its embeddings are derived now); without one, store only."""
-    from digitpad.model_files import load_model
-    from digitpad.recognizer import Recognizer
+    from digitpad.model.choice import load_model
+    from digitpad.reading.recognizer import Recognizer
 
     recognizer: Recognizer | None = None
     try:

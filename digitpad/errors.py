@@ -41,3 +41,7 @@ class ModelTimeoutError(InferenceError):
 
 class FileReadError(DigitpadError):
     """A file cannot be read safely: not a regular file, too large, or unreadable."""
+
+
+class SelfTestFailure(DigitpadError):
+    """One check found a problem; the message says what and where."""

@@ -10,12 +10,12 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from digitpad.drawing_file import load_labelled_drawing
 from digitpad.errors import DigitpadError
-from digitpad.ink import Drawing
-from digitpad.personalize import Personalization
-from digitpad.profile import Profile, ProfileError, default_profile_path, open_profile_safely
-from digitpad.recognizer import Recognizer
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.drawing_file import load_labelled_drawing
+from digitpad.personal.personalize import Personalization
+from digitpad.personal.profile import Profile, ProfileError, default_profile_path, open_profile_safely
+from digitpad.reading.recognizer import Recognizer
 
 PROFILE_HELP = "profile file (SQLite; created when missing); default: your own, as the app uses: {}"
 

@@ -20,12 +20,12 @@ from typing import TextIO
 import numpy as np
 
 from digitpad import __version__
-from digitpad.classifier import Classifier
-from digitpad.errors import DigitpadError
-from digitpad.ink import Drawing
-from digitpad.model_files import resolve_model_path
-from digitpad.raster import rasterize
-from digitpad.recognizer import Recognizer
+from digitpad.errors import DigitpadError, SelfTestFailure
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.raster import rasterize
+from digitpad.model.choice import resolve_model_path
+from digitpad.model.classifier import Classifier
+from digitpad.reading.recognizer import Recognizer
 
 EXIT_PASSED, EXIT_FAILED = 0, 1
 #: Formats the app opens (by file suffix), each written and read back by the check.
@@ -59,10 +59,6 @@ class CheckResult:
     detail: str
 
 
-class SelfTestFailure(Exception):
-    """One check found a problem; the message says what and where."""
-
-
 def check_model(model: str | None) -> tuple[Recognizer, str]:
     path = resolve_model_path(model)
     try:
@@ -94,7 +90,7 @@ def check_image_files(recognizer: Recognizer, folder: Path) -> str:
     """A 7 written in every format the app opens reads back as 7 (in a bundle: Pillow's codecs came along)."""
     from PIL import Image
 
-    from digitpad.batch import classify_files
+    from digitpad.reading.batch import classify_files
 
     seven = Image.fromarray(_ink_on_paper(drawn_seven()))
     for suffix in IMAGE_FORMATS:

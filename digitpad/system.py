@@ -12,7 +12,7 @@ import os
 #: Settings that must be in the environment before numpy loads; one already set by the user wins.
 #: numpy's OpenBLAS starts a thread per core even for normalization's tiny 28 x W products, and on
 #: a busy machine waiting for them costs milliseconds per answer. (ONNX Runtime's telemetry is
-#: turned off where onnxruntime loads, in `digitpad.classifier`, so that library use gets it too.)
+#: turned off where onnxruntime loads, in `digitpad.model.classifier`, so that library use gets it too.)
 PROCESS_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
 
 

@@ -132,7 +132,7 @@ def check_wheel_contents(wheel: Path) -> None:
     strays = [n for n in names if not n.startswith(("digitpad/", "digitpad-"))]
     if strays:
         raise BuildError(f"the wheel holds files outside the digitpad package: {strays[:5]}")
-    for required in ("digitpad/models/digitpad.onnx", "digitpad/selftest.py", "digitpad/image_file.py"):
+    for required in ("digitpad/models/digitpad.onnx", "digitpad/selftest.py", "digitpad/ink/image_file.py"):
         if required not in names:
             raise BuildError(f"the wheel lacks {required}")
     requirements = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]

@@ -53,7 +53,7 @@ EXCLUDED_MODULES = [
     "numpy.fft",
     "numpy._core._multiarray_tests",
     # Pillow's extensions beyond the core decoder and WebP: digitpad decodes PNG, JPEG, BMP, GIF
-    # and WebP (digitpad.image_file) and draws no text, manages no color profiles and reads no
+    # and WebP (digitpad.ink.image_file) and draws no text, manages no color profiles and reads no
     # AVIF. Dropping them also drops libavif (4.9 MB), FreeType, HarfBuzz and LittleCMS.
     "PIL._avif",
     "PIL._imagingft",
@@ -86,7 +86,7 @@ EXCLUDED_MODULES = [
 #: - platforms: xcb for X11 and XWayland desktops, offscreen for --self-test and headless runs;
 #:   the native Wayland plugin would need its own shell and graphics plugins, and every Wayland
 #:   desktop runs X11 apps through XWayland.
-#: - imageformats: none. Image files are decoded by Pillow (digitpad.image_file); Qt reads only the
+#: - imageformats: none. Image files are decoded by Pillow (digitpad.ink.image_file); Qt reads only the
 #:   app's PNG icons, and PNG is built into QtGui.
 #: - platforminputcontexts: compose keys and IBus input methods for typing in dialogs.
 #: - platformthemes: the XDG portal theme, for the desktop's own file dialogs where it has a

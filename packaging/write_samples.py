@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtGui import QImage
 
-from digitpad.drawing_file import save_drawing
+from digitpad.ink.drawing_file import save_drawing
 from digitpad.selftest import BUILTIN_DRAWINGS
 
 #: How many MNIST test digits to write, from the start of the test set.

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digitpad.ink import Drawing
-from digitpad.raster import rasterize
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.raster import rasterize
 from tests.drawings import one, seven
 
 

@@ -16,7 +16,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Settings written or read by the app and the CLI go to a throwaway folder, never the person's own.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="digitpad-test-config-")
-# ...and so does the person's profile (digitpad.profile.default_profile_path).
+# ...and so does the person's profile (digitpad.personal.profile.default_profile_path).
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="digitpad-test-data-")
 
 REPO = Path(__file__).resolve().parent.parent

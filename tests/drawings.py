@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from digitpad.ink import Drawing
-from digitpad.normalize import resample_stroke
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.normalize import resample_stroke
 
 
 def one(x: float = 140.0, top: float = 50.0, bottom: float = 230.0) -> Drawing:

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from digitpad.ink import MAX_STROKES
+from digitpad.ink.drawing import MAX_STROKES
 
 HEADER = '{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, '
 

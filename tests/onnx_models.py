@@ -9,7 +9,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from digitpad.contract import MetadataKey
+from digitpad.model.contract import MetadataKey
 
 
 def _save(graph: onnx.GraphProto, path: Path, metadata: dict[str, str] | None) -> Path:

@@ -7,7 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.adapt import (
+from digitpad.model.classifier import Classifier
+from digitpad.personal.personalize import NO_EMBEDDING_NOTICE, Personalization
+from digitpad.personal.profile import Profile
+from digitpad.reading.adapt import (
     VARIANTS,
     Adapter,
     Variant,
@@ -17,10 +20,7 @@ from digitpad.adapt import (
     read_drawings,
     sample_inputs,
 )
-from digitpad.classifier import Classifier
-from digitpad.personalize import NO_EMBEDDING_NOTICE, Personalization
-from digitpad.profile import Profile
-from digitpad.recognizer import Recognizer
+from digitpad.reading.recognizer import Recognizer
 from tests.drawings import mouse_like, one, seven, zero
 from tests.onnx_models import linear_model
 

@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.classifier import Classifier
 from digitpad.errors import DrawingError
-from digitpad.ink import MAX_STROKES, Drawing
-from digitpad.normalize import Normalization
-from digitpad.raster import MAX_SEGMENTS, MAX_STAMPED_PIXELS, check_complexity, rasterize, segments
-from digitpad.recognizer import Recognizer, drawing_input
+from digitpad.ink.drawing import MAX_STROKES, Drawing
+from digitpad.ink.model_input import drawing_input
+from digitpad.ink.normalize import Normalization
+from digitpad.ink.raster import MAX_SEGMENTS, MAX_STAMPED_PIXELS, check_complexity, rasterize, segments
+from digitpad.model.classifier import Classifier
+from digitpad.reading.recognizer import Recognizer
 
 STROKES = Normalization(pen=2.5)
 

@@ -7,10 +7,10 @@ import onnx
 import pytest
 from onnx import TensorProto, external_data_helper
 
-from digitpad.classifier import MAX_MODEL_BYTES, Classifier, probe_images
-from digitpad.contract import MetadataKey
 from digitpad.errors import InferenceError, ModelContractError, ModelError, ModelNotFoundError, ModelTimeoutError
-from digitpad.normalize import MNIST, Normalization
+from digitpad.ink.normalize import MNIST, Normalization
+from digitpad.model.classifier import MAX_MODEL_BYTES, Classifier, probe_images
+from digitpad.model.contract import MetadataKey
 from tests.onnx_models import linear_model, looping_model, unnormalized_on_ink_model
 
 #: A gray (antialiased) stroke, as every real drawing has: the "gray" test models misbehave on it.

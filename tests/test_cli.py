@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad import batch, classifier
 from digitpad.cli import main
-from digitpad.drawing_file import save_drawing
-from digitpad.ink import Drawing
-from digitpad.model_files import model_choice_file, read_model_choice, shipped_model_path, write_model_choice
-from digitpad.raster import rasterize
-from digitpad.recognizer import Recognizer
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.drawing_file import save_drawing
+from digitpad.ink.raster import rasterize
+from digitpad.model import classifier
+from digitpad.model.choice import model_choice_file, read_model_choice, shipped_model_path, write_model_choice
+from digitpad.reading import batch
+from digitpad.reading.recognizer import Recognizer
 from tests.conftest import REPO
 from tests.drawings import one, zero
 from tests.hostile_files import HOSTILE_DRAWINGS

@@ -9,10 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.drawing_file import MAX_FILE_BYTES, drawing_from_json, drawing_to_json, load_drawing, save_drawing
 from digitpad.errors import DrawingError
 from digitpad.files import STALE_TEMP_SECONDS
-from digitpad.ink import DEFAULT_PEN_WIDTH, Drawing
+from digitpad.ink.drawing import DEFAULT_PEN_WIDTH, Drawing
+from digitpad.ink.drawing_file import (
+    MAX_FILE_BYTES,
+    drawing_from_json,
+    drawing_to_json,
+    load_drawing,
+    save_drawing,
+)
 from tests.drawings import mouse_like, seven
 from tests.hostile_files import HOSTILE_DRAWINGS
 
@@ -196,7 +202,7 @@ def test_stale_temporary_files_of_a_killed_save_are_removed_by_the_next_save(tmp
 
 
 def test_a_label_is_kept_through_save_and_load(tmp_path: Path) -> None:
-    from digitpad.drawing_file import load_labelled_drawing
+    from digitpad.ink.drawing_file import load_labelled_drawing
 
     drawing = Drawing([[[10.0, 20.0], [30.0, 40.0]]], 840, 280)
     save_drawing(tmp_path / "n.json", drawing, label="4071")
@@ -210,7 +216,7 @@ def test_a_label_is_kept_through_save_and_load(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("label", ["", "4a", "-1", 7, None, "٣", "1" * 65])
 def test_a_bad_label_is_refused_and_named(tmp_path: Path, label: object) -> None:
-    from digitpad.drawing_file import load_labelled_drawing
+    from digitpad.ink.drawing_file import load_labelled_drawing
 
     data = {"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [], "label": label}
     (tmp_path / "bad.json").write_text(json.dumps(data))

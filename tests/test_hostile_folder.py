@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.drawing_file import save_drawing
+from digitpad.ink.drawing_file import save_drawing
 from tests.conftest import REPO
 from tests.drawings import one
 from tests.hostile_files import make_hostile_drawings

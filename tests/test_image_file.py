@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from digitpad.errors import ImageFileError
-from digitpad.image_file import MAX_IMAGE_PIXELS, WORKING_PIXELS, read_image
-from digitpad.images import image_input
+from digitpad.ink.image_file import MAX_IMAGE_PIXELS, WORKING_PIXELS, read_image
+from digitpad.ink.model_input import image_input
 from tests.bad_files import BAD_IMAGES, bad_image, blank_rgba_png, digit_image, digit_pixels, png_header_fields
 from tests.conftest import REPO
 from tests.drawings import one, seven
@@ -57,8 +57,8 @@ def _grown_mib(script: str, *args: str) -> tuple[str, int]:
     """Run `script` in a fresh interpreter; its last line says how much its peak memory grew."""
     measured = (
         "import resource, sys\n"
-        "from digitpad.image_file import read_image\n"
-        "from digitpad.images import image_input\n"
+        "from digitpad.ink.image_file import read_image\n"
+        "from digitpad.ink.model_input import image_input\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         f"{script}\n"
         "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n"

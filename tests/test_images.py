@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.classifier import Classifier
-from digitpad.images import image_input, ink_image, luminance
-from digitpad.raster import rasterize
-from digitpad.recognizer import drawing_input
+from digitpad.ink.image_ink import ink_image, luminance
+from digitpad.ink.model_input import drawing_input, image_input
+from digitpad.ink.raster import rasterize
+from digitpad.model.classifier import Classifier
 from tests.drawings import seven
 
 

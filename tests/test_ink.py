@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from digitpad.errors import DrawingError
-from digitpad.ink import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, MAX_POINTS, Drawing
+from digitpad.ink.drawing import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, MAX_POINTS, Drawing
 
 
 def test_defaults_and_blank() -> None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitpad.ink import Drawing
-from digitpad.normalize import MNIST, ink_bounds, normalize, resampling_matrix
-from digitpad.raster import rasterize
-from digitpad.recognizer import drawing_input
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.model_input import drawing_input
+from digitpad.ink.normalize import MNIST, ink_bounds, normalize, resampling_matrix
+from digitpad.ink.raster import rasterize
 from tests.drawings import mouse_like, seven, zero
 
 

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from digitpad.contract import MetadataKey, normalization_from_metadata, normalization_to_metadata
-from digitpad.ink import Drawing
-from digitpad.normalize import MNIST, Normalization, normalize, normalize_strokes, smooth_stroke
-from digitpad.raster import rasterize
-from digitpad.recognizer import drawing_input
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.model_input import drawing_input
+from digitpad.ink.normalize import MNIST, Normalization, normalize, normalize_strokes, smooth_stroke
+from digitpad.ink.raster import rasterize
+from digitpad.model.contract import MetadataKey, normalization_from_metadata, normalization_to_metadata
 
 STROKE = Normalization(pen=2.5)
 

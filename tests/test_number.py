@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.classifier import Classifier
-from digitpad.images import image_input
-from digitpad.ink import Drawing
-from digitpad.number import CANVAS_WIDTH, MAX_NUMBER_PIECES, blobs, image_pieces
-from digitpad.raster import rasterize
-from digitpad.recognizer import Prediction, Recognizer, drawing_input
+from digitpad.ink.drawing import CANVAS_WIDTH, Drawing
+from digitpad.ink.model_input import drawing_input, image_input
+from digitpad.ink.raster import rasterize
+from digitpad.model.classifier import Classifier
+from digitpad.reading.number import MAX_NUMBER_PIECES
+from digitpad.reading.prediction import Prediction
+from digitpad.reading.recognizer import Recognizer
+from digitpad.reading.segment import blobs, image_pieces
 from training import unipen
 from training.evaluate_numbers import SPACING, Spacing, compose, single_on_canvas, writer_sizes
 

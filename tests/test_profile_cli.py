@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from digitpad.cli import main
-from digitpad.drawing_file import drawing_to_json, save_drawing
-from digitpad.ink import Drawing
-from digitpad.profile import Profile, default_profile_path
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.drawing_file import drawing_to_json, save_drawing
+from digitpad.personal.profile import Profile, default_profile_path
 from tests.drawings import mouse_like, one, seven, zero
 
 

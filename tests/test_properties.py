@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from digitpad.classifier import Classifier
-from digitpad.ink import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
-from digitpad.normalize import MNIST, Normalization
-from digitpad.recognizer import Recognizer, drawing_input
+from digitpad.ink.drawing import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
+from digitpad.ink.model_input import drawing_input
+from digitpad.ink.normalize import MNIST, Normalization
+from digitpad.model.classifier import Classifier
+from digitpad.reading.recognizer import Recognizer
 
 GRAY_LEVEL = 1 / 255
 #: Largest change of any pixel, in gray levels, when a digit-sized drawing moves by a fraction of a

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitpad.ink import Drawing
-from digitpad.raster import rasterize, stamp_strokes
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.raster import rasterize, stamp_strokes
 from tests.drawings import mouse_like, seven, zero
 
 

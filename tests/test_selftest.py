@@ -12,7 +12,7 @@ import pytest
 
 from digitpad import selftest
 from digitpad.cli import main
-from digitpad.model_files import shipped_model_path
+from digitpad.model.choice import shipped_model_path
 from digitpad.ui import window_check
 from tests.onnx_models import linear_model
 
@@ -46,8 +46,8 @@ def test_passes_with_the_shipped_model() -> None:
 
 
 def test_builtin_drawings_are_read_right_by_the_shipped_model() -> None:
-    from digitpad.classifier import Classifier
-    from digitpad.recognizer import Recognizer
+    from digitpad.model.classifier import Classifier
+    from digitpad.reading.recognizer import Recognizer
 
     recognizer = Recognizer(Classifier(shipped_model_path()))
     for digit, make in selftest.BUILTIN_DRAWINGS:

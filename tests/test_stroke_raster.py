@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitpad.ink import Drawing
-from digitpad.raster import rasterize
-from digitpad.stroke_raster import StrokeRaster
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.raster import rasterize
+from digitpad.ink.stroke_raster import StrokeRaster
 from tests.drawings import DIGITS, densify, ellipse
 
 

@@ -200,7 +200,7 @@ def _add_machine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
-    from digitpad.normalize import Normalization
+    from digitpad.ink.normalize import Normalization
     from training.augment import NO_AUGMENTATION
     from training.config import PenDrawings
 

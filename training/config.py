@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from digitpad.normalize import MNIST, Normalization
+from digitpad.ink.normalize import MNIST, Normalization
 from training.augment import AugmentConfig
 from training.model import ModelConfig
 from training.strokes import StrokeAugmentation

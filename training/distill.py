@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from digitpad.normalize import Normalization
+from digitpad.ink.normalize import Normalization
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.config import Distillation, TrainConfig
 from training.drawing_data import drawing_views, training_samples

@@ -5,7 +5,7 @@ anywhere on the canvas at any size, mouse paths are jagged, and Europeans cross 
 zeros and give their 1s a long flag. So each pen sample is deformed a little (rotation, shear,
 stretch, a smooth elastic warp), sometimes given a European mark, placed on the canvas as a person
 would, sampled like mouse events, and turned into a 28x28 image by the app's own
-`digitpad.recognizer.drawing_input`. The images join the MNIST stream of the trainer.
+`digitpad.ink.model_input.drawing_input`. The images join the MNIST stream of the trainer.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad.ink import Drawing
-from digitpad.normalize import Normalization, resample_stroke
-from digitpad.recognizer import drawing_input
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.model_input import drawing_input
+from digitpad.ink.normalize import Normalization, resample_stroke
 from training import unipen
 from training.config import PenDrawings
 from training.replay import CANVAS_PLACEMENT, Placement, place

@@ -24,10 +24,10 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from digitpad.classifier import Classifier
-from digitpad.contract import EMBEDDING_NAME, LOGITS_NAME, OUTPUT_NAME
 from digitpad.errors import DigitpadError
 from digitpad.files import write_bytes_atomically
+from digitpad.model.classifier import Classifier
+from digitpad.model.contract import EMBEDDING_NAME, LOGITS_NAME, OUTPUT_NAME
 from training.errors import ExportError
 
 if TYPE_CHECKING:

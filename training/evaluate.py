@@ -19,10 +19,10 @@ import torch
 from matplotlib.figure import Figure  # the object API draws off screen: no pyplot, no window
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, classification_report, confusion_matrix, log_loss
 
-from digitpad.classifier import Classifier
-from digitpad.contract import LABELS
 from digitpad.files import write_bytes_atomically, write_text_atomically
-from digitpad.recognizer import CONFIDENCE_THRESHOLD
+from digitpad.model.classifier import Classifier
+from digitpad.model.contract import LABELS
+from digitpad.reading.prediction import CONFIDENCE_THRESHOLD
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.onnx_predict import predict_in_batches
 from training.tensors import predict_logits, to_tensor

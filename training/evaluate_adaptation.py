@@ -1,8 +1,8 @@
 """Does a profile help its writer? Replay each pen writer's digits as a person teaching digitpad.
 
 Every UNIPEN sample is placed on the canvas as in `evaluate-drawings`, rendered as the app renders a
-taught sample (`digitpad.adapt.sample_inputs`) and read by the app's classifier; the adaptation is
-the app's own `digitpad.adapt.Adapter`. Each writer is judged alone, with a profile of their own
+taught sample (`digitpad.reading.adapt.sample_inputs`) and read by the app's classifier; the adaptation is
+the app's own `digitpad.reading.adapt.Adapter`. Each writer is judged alone, with a profile of their own
 digits only, under two protocols:
 
 - enrolment: the first sample of each digit is taught (as "Teach me your hand" asks); the writer's
@@ -26,11 +26,19 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.adapt import DEFAULT_SETTINGS, VARIANTS, Adapter, AdaptSettings, Reading, sample_inputs, unit_reading
-from digitpad.classifier import Classifier
 from digitpad.files import write_text_atomically
-from digitpad.model_files import shipped_model_path
-from digitpad.normalize import Normalization
+from digitpad.ink.normalize import Normalization
+from digitpad.model.choice import shipped_model_path
+from digitpad.model.classifier import Classifier
+from digitpad.reading.adapt import (
+    DEFAULT_SETTINGS,
+    VARIANTS,
+    Adapter,
+    AdaptSettings,
+    Reading,
+    sample_inputs,
+    unit_reading,
+)
 from training import unipen
 from training.replay import place_samples
 

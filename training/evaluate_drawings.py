@@ -1,7 +1,7 @@
 """How well does a model read what people really draw? Replay pen digits through the app's pipeline.
 
 Each UNIPEN sample is placed on the 280x280 canvas as a person would draw it (`training.replay`),
-turned into the model input by the app's own `digitpad.recognizer.drawing_input` with the
+turned into the model input by the app's own `digitpad.ink.model_input.drawing_input` with the
 normalization the model asks for, and classified by the app's `Recognizer`. The report gives
 accuracy overall, per donor, per writer, per digit, the confusion matrix, and a PNG grid of the
 failures with the 28x28 model input beside each drawing.
@@ -23,14 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.classifier import Classifier
 from digitpad.errors import DigitpadError
 from digitpad.files import atomic_writer, write_text_atomically
-from digitpad.ink import Drawing
-from digitpad.model_files import shipped_model_path
-from digitpad.normalize import MNIST, Normalization, resampling_matrix
-from digitpad.raster import rasterize
-from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer, drawing_input
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.model_input import drawing_input
+from digitpad.ink.normalize import MNIST, Normalization, resampling_matrix
+from digitpad.ink.raster import rasterize
+from digitpad.model.choice import shipped_model_path
+from digitpad.model.classifier import Classifier
+from digitpad.reading.prediction import CONFIDENCE_THRESHOLD
+from digitpad.reading.recognizer import Recognizer
 from training import unipen
 from training.onnx_predict import predict_in_batches
 from training.replay import place_samples

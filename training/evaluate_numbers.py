@@ -27,14 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.classifier import Classifier
 from digitpad.errors import DigitpadError
 from digitpad.files import write_text_atomically
-from digitpad.ink import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
-from digitpad.model_files import shipped_model_path
-from digitpad.number import CANVAS_WIDTH, NumberReading
-from digitpad.raster import rasterize
-from digitpad.recognizer import Recognizer
+from digitpad.ink.drawing import CANVAS_WIDTH, DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
+from digitpad.ink.raster import rasterize
+from digitpad.model.choice import shipped_model_path
+from digitpad.model.classifier import Classifier
+from digitpad.reading.number import NumberReading
+from digitpad.reading.recognizer import Recognizer
 from training import unipen
 from training.evaluate_drawings import add_data_and_model_arguments, canvas_thumbnail, save_captioned_mosaic
 from training.replay import CANVAS_PLACEMENT, place

@@ -30,8 +30,10 @@ import numpy as np
 import onnx
 import torch
 
-from digitpad.classifier import Classifier
-from digitpad.contract import (
+from digitpad.errors import ModelError
+from digitpad.files import write_bytes_atomically
+from digitpad.model.classifier import Classifier
+from digitpad.model.contract import (
     EMBEDDING_NAME,
     INPUT_CONVENTION,
     INPUT_NAME,
@@ -41,8 +43,6 @@ from digitpad.contract import (
     MetadataKey,
     normalization_to_metadata,
 )
-from digitpad.errors import ModelError
-from digitpad.files import write_bytes_atomically
 from training.calibrate import fit_temperature, with_temperature
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.config import TrainConfig

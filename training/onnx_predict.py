@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitpad.classifier import Classifier
+from digitpad.model.classifier import Classifier
 
 BATCH = 1000
 

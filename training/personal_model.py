@@ -23,12 +23,12 @@ import torch
 import torch.nn.functional as F
 from onnx import numpy_helper
 
-from digitpad.adapt import sample_inputs
-from digitpad.classifier import Classifier
-from digitpad.contract import MetadataKey, normalization_from_metadata
 from digitpad.files import write_bytes_atomically
-from digitpad.model_files import shipped_model_path
-from digitpad.profile import Profile
+from digitpad.model.choice import shipped_model_path
+from digitpad.model.classifier import Classifier
+from digitpad.model.contract import MetadataKey, normalization_from_metadata
+from digitpad.personal.profile import Profile
+from digitpad.reading.adapt import sample_inputs
 from training.data import Mnist
 from training.embedding_output import seednet_from_onnx
 from training.errors import ExportError

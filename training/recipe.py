@@ -38,7 +38,7 @@ from typing import Any
 from tqdm import tqdm
 
 from digitpad.files import write_text_atomically
-from digitpad.normalize import Normalization
+from digitpad.ink.normalize import Normalization
 from training import evaluate_drawings, unipen
 from training.augment import NO_AUGMENTATION, AugmentConfig
 from training.checkpoint import BEST, LAST

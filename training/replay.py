@@ -3,7 +3,7 @@
 A person fills a good part of the canvas, though not always the middle: the digit's height is
 drawn uniformly from 35-85 % of the canvas and its position uniformly from where it fits.
 Points are rounded to whole canvas pixels, as mouse events arrive. The result is a
-`digitpad.ink.Drawing`, so it goes through the app's own rasterizer and normalization.
+`digitpad.ink.drawing.Drawing`, so it goes through the app's own rasterizer and normalization.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad.ink import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
+from digitpad.ink.drawing import DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
 from training.unipen import PenSample
 
 

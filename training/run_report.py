@@ -16,8 +16,8 @@ from typing import Any
 
 from matplotlib.figure import Figure  # the object API draws off screen: no pyplot, no window
 
-from digitpad.contract import LABELS
 from digitpad.files import write_bytes_atomically, write_text_atomically
+from digitpad.model.contract import LABELS
 from training.evaluate import Evaluation
 
 

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel
 
 from digitpad.files import write_text_atomically
-from digitpad.normalize import Normalization
+from digitpad.ink.normalize import Normalization
 from training.augment import augment
 from training.checkpoint import BEST, LAST, load_checkpoint, save_checkpoint
 from training.checksums import arrays_md5, file_md5

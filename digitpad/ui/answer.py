@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from digitpad.recognizer import Prediction, percent
+from digitpad.reading.prediction import Prediction, percent
 from digitpad.ui.chart import mix
 
 #: The answer's font size as a multiple of the app font's.

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication
 
 from digitpad import __version__
 from digitpad.errors import ModelError
-from digitpad.model_files import load_model
-from digitpad.recognizer import Recognizer
+from digitpad.model.choice import load_model
+from digitpad.reading.recognizer import Recognizer
 from digitpad.ui.controller import RecognitionController
 from digitpad.ui.main_window import MainWindow
 from digitpad.ui.settings import APPLICATION_NAME, ORGANIZATION_NAME, AppSettings
@@ -45,9 +45,9 @@ def load_recognizer(explicit: str | None, settings: AppSettings) -> tuple[Recogn
 def create_window(model: str | None, settings: AppSettings, profile: Path | None = None) -> MainWindow:
     """The main window over a controller with the model loaded (or recognition off).
 
-    `profile`: the person's profile file (default: `digitpad.profile.default_profile_path()`).
+    `profile`: the person's profile file (default: `digitpad.personal.profile.default_profile_path()`).
     """
-    from digitpad.profile import default_profile_path
+    from digitpad.personal.profile import default_profile_path
     from digitpad.ui.personal import PersonalController
 
     recognizer, message = load_recognizer(model, settings)

@@ -27,9 +27,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from digitpad.ink import Drawing
-from digitpad.number import NumberReading
-from digitpad.raster import segments
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.raster import segments
+from digitpad.reading.number import NumberReading
 from digitpad.ui.controller import Page
 
 #: Space between the paper and the widget's edge, in device-independent pixels.
@@ -182,7 +182,7 @@ class DrawingCanvas(QWidget):
         self._update_cursor()
         self.update()
 
-    # -- the digits found (digitpad.number) ---------------------------------------------------
+    # -- the digits found (digitpad.reading.number) ---------------------------------------------------
 
     def set_number(self, number: NumberReading, selected: int | None) -> None:
         """Box each digit found, with its reading; the selected one stands out."""

@@ -22,8 +22,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from digitpad.contract import LABELS
-from digitpad.recognizer import percent
+from digitpad.model.contract import LABELS
+from digitpad.reading.prediction import percent
 
 #: Gridlines, as fractions of the axis.
 GRID = (0.25, 0.5, 0.75, 1.0)

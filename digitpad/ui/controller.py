@@ -1,7 +1,7 @@
 """The app's one stateful object: the page on the canvas, the undo stack, and live recognition.
 
 Widgets send it strokes and menu choices and show what its signals carry; it calls the pure core
-(`Recognizer`, `digitpad.stroke_raster`) and never paints. Keeping it free of widgets lets the tests and
+(`Recognizer`, `digitpad.ink.stroke_raster`) and never paints. Keeping it free of widgets lets the tests and
 the benchmark drive it exactly as the window does. Recognition runs on a worker thread
 (`RecognitionWorker`), so that no model, however slow, freezes the drawing: answers arrive by the
 `recognized` signal, and `idle` says when every answer asked for has come.
@@ -18,13 +18,14 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from digitpad.classifier import ModelInfo
 from digitpad.errors import DrawingError
-from digitpad.images import image_ink
-from digitpad.ink import DEFAULT_CANVAS_SIZE, Drawing
-from digitpad.number import CANVAS_WIDTH, NumberReading
-from digitpad.recognizer import Prediction, Recognizer
-from digitpad.stroke_raster import page_tracker
+from digitpad.ink.drawing import CANVAS_WIDTH, DEFAULT_CANVAS_SIZE, Drawing
+from digitpad.ink.image_ink import image_ink
+from digitpad.ink.stroke_raster import page_tracker
+from digitpad.model.classifier import ModelInfo
+from digitpad.reading.number import NumberReading
+from digitpad.reading.prediction import Prediction
+from digitpad.reading.recognizer import Recognizer
 from digitpad.ui.recognition_worker import Job, Outcome, RecognitionWorker
 
 #: Live answers while a stroke is drawn come at most this often (milliseconds)...
@@ -240,7 +241,7 @@ class RecognitionController(QObject):
         self._push(SetPageCommand(self, self._page, Page(drawing, source=source), "Open Drawing"))
 
     def open_image(self, pixels: np.ndarray, source: Path | None = None) -> None:
-        """Put decoded pixels (`digitpad.image_file.read_image`) on the page; only their ink is kept."""
+        """Put decoded pixels (`digitpad.ink.image_file.read_image`) on the page; only their ink is kept."""
         page = Page(blank_drawing(), is_image=True, image_ink=image_ink(pixels), source=source)
         self._push(SetPageCommand(self, self._page, page, "Open Image"))
 

@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad import __version__
-from digitpad.classifier import Classifier, ModelInfo
-from digitpad.drawing_file import load_drawing, save_drawing
 from digitpad.errors import DigitpadError
-from digitpad.image_file import IMAGE_SUFFIXES, read_image
-from digitpad.model_files import model_card_path, shipped_model_path
-from digitpad.number import NumberReading
-from digitpad.recognizer import CONFIDENCE_THRESHOLD, Recognizer
+from digitpad.ink.drawing_file import load_drawing, save_drawing
+from digitpad.ink.image_file import IMAGE_SUFFIXES, read_image
+from digitpad.model.choice import model_card_path, shipped_model_path
+from digitpad.model.classifier import Classifier, ModelInfo
+from digitpad.reading.number import NumberReading
+from digitpad.reading.prediction import CONFIDENCE_THRESHOLD
+from digitpad.reading.recognizer import Recognizer
 from digitpad.ui.answer import AnswerView
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
 from digitpad.ui.chart import ProbabilityChart
@@ -41,7 +42,7 @@ from digitpad.ui.image_writer import save_png
 from digitpad.ui.model_input_view import ModelInputView
 from digitpad.ui.number_view import NumberView
 from digitpad.ui.personal import PersonalController
-from digitpad.ui.personal import install as install_personalization
+from digitpad.ui.profile_menu import install as install_personalization
 from digitpad.ui.settings import AppSettings
 
 IMAGE_FILTER = "Images ({})".format(" ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES))
@@ -163,10 +164,10 @@ class MainWindow(QMainWindow):
         self._startup_notice = startup_notice
         if startup_error or startup_notice:
             QTimer.singleShot(0, self._show_startup_error)
-        # -- personalization: corrections, the Profile menu (digitpad.ui.personal) --
+        # -- personalization: corrections, the Profile menu (digitpad.ui.profile_menu) --
         self.personal = personal
         if personal is not None:
-            install_personalization(self, personal)
+            install_personalization(self, personal, self.chart, self.answer, self.number_view)
         if profile_problem:
             QTimer.singleShot(0, lambda: self._show_error("Your profile cannot be read", profile_problem,
                                                           "digitpad reads with the model alone until you teach it."))

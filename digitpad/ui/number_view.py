@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from digitpad.number import NumberReading
+from digitpad.reading.number import NumberReading
 from digitpad.ui.chart import mix
 
 #: The digits' font size as a multiple of the app font's.

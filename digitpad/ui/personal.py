@@ -1,7 +1,7 @@
 """The app side of learning a person's hand: corrections (undoable), the profile, its menu.
 
 `PersonalController` wraps the core `Personalization` for the window: it opens the person's profile
-(a bad file is kept aside and the app runs on, see `digitpad.profile.open_profile_safely`), follows
+(a bad file is kept aside and the app runs on, see `digitpad.personal.profile.open_profile_safely`), follows
 the model the recognition controller uses, and turns "this is a 7" into an undoable step that
 stores the ink with its label and reads the page again at once. `install` adds the window's part:
 digit keys, clicks on the chart's digits, and the Profile menu.
@@ -12,17 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QUndoCommand
 
-from digitpad.classifier import ModelInfo
 from digitpad.errors import DigitpadError
-from digitpad.ink import Drawing
-from digitpad.personalize import Personalization
-from digitpad.profile import Profile, Sample, open_profile_safely
-from digitpad.ui.answer import AnswerView
-from digitpad.ui.controller import Recognition, RecognitionController
+from digitpad.ink.drawing import Drawing
+from digitpad.model.classifier import ModelInfo
+from digitpad.personal.personalize import Personalization
+from digitpad.personal.profile import Profile, Sample, open_profile_safely
+from digitpad.ui.controller import RecognitionController
 
 #: Samples a new model reads per turn of the event loop (each takes about 2 ms on one core).
 DERIVE_STEP = 8
@@ -148,33 +146,6 @@ class PersonalController(QObject):
         self.profile_changed.emit()
 
 
-def _say_when_samples_decided(answer: AnswerView, recognition: Recognition) -> None:
-    """When the person's samples changed the answer, the caption says so and what the model alone read.
-
-    Connected after the window's own handler, so it adds to the caption that handler just set.
-    """
-    prediction = recognition.prediction
-    if prediction is None or prediction.network_probabilities is None:
-        return
-    alone = int(prediction.network_probabilities.argmax())
-    if alone != prediction.digit:
-        answer.caption_label.setText(f"{answer.caption} · from your samples (the model alone: {alone})")
-
-
-def ink_to_teach(window: QMainWindow, controller: RecognitionController) -> Drawing | None:
-    """The ink a correction is about: the selected digit's strokes in a number, else the drawing;
-    None for an opened image (it has no strokes to store)."""
-    page = controller.page
-    if page.is_image:
-        return None
-    drawing = page.drawing
-    number_view = getattr(window, "number_view", None)
-    if number_view is None or len(number_view.number.digits) < 2 or number_view.current is None:
-        return drawing
-    pieces = number_view.number.digits[number_view.current].pieces
-    return Drawing([drawing.strokes[i] for i in pieces], drawing.width, drawing.height, drawing.pen_width)
-
-
 class TeachCommand(QUndoCommand):
     """One correction: the sample is stored on redo and removed on undo (and put back on redo)."""
 
@@ -193,50 +164,3 @@ class TeachCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._personal.forget([s.id for s in self._samples])
-
-
-def install(window: QMainWindow, personal: PersonalController) -> QMenu:
-    """Digit keys and chart clicks correct the answer; a Profile menu opens the session and the window."""
-    from digitpad.ui.profile_window import ProfileWindow
-    from digitpad.ui.teach_session import TeachSession
-
-    controller = personal.controller
-
-    def correct(label: int) -> None:
-        drawing = ink_to_teach(window, controller)
-        if drawing is None:
-            window.statusBar().showMessage("Only drawings can be taught (an opened image has no strokes).", 5000)
-            return
-        if personal.correct(drawing, label):
-            note = f" Kept, but {personal.notice}." if personal.notice else " Undo takes it back."
-            window.statusBar().showMessage(f"Learnt: this is a {label}.{note}", 8000)
-
-    for digit in range(10):
-        action = QAction(f"This Is a {digit}", window)
-        action.setShortcuts([QKeySequence(Qt.Key(Qt.Key.Key_0 + digit))])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _=False, d=digit: correct(d))
-        window.addAction(action)
-    chart = getattr(window, "chart", None)
-    if chart is not None and hasattr(chart, "digit_clicked"):
-        chart.digit_clicked.connect(correct)
-        chart.setToolTip("Wrong? Click the right digit (or press its key) to teach digitpad your hand.")
-    personal.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
-    answer = getattr(window, "answer", None)
-    if answer is not None:
-        controller.recognized.connect(lambda recognition: _say_when_samples_decided(answer, recognition))
-
-    menu = QMenu("&Profile", window)
-    menus = window.menuBar().actions()
-    if menus:  # before Help, which stays last
-        window.menuBar().insertMenu(menus[-1], menu)
-    else:
-        window.menuBar().addMenu(menu)
-    session = menu.addAction("&Teach Me Your Hand…")
-    session.setStatusTip("Draw each digit a few times so that digitpad learns how you write them")
-    session.triggered.connect(lambda: TeachSession(personal, window).open())
-    manage = menu.addAction("Your &Samples…")
-    manage.setStatusTip("See, delete, export or import the digits you taught digitpad")
-    manage.triggered.connect(lambda: ProfileWindow(personal, window).open())
-    window.personal_actions = (session, manage)  # type: ignore[attr-defined]
-    return menu

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from digitpad.errors import DigitpadError, ModelTimeoutError
-from digitpad.number import NumberReading
+from digitpad.reading.number import NumberReading
 
 #: A worker thread with nothing to do for this long ends (the next request starts another), so
 #: that a controller nobody closed leaves no thread behind for long.

@@ -2,7 +2,7 @@
 
 A settings file edited by hand or left by another version must never break the app: a value of
 the wrong type reads as its default. The chosen model is the exception: the command line reads
-it too, without Qt, so it lives in the core's own small file (`digitpad.model_files`).
+it too, without Qt, so it lives in the core's own small file (`digitpad.model.choice`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from digitpad.model_files import model_choice_file, read_model_choice, write_model_choice
+from digitpad.model.choice import model_choice_file, read_model_choice, write_model_choice
 
 #: Where QSettings keeps the app's settings; the command line reads the chosen model from there too.
 ORGANIZATION_NAME = "digitpad"

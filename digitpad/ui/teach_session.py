@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from digitpad.ink import Drawing
+from digitpad.ink.drawing import Drawing
 from digitpad.ui.canvas import DrawingCanvas
 from digitpad.ui.controller import Page
 from digitpad.ui.personal import PersonalController

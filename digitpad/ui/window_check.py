@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QWidget
 
-from digitpad.model_files import resolve_model_path
-from digitpad.selftest import SelfTestFailure
+from digitpad.errors import SelfTestFailure
+from digitpad.model.choice import resolve_model_path
 from digitpad.ui.app import create_window
 from digitpad.ui.settings import AppSettings
 

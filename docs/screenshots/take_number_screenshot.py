@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 from PySide6.QtCore import QPoint, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from digitpad.drawing_file import load_drawing  # noqa: E402
+from digitpad.ink.drawing_file import load_drawing  # noqa: E402
 from digitpad.ui.app import create_application, create_window  # noqa: E402
 from digitpad.ui.main_window import MainWindow  # noqa: E402
 from digitpad.ui.settings import AppSettings  # noqa: E402

@@ -25,7 +25,7 @@ from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from digitpad.drawing_file import load_drawing  # noqa: E402
+from digitpad.ink.drawing_file import load_drawing  # noqa: E402
 from digitpad.ui.app import create_application, create_window  # noqa: E402
 from digitpad.ui.settings import AppSettings  # noqa: E402
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from digitpad.normalize import MNIST, Normalization
+from digitpad.ink.normalize import MNIST, Normalization
 from tests.training.conftest import THREADS
 from tests.training.drawing_fixtures import write_digits
 from training.augment import AugmentConfig, augment

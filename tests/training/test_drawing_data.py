@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitpad.normalize import Normalization
+from digitpad.ink.normalize import Normalization
 from tests.training.drawing_fixtures import bar, ring, seven
 from training.drawing_data import (
     Augmentation,

@@ -8,8 +8,8 @@ import numpy as np
 import onnx
 import pytest
 
-from digitpad.classifier import Classifier
-from digitpad.contract import EMBEDDING_NAME
+from digitpad.model.classifier import Classifier
+from digitpad.model.contract import EMBEDDING_NAME
 from training.data import Mnist
 from training.embedding_output import add_embedding_output, add_embedding_to_file
 from training.errors import ExportError

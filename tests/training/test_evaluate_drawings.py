@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.ink import Drawing
-from digitpad.normalize import MNIST
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.normalize import MNIST
 from tests.training.drawing_fixtures import constant_model, write_digits
 from training import evaluate_drawings
 

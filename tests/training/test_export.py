@@ -19,8 +19,9 @@ import torch
 
 import digitpad.files
 import training.export
-from digitpad.classifier import Classifier
-from digitpad.contract import (
+from digitpad.ink.normalize import MNIST
+from digitpad.model.classifier import Classifier
+from digitpad.model.contract import (
     EMBEDDING_NAME,
     INPUT_NAME,
     LABELS,
@@ -29,7 +30,6 @@ from digitpad.contract import (
     MetadataKey,
     normalization_to_metadata,
 )
-from digitpad.normalize import MNIST
 from training.calibrate import with_temperature
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.data import MNIST_MD5, Mnist

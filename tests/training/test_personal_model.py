@@ -10,9 +10,9 @@ import numpy as np
 import onnx
 import pytest
 
-from digitpad.classifier import Classifier
-from digitpad.contract import MetadataKey
-from digitpad.profile import Profile
+from digitpad.model.classifier import Classifier
+from digitpad.model.contract import MetadataKey
+from digitpad.personal.profile import Profile
 from tests.drawings import mouse_like, seven, zero
 from training.data import Mnist
 from training.personal_model import PERSONALIZED_KEY, personalize

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import training.recipe
-from digitpad.classifier import Classifier
-from digitpad.normalize import Normalization
+from digitpad.ink.normalize import Normalization
+from digitpad.model.classifier import Classifier
 from tests.training.conftest import THREADS
 from tests.training.drawing_fixtures import write_digits
 from training.__main__ import build_parser, main

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from digitpad.classifier import Classifier
-from digitpad.contract import MetadataKey
+from digitpad.model.classifier import Classifier
+from digitpad.model.contract import MetadataKey
 from training.data import Mnist
 
 
@@ -35,7 +35,7 @@ def test_shipped_model_reads_replayed_pen_drawings(shipped_model: Path) -> None:
     read 95.5 % of these drawings, the shipped one was trained on their writers (model card)."""
     import itertools
 
-    from digitpad.recognizer import Recognizer
+    from digitpad.reading.recognizer import Recognizer
     from training import unipen
     from training.replay import place_samples
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.normalize import MNIST, Normalization
+from digitpad.ink.normalize import MNIST, Normalization
 from tests.training.drawing_fixtures import write_digits
 from training import unipen
 from training.drawing_data import drawing_dataset, drawing_views

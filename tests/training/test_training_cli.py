@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from digitpad.classifier import Classifier
-from digitpad.contract import MetadataKey
-from digitpad.normalize import Normalization
+from digitpad.ink.normalize import Normalization
+from digitpad.model.classifier import Classifier
+from digitpad.model.contract import MetadataKey
 from tests.training.conftest import SMOKE_CONFIG
 from tests.training.drawing_fixtures import write_digits
 from training.__main__ import main

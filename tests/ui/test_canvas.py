@@ -9,10 +9,10 @@ from PySide6.QtGui import QColor, QImage, QInputDevice, QPalette, QPointingDevic
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from digitpad.ink import Drawing
-from digitpad.normalize import normalize
-from digitpad.raster import rasterize
-from digitpad.recognizer import drawing_input
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.model_input import drawing_input
+from digitpad.ink.normalize import normalize
+from digitpad.ink.raster import rasterize
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
 from digitpad.ui.controller import Page
 from tests.ui.helpers import DIGITS, drag, ellipse, to_widget

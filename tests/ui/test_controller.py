@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.classifier import Classifier
-from digitpad.ink import Drawing
-from digitpad.raster import rasterize
-from digitpad.recognizer import Recognizer
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.raster import rasterize
+from digitpad.model.classifier import Classifier
+from digitpad.reading.recognizer import Recognizer
 from digitpad.ui.controller import UNDO_LIMIT, Recognition, RecognitionController, blank_drawing
 from digitpad.ui.recognition_worker import Job, Outcome, RecognitionWorker
 from tests.bad_files import digit_pixels

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad import classifier, ink
-from digitpad.contract import MetadataKey
+from digitpad.ink import drawing as ink
+from digitpad.model import classifier
+from digitpad.model.contract import MetadataKey
 from digitpad.ui import controller as controller_module
 from digitpad.ui.app import create_window
 from digitpad.ui.controller import RecognitionController
@@ -138,8 +139,8 @@ def test_the_undo_history_keeps_a_bounded_number_of_bytes_of_images(
     qtbot, shipped_model: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
     """Opened images are big (their float ink: 4 bytes a pixel); old ones leave the history."""
-    from digitpad.classifier import Classifier
-    from digitpad.recognizer import Recognizer
+    from digitpad.model.classifier import Classifier
+    from digitpad.reading.recognizer import Recognizer
 
     controller = RecognitionController(Recognizer(Classifier(shipped_model)))
     inks = []

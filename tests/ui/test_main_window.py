@@ -15,9 +15,9 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from digitpad.contract import MetadataKey
-from digitpad.drawing_file import load_drawing, save_drawing
-from digitpad.ink import Drawing
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.drawing_file import load_drawing, save_drawing
+from digitpad.model.contract import MetadataKey
 from digitpad.ui.app import create_window
 from digitpad.ui.canvas import render_drawing
 from digitpad.ui.controller import LIVE_MIN_INTERVAL_MS

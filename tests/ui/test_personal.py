@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from digitpad.profile import Profile
+from digitpad.personal.profile import Profile
 from digitpad.ui.app import create_window
 from digitpad.ui.main_window import MainWindow
 from digitpad.ui.profile_window import ProfileWindow

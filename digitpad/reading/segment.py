@@ -4,7 +4,7 @@ A number is written left to right, so the pieces of ink (strokes of a drawing, c
 components of an image) are put in reading order by their horizontal middle, and a digit is a
 run of consecutive pieces. This module lists the runs worth reading and scores how plausible each
 is as one digit, and each boundary as a gap between two digits, from the pieces' boxes alone; the
-model's probabilities then decide among the groupings (`digitpad.number`).
+model's probabilities then decide among the groupings (`digitpad.reading.number`).
 
 All lengths are relative to the ink's height, so the same rules hold for any canvas or writing size.
 """
@@ -193,3 +193,108 @@ def layout(boxes: Sequence[Box], pen: float = 0.0) -> Layout:
     typical = min(max(typical, height / 2), height)
     piece_width = max(float(np.median([b.width for b in boxes])) if boxes else 0.0, pen, 1e-9)
     return Layout(tuple(boxes[k] for k in order), order, height, typical, piece_width)
+
+
+#: A blob of image ink smaller than this share of the largest one is a speck: it joins its
+#: nearest neighbour instead of standing for a digit.
+SPECK_SHARE = 0.02
+#: Blobs are found on a copy of the ink at most this many pixels wide and high (one pixel per
+#: block of ink), so that a large or noisy photo cannot take long; ink in one block stays together.
+BLOB_RESOLUTION = 1024
+
+
+def image_pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Box]]:
+    """The blobs of an image's ink (specks given to their neighbours): full-size int32 labels
+    (0 = none, k + 1 = piece k) and each piece's box. Found on a copy at most BLOB_RESOLUTION
+    pixels wide and high (one pixel per block of ink), so a large or noisy photo cannot take long;
+    the boxes are the blocks' (a little larger than the ink), the labels are the ink's own pixels."""
+    factor = max(-(-max(mask.shape) // BLOB_RESOLUTION), 1)
+    height, width = -(-mask.shape[0] // factor), -(-mask.shape[1] // factor)
+    padded = np.zeros((height * factor, width * factor), bool)
+    padded[: mask.shape[0], : mask.shape[1]] = mask
+    small = np.asarray(padded.reshape(height, factor, width, factor).any(axis=(1, 3)))
+    labels, count = blobs(small)
+    if count:
+        labels, count = absorb_specks(labels, count)
+    rows, cols = np.nonzero(labels)
+    piece = labels[rows, cols] - 1
+    low = np.full((2, count), np.iinfo(np.int64).max)
+    high = np.full((2, count), -1)
+    for axis, where in enumerate((cols, rows)):
+        np.minimum.at(low[axis], piece, where)
+        np.maximum.at(high[axis], piece, where)
+    limit = (mask.shape[1], mask.shape[0])
+    boxes = [
+        Box(
+            float(low[0, k] * factor),
+            float(low[1, k] * factor),
+            float(min((high[0, k] + 1) * factor, limit[0])),
+            float(min((high[1, k] + 1) * factor, limit[1])),
+        )
+        for k in range(count)
+    ]
+    if factor > 1:
+        rows_index, cols_index = np.arange(mask.shape[0]) // factor, np.arange(mask.shape[1]) // factor
+        labels = np.where(mask, labels[rows_index[:, None], cols_index[None, :]], 0).astype(np.int32)
+    return labels, boxes
+
+
+def blobs(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """Label the 8-connected blobs of a boolean image: (int32 labels, 0 = none, 1..count; count).
+
+    Union-find over each row's runs of ink, merged row by row: linear in the number of runs.
+    scipy.ndimage.label would do it, but scipy would add tens of megabytes to the app for this.
+    """
+    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), bool)
+    padded[:, 1:-1] = mask
+    edges = np.diff(padded.astype(np.int8), axis=1)
+    run_rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)  # both row-major, so they pair up; ends are exclusive
+    run_rows, starts, ends = run_rows.tolist(), starts.tolist(), ends.tolist()
+    parent = list(range(len(run_rows)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    first = np.searchsorted(run_rows, np.arange(mask.shape[0] + 1)).tolist()
+    for row in range(1, mask.shape[0]):
+        a, above_end = first[row - 1], first[row]
+        for k in range(first[row], first[row + 1]):
+            while a < above_end and ends[a] < starts[k]:  # wholly left of run k (diagonals touch)
+                a += 1
+            b = a
+            while b < above_end and starts[b] <= ends[k]:
+                ra, rk = root(b), root(k)
+                if ra != rk:
+                    parent[max(ra, rk)] = min(ra, rk)
+                b += 1
+    roots = [root(k) for k in range(len(parent))]
+    names = {r: n + 1 for n, r in enumerate(sorted(set(roots)))}
+    labels = np.zeros(mask.shape, np.int32)
+    for k, r in enumerate(roots):
+        labels[run_rows[k], starts[k] : ends[k]] = names[r]
+    return labels, len(names)
+
+
+def absorb_specks(labels: np.ndarray, count: int) -> tuple[np.ndarray, int]:
+    """Give each speck (a blob under SPECK_SHARE of the largest) to the nearest real blob, by
+    horizontal distance, so that every bit of ink still belongs to some digit."""
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    real = np.flatnonzero(sizes >= SPECK_SHARE * sizes.max())
+    if len(real) == count:
+        return labels, count
+    _, cols = np.nonzero(labels)
+    piece = labels[labels > 0] - 1  # row-major, as np.nonzero
+    left = np.full(count, np.iinfo(np.int64).max)
+    right = np.full(count, -1)
+    np.minimum.at(left, piece, cols)
+    np.maximum.at(right, piece, cols)
+    middles = (left + right) / 2
+    target = np.zeros(count + 1, np.int32)
+    target[real + 1] = np.arange(1, len(real) + 1)
+    for k in np.setdiff1d(np.arange(count), real):
+        target[k + 1] = target[real[np.argmin(np.abs(middles[real] - middles[k]))] + 1]
+    return target[labels], len(real)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from digitpad.errors import DrawingError
-from digitpad.ink import Drawing
+from digitpad.ink.drawing import Drawing
 
 #: Along a stroke, keep about one point per this fraction of the pen width (but at least one per
 #: canvas pixel): mouse and tablet events come a pixel or two apart, and every segment costs time,

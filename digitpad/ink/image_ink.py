@@ -1,14 +1,12 @@
 """Image pixels to model input: gray or color, any size, dark-on-light or light-on-dark.
 
-Decoding happens in `digitpad.image_file`; this module only sees pixels, so it stays pure numpy.
+Decoding happens in `digitpad.ink.image_file`; this module only sees pixels, so it stays pure numpy.
 The ink is found once (`image_ink`): the app shows it on the canvas and the model reads it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from digitpad.normalize import MNIST, Normalization, ink_bounds, normalize
 
 #: After contrast stretching, pixels below this count as background: paper grain, JPEG ringing.
 NOISE_LEVEL = 0.1
@@ -68,14 +66,3 @@ def image_ink(pixels: np.ndarray) -> np.ndarray | None:
     return ink_image(luminance(pixels))
 
 
-def ink_input(ink: np.ndarray | None, spec: Normalization = MNIST) -> np.ndarray | None:
-    """The model input (frame x frame) for an image's ink from `image_ink`, or None if it has none."""
-    bounds = None if ink is None else ink_bounds(ink, NOISE_LEVEL)
-    if ink is None or bounds is None:
-        return None
-    return normalize(ink, bounds, spec)
-
-
-def image_input(pixels: np.ndarray, spec: Normalization = MNIST) -> np.ndarray | None:
-    """The 28x28 model input for decoded image pixels, or None if the image has no ink."""
-    return ink_input(image_ink(pixels), spec)

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad.classifier import Classifier
-from digitpad.ink import Drawing
-from digitpad.normalize import Normalization
-from digitpad.recognizer import drawing_input
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.model_input import drawing_input
+from digitpad.ink.normalize import Normalization
+from digitpad.model.classifier import Classifier
 
 #: Bump when the renderings or their embedding change, so that cached embeddings are rebuilt.
 ADAPT_VERSION = 1

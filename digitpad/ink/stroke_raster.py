@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitpad.ink import Drawing
-from digitpad.raster import rasterize, segments, stamp_segments
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.raster import rasterize, segments, stamp_segments
 
 Segments = tuple[np.ndarray, np.ndarray]  # (starts, ends), each float32 (m, 2)
 _NO_SEGMENTS: Segments = (np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32))

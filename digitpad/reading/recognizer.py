@@ -6,70 +6,19 @@ functions, so that they all see the same 28x28 image for the same ink.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digitpad.classifier import Classifier
-from digitpad.images import image_ink, ink_input
-from digitpad.ink import Drawing
-from digitpad.normalize import MNIST, Normalization, normalize, normalize_strokes
-from digitpad.raster import rasterize
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.image_ink import image_ink
+from digitpad.ink.model_input import drawing_input, ink_input
+from digitpad.model.classifier import Classifier
+from digitpad.reading.number import NumberReader, NumberReading
+from digitpad.reading.prediction import Prediction
 
 if TYPE_CHECKING:
-    from digitpad.adapt import Adapter
-    from digitpad.number import NumberReader, NumberReading
-
-#: An answer whose top probability is below this is shown as "not sure" (and `confident: false`).
-#: On held-out drawings almost all right answers are above it and most wrong ones below.
-CONFIDENCE_THRESHOLD = 0.80
-
-
-def percent(probability: float) -> str:
-    """'98.7%', never a misleading '100.0%' or '0.0%': the app and the CLI print probabilities alike."""
-    if probability >= 0.9995:
-        return ">99.9%"
-    if probability < 0.0005:
-        return "<0.1%"
-    return f"{probability:.1%}"
-
-
-@dataclass(frozen=True, eq=False)
-class Prediction:
-    """The model's answer for one input."""
-
-    probabilities: np.ndarray  #: float32 (10,), sums to 1
-    model_input: np.ndarray  #: float32 (28, 28): exactly what the model saw
-    #: the network's own probabilities when the person's profile adjusted them (else None)
-    network_probabilities: np.ndarray | None = None
-
-    @property
-    def digit(self) -> int:
-        return int(np.argmax(self.probabilities))
-
-    @property
-    def confidence(self) -> float:
-        return float(self.probabilities.max())
-
-    @property
-    def confident(self) -> bool:
-        return self.confidence >= CONFIDENCE_THRESHOLD
-
-
-def drawing_input(drawing: Drawing, spec: Normalization = MNIST, raster: np.ndarray | None = None) -> np.ndarray | None:
-    """The 28x28 model input for a drawing, or None if it has no ink on the canvas.
-
-    `raster` may pass in `rasterize(drawing)` when the caller already has it (the GUI does); a
-    model that asks for stroke-width normalization (`spec.pen`) is fed from the strokes instead.
-    """
-    if spec.pen > 0:
-        return normalize_strokes(drawing, spec)
-    bounds = drawing.ink_bounds()
-    if bounds is None:
-        return None
-    image = normalize(rasterize(drawing) if raster is None else raster, bounds, spec)
-    return image if image.any() else None
+    from digitpad.reading.adapt import Adapter
 
 
 class Recognizer:
@@ -83,7 +32,7 @@ class Recognizer:
 
     @property
     def adapter(self) -> Adapter | None:
-        """The person's samples (`digitpad.adapt`), or None for the network alone.
+        """The person's samples (`digitpad.reading.adapt`), or None for the network alone.
 
         Replaced whole, never changed in place, so a reader on another thread sees the old adapter
         or the new one; a new one also forgets the digits the number reader remembered, which the
@@ -116,7 +65,7 @@ class Recognizer:
         return self.predict_inputs(model_input[None])[0]
 
     def recognize_image(self, ink: np.ndarray | None) -> Prediction | None:
-        """The answer for an image's ink (`digitpad.images.image_ink`), or None when it has none.
+        """The answer for an image's ink (`digitpad.ink.image_ink.image_ink`), or None when it has none.
 
         The ink is found once when the image is opened: the app shows it and reads it from there.
         """
@@ -125,13 +74,11 @@ class Recognizer:
             return None
         return self.predict_inputs(model_input[None])[0]
 
-    # -- whole numbers (digitpad.number) ------------------------------------------------------
+    # -- whole numbers (digitpad.reading.number) ------------------------------------------------------
 
     @property
     def numbers(self) -> NumberReader:
         if self._numbers is None:
-            from digitpad.number import NumberReader
-
             self._numbers = NumberReader(self.predict_inputs, self.normalization)
         return self._numbers
 
@@ -141,11 +88,9 @@ class Recognizer:
         return self.numbers.read_drawing(drawing, raster)
 
     def read_number_in_ink(self, ink: np.ndarray | None) -> NumberReading:
-        """The digits of an image's ink (`digitpad.images.image_ink`, found once when it is opened)."""
-        from digitpad.number import NumberReading
-
+        """The digits of an image's ink (`digitpad.ink.image_ink.image_ink`, found once when it is opened)."""
         return NumberReading(()) if ink is None else self.numbers.read_ink(ink)
 
     def read_number_in_image(self, pixels: np.ndarray) -> NumberReading:
-        """The digits of decoded image pixels (any layout `digitpad.images.luminance` takes)."""
+        """The digits of decoded image pixels (any layout `digitpad.ink.image_ink.luminance` takes)."""
         return self.read_number_in_ink(image_ink(pixels))

@@ -17,8 +17,8 @@ from typing import Any
 
 from digitpad.errors import DrawingError, FileReadError
 from digitpad.files import read_regular_file, write_text_atomically
-from digitpad.ink import DEFAULT_PEN_WIDTH, MAX_POINTS, MAX_STROKES, Drawing
-from digitpad.raster import check_complexity
+from digitpad.ink.drawing import DEFAULT_PEN_WIDTH, MAX_POINTS, MAX_STROKES, Drawing
+from digitpad.ink.raster import check_complexity
 
 FORMAT_NAME = "digitpad-drawing"
 FORMAT_VERSION = 1

@@ -1,6 +1,6 @@
 """Read a whole number: find the digits in a drawing or an image and read each one.
 
-Segmentation by recognition: `digitpad.segment` lists the runs of strokes (or of an image's ink
+Segmentation by recognition: `digitpad.reading.segment` lists the runs of strokes (or of an image's ink
 blobs) that could be one digit; every run is normalized on its own, exactly as a single digit is
 (`drawing_input`), and all of a drawing's runs go to the model in one call; a dynamic programme
 then picks the grouping whose digits read best, less the geometric costs of unlikely digits and
@@ -20,15 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad.images import NOISE_LEVEL
-from digitpad.ink import DEFAULT_CANVAS_SIZE, Drawing
-from digitpad.normalize import Normalization, ink_bounds, normalize
-from digitpad.recognizer import Prediction, drawing_input
-from digitpad.segment import Box, Layout, layout, points_box
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.image_ink import NOISE_LEVEL
+from digitpad.ink.model_input import drawing_input
+from digitpad.ink.normalize import Normalization, ink_bounds, normalize
+from digitpad.reading.prediction import Prediction
+from digitpad.reading.segment import Layout, image_pieces, layout, points_box
 
-#: The app's canvas is three squares wide, so a number of up to 10 digits fits at a natural size;
-#: its height, and so the pen and a single digit's model input, stay as on the square canvas.
-CANVAS_WIDTH = 3 * DEFAULT_CANVAS_SIZE
 #: How much a digit's log probability counts against the geometric costs: the model is sure of
 #: many things that are not digits (two digits squeezed into one frame), so its doubt weighs more.
 READING_WEIGHT = 4.0
@@ -38,10 +36,6 @@ CACHE_SIZE = 512
 #: digit, as before numbers were read: the runs to render grow with the pieces, and a file with
 #: thousands of strokes must not take minutes.
 MAX_NUMBER_PIECES = 80
-#: A blob of image ink smaller than this share of the largest one is a speck: it joins its
-#: nearest neighbour instead of standing for a digit.
-SPECK_SHARE = 0.02
-
 #: (left, top, right, bottom) in canvas (or image) pixels, pen included.
 BoxTuple = tuple[float, float, float, float]
 Predict = Callable[[np.ndarray], "list[Prediction]"]
@@ -242,108 +236,8 @@ class NumberReader:
 
     def read_ink(self, ink: np.ndarray) -> NumberReading:
         """The number in an image's ink (float (H, W) in [0, 1], 0 = background, as
-        `digitpad.images.ink_image` gives it)."""
+        `digitpad.ink.image_ink.ink_image` gives it)."""
         candidates = ink_candidates(ink, self._spec)
         return choose(candidates, self._predict(candidates.inputs) if candidates.runs else [])
 
 
-#: Blobs are found on a copy of the ink at most this many pixels wide and high (one pixel per
-#: block of ink), so that a large or noisy photo cannot take long; ink in one block stays together.
-BLOB_RESOLUTION = 1024
-
-
-def image_pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Box]]:
-    """The blobs of an image's ink (specks given to their neighbours): full-size int32 labels
-    (0 = none, k + 1 = piece k) and each piece's box. Found on a copy at most BLOB_RESOLUTION
-    pixels wide and high (one pixel per block of ink), so a large or noisy photo cannot take long;
-    the boxes are the blocks' (a little larger than the ink), the labels are the ink's own pixels."""
-    factor = max(-(-max(mask.shape) // BLOB_RESOLUTION), 1)
-    height, width = -(-mask.shape[0] // factor), -(-mask.shape[1] // factor)
-    padded = np.zeros((height * factor, width * factor), bool)
-    padded[: mask.shape[0], : mask.shape[1]] = mask
-    small = np.asarray(padded.reshape(height, factor, width, factor).any(axis=(1, 3)))
-    labels, count = blobs(small)
-    if count:
-        labels, count = absorb_specks(labels, count)
-    rows, cols = np.nonzero(labels)
-    piece = labels[rows, cols] - 1
-    low = np.full((2, count), np.iinfo(np.int64).max)
-    high = np.full((2, count), -1)
-    for axis, where in enumerate((cols, rows)):
-        np.minimum.at(low[axis], piece, where)
-        np.maximum.at(high[axis], piece, where)
-    limit = (mask.shape[1], mask.shape[0])
-    boxes = [
-        Box(
-            float(low[0, k] * factor),
-            float(low[1, k] * factor),
-            float(min((high[0, k] + 1) * factor, limit[0])),
-            float(min((high[1, k] + 1) * factor, limit[1])),
-        )
-        for k in range(count)
-    ]
-    if factor > 1:
-        rows_index, cols_index = np.arange(mask.shape[0]) // factor, np.arange(mask.shape[1]) // factor
-        labels = np.where(mask, labels[rows_index[:, None], cols_index[None, :]], 0).astype(np.int32)
-    return labels, boxes
-
-
-def blobs(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """Label the 8-connected blobs of a boolean image: (int32 labels, 0 = none, 1..count; count).
-
-    Union-find over each row's runs of ink, merged row by row: linear in the number of runs.
-    scipy.ndimage.label would do it, but scipy would add tens of megabytes to the app for this.
-    """
-    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), bool)
-    padded[:, 1:-1] = mask
-    edges = np.diff(padded.astype(np.int8), axis=1)
-    run_rows, starts = np.nonzero(edges == 1)
-    _, ends = np.nonzero(edges == -1)  # both row-major, so they pair up; ends are exclusive
-    run_rows, starts, ends = run_rows.tolist(), starts.tolist(), ends.tolist()
-    parent = list(range(len(run_rows)))
-
-    def root(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    first = np.searchsorted(run_rows, np.arange(mask.shape[0] + 1)).tolist()
-    for row in range(1, mask.shape[0]):
-        a, above_end = first[row - 1], first[row]
-        for k in range(first[row], first[row + 1]):
-            while a < above_end and ends[a] < starts[k]:  # wholly left of run k (diagonals touch)
-                a += 1
-            b = a
-            while b < above_end and starts[b] <= ends[k]:
-                ra, rk = root(b), root(k)
-                if ra != rk:
-                    parent[max(ra, rk)] = min(ra, rk)
-                b += 1
-    roots = [root(k) for k in range(len(parent))]
-    names = {r: n + 1 for n, r in enumerate(sorted(set(roots)))}
-    labels = np.zeros(mask.shape, np.int32)
-    for k, r in enumerate(roots):
-        labels[run_rows[k], starts[k] : ends[k]] = names[r]
-    return labels, len(names)
-
-
-def absorb_specks(labels: np.ndarray, count: int) -> tuple[np.ndarray, int]:
-    """Give each speck (a blob under SPECK_SHARE of the largest) to the nearest real blob, by
-    horizontal distance, so that every bit of ink still belongs to some digit."""
-    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-    real = np.flatnonzero(sizes >= SPECK_SHARE * sizes.max())
-    if len(real) == count:
-        return labels, count
-    _, cols = np.nonzero(labels)
-    piece = labels[labels > 0] - 1  # row-major, as np.nonzero
-    left = np.full(count, np.iinfo(np.int64).max)
-    right = np.full(count, -1)
-    np.minimum.at(left, piece, cols)
-    np.maximum.at(right, piece, cols)
-    middles = (left + right) / 2
-    target = np.zeros(count + 1, np.int32)
-    target[real + 1] = np.arange(1, len(real) + 1)
-    for k in np.setdiff1d(np.arange(count), real):
-        target[k + 1] = target[real[np.argmin(np.abs(middles[real] - middles[k]))] + 1]
-    return target[labels], len(real)

@@ -5,7 +5,7 @@
 - Output ``probabilities``: float32 [N, 10], softmax over the digits 0-9 (a ``logits`` output may
   sit beside it).
 - Optional output ``embedding``: float32 [N, D], the network's features for an image (the seed
-  convnet's dense-layer activations); with it the app adapts to its user's hand (`digitpad.adapt`).
+  convnet's dense-layer activations); with it the app adapts to its user's hand (`digitpad.reading.adapt`).
 - ``metadata_props`` describe the model; the keys below are the ones digitpad reads or writes.
 """
 
@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 
 from digitpad.errors import ModelContractError
-from digitpad.normalize import MNIST, Normalization
+from digitpad.ink.normalize import MNIST, Normalization
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.drawing_file import load_labelled_drawing
 from digitpad.errors import DigitpadError, InferenceError, ModelTimeoutError
-from digitpad.image_file import IMAGE_SUFFIXES, read_image
-from digitpad.images import image_ink
-from digitpad.normalize import Normalization
-from digitpad.number import Candidates, NumberReading, choose, drawing_candidates, ink_candidates
-from digitpad.recognizer import Prediction, Recognizer
+from digitpad.ink.drawing_file import load_labelled_drawing
+from digitpad.ink.image_file import IMAGE_SUFFIXES, read_image
+from digitpad.ink.image_ink import image_ink
+from digitpad.ink.normalize import Normalization
+from digitpad.reading.number import Candidates, NumberReading, choose, drawing_candidates, ink_candidates
+from digitpad.reading.prediction import Prediction
+from digitpad.reading.recognizer import Recognizer
 
 DRAWING_SUFFIXES = (".json",)
 #: How many inputs go to ONNX Runtime in one call.

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from digitpad.adapt import (
+from digitpad.ink.drawing import Drawing
+from digitpad.personal.profile import Profile, Sample
+from digitpad.reading.adapt import (
     DEFAULT_SETTINGS,
     Adapter,
     AdaptSettings,
@@ -21,9 +23,7 @@ from digitpad.adapt import (
     read_drawings,
     unit_reading,
 )
-from digitpad.ink import Drawing
-from digitpad.profile import Profile, Sample
-from digitpad.recognizer import Recognizer
+from digitpad.reading.recognizer import Recognizer
 
 NO_EMBEDDING_NOTICE = "this model has no 'embedding' output, so your profile is not used with it"
 

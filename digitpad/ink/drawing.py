@@ -172,3 +172,7 @@ class Drawing:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+#: The app's canvas is three squares wide, so a number of up to 10 digits fits at a natural size;
+#: its height, and so the pen and a single digit's model input, stay as on the square canvas.
+CANVAS_WIDTH = 3 * DEFAULT_CANVAS_SIZE

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitpad.errors import DrawingError
-from digitpad.ink import Drawing
-from digitpad.raster import segments, stamp_segments
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.raster import segments, stamp_segments
 
 #: (left, top, right, bottom) in continuous pixel coordinates: pixel (x, y) spans [x, x+1] x [y, y+1].
 Bounds = tuple[float, float, float, float]

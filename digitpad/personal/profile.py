@@ -1,7 +1,7 @@
 """A person's profile: the digits they taught digitpad, as ink and label, in one SQLite file.
 
 The ink is stored, not only numbers derived from it, so that a new model can derive its own
-(`digitpad.adapt` keeps its embeddings in the `embeddings` table, keyed by model). Every change is
+(`digitpad.reading.adapt` keeps its embeddings in the `embeddings` table, keyed by model). Every change is
 one transaction in a write-ahead-logged database: a crash or a kill loses at most the sample being
 written. A file that is not a readable profile (corrupt, or made by a newer digitpad) is never
 deleted: `open_profile_safely` renames it aside, says so, and starts an empty one.
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.adapt import Reading
-from digitpad.drawing_file import drawing_from_json, drawing_to_json
 from digitpad.errors import DigitpadError
-from digitpad.ink import Drawing
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.drawing_file import drawing_from_json, drawing_to_json
+from digitpad.reading.adapt import Reading
 
 #: The schema this digitpad writes (PRAGMA user_version); a file with a higher one is refused.
 SCHEMA_VERSION = 1
@@ -33,7 +33,7 @@ _SCHEMA = """
 CREATE TABLE samples (
     id INTEGER PRIMARY KEY,
     label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
-    drawing TEXT NOT NULL,  -- drawing JSON (digitpad.drawing_file), the ink as drawn
+    drawing TEXT NOT NULL,  -- drawing JSON (digitpad.ink.drawing_file), the ink as drawn
     created TEXT NOT NULL   -- ISO 8601 UTC
 );
 CREATE TABLE embeddings (  -- a cache: derived from the ink, rebuilt for every new model

@@ -14,7 +14,7 @@ from digitpad.errors import ModelError
 from digitpad.files import write_text_atomically
 
 if TYPE_CHECKING:  # loading ONNX Runtime waits until a model is really loaded
-    from digitpad.classifier import Classifier
+    from digitpad.model.classifier import Classifier
 
 SHIPPED_MODEL_NAME = "digitpad.onnx"
 
@@ -28,7 +28,7 @@ def shipped_model_path() -> Path:
     packaged = Path(str(resources.files("digitpad"))) / "models" / SHIPPED_MODEL_NAME
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "models" / SHIPPED_MODEL_NAME
+    return Path(__file__).resolve().parents[2] / "models" / SHIPPED_MODEL_NAME
 
 
 def resolve_model_path(
@@ -91,7 +91,7 @@ def load_model(
     that no longer loads (deleted, broken, hostile, or a garbled settings value) must not lock
     anyone out: the shipped model is used instead, and the notice says why.
     """
-    from digitpad.classifier import Classifier
+    from digitpad.model.classifier import Classifier
 
     if explicit:
         return Classifier(Path(explicit).expanduser()), None

@@ -25,7 +25,15 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import onnxruntime as ort  # noqa: E402
 
-from digitpad.contract import (  # noqa: E402
+from digitpad.errors import (
+    InferenceError,
+    ModelContractError,
+    ModelError,
+    ModelNotFoundError,
+    ModelTimeoutError,
+)
+from digitpad.ink.normalize import Normalization
+from digitpad.model.contract import (  # noqa: E402
     EMBEDDING_NAME,
     IMAGE_SIZE,
     INPUT_NAME,
@@ -35,15 +43,7 @@ from digitpad.contract import (  # noqa: E402
     MetadataKey,
     normalization_from_metadata,
 )
-from digitpad.errors import (
-    InferenceError,
-    ModelContractError,
-    ModelError,
-    ModelNotFoundError,
-    ModelTimeoutError,
-)
-from digitpad.external_data import external_data_bytes
-from digitpad.normalize import Normalization
+from digitpad.model.external_data import external_data_bytes
 from digitpad.system import usable_cpu_count
 
 #: ONNX Runtime threads per inference: a 28x28 image is too small to share among more, and
