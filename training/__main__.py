@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="pen-drawn digits (.jsonl[.gz]) to render through the app's pipeline and train on")
     train.add_argument("--drawing-copies", type=int, metavar="N",
                        help="augmented renderings of every drawing (default: training/config.py)")
+    train.add_argument("--drawing-seed", type=int, metavar="N",
+                       help="seeds the drawings' renderings (default: training/config.py); another seed, other "
+                            "renderings: for a second network of an ensemble")
     train.add_argument("--hold-out-fold", type=int, metavar="K",
                        help="leave the writers of writer-disjoint fold K (of 5) out, to judge the model on them")
     train.add_argument("--input-pen", type=float, metavar="PX",
@@ -177,6 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
                                      description=evaluate_adaptation.__doc__.split("\n\n")[0])
     evaluate_adaptation.add_arguments(adaptation)
 
+    quantize = commands.add_parser(
+        "quantize", help="an exported model in int8 (static QDQ), checked against the float model",
+        description="Quantize an exported model's convolutions and dense layers to int8 (per channel, calibrated "
+                    "on MNIST training images) and write it only if it answers like the float model.")
+    quantize.add_argument("model", type=Path, help="the float ONNX model (`export`'s output)")
+    quantize.add_argument("--out", type=Path, metavar="FILE", help="default: MODEL-int8.onnx beside it")
+    quantize.add_argument("--drawings", type=Path, metavar="FILE",
+                          help="pen drawings whose answers must agree too (default: the repository's UNIPEN set)")
+    _add_data_options(quantize)
+
     # Defined here, not in training.personal_model, which loads torch: --help works without the extra.
     personal = commands.add_parser("personalize", help="fine-tune a model on one person's exported profile",
                                    description="A personal model: the shipped network fine-tuned on one person's "
@@ -222,11 +235,11 @@ def _config_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["distill"] = Distillation(tuple(args.teachers), **extra)
     elif args.stroke_copies is not None:
         raise SystemExit("--stroke-copies needs --teachers CHECKPOINT ...")
-    drawing_options = {"copies": args.drawing_copies, "hold_out_fold": args.hold_out_fold}
+    drawing_options = {"copies": args.drawing_copies, "hold_out_fold": args.hold_out_fold, "seed": args.drawing_seed}
     if args.drawings is not None:
         changes["drawings"] = PenDrawings(args.drawings, **{k: v for k, v in drawing_options.items() if v is not None})
     elif any(v is not None for v in drawing_options.values()):
-        raise SystemExit("--drawing-copies and --hold-out-fold need --drawings FILE")
+        raise SystemExit("--drawing-copies, --drawing-seed and --hold-out-fold need --drawings FILE")
     return changes
 
 
@@ -349,6 +362,25 @@ def run_evaluate_adaptation(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_quantize(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from training import unipen
+    from training.config import TrainConfig
+    from training.download import obtain_mnist
+    from training.quantize import calibration_images, pen_inputs, quantize_file
+
+    mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
+    defaults = TrainConfig()
+    out = args.out or args.model.with_name(f"{args.model.stem}-int8.onnx")
+    report = quantize_file(
+        args.model, out, calibration_images(mnist.train_images, mnist.train_labels, defaults.val_size, defaults.seed),
+        mnist.test_images.astype(np.float32) / 255, mnist.test_labels,
+        pen_inputs(args.drawings or unipen.DEFAULT_PATH, args.model))
+    print(report.summary())
+    return 0
+
+
 def run_personalize(args: argparse.Namespace) -> int:
     from training import personal_model
 
@@ -363,6 +395,7 @@ COMMANDS = {
     "evaluate": run_evaluate,
     "export": run_export,
     "interpolate": run_interpolate,
+    "quantize": run_quantize,
     "evaluate-drawings": run_evaluate_drawings,
     "evaluate-numbers": run_evaluate_numbers,
     "evaluate-adaptation": run_evaluate_adaptation,

@@ -9,6 +9,7 @@ Stages, each leaving its output in the run folder and then a marker `stages/<sta
    (cv/fold-K.onnx); then `cv-report`: each fold's model judges its unseen writers → cv/report.json
 5. `export`: calibrated ONNX model named after the run folder               → NAME.onnx
 6. `evaluate`: MNIST test figures, training curves and the model card       → metrics.json, model-card.md, ...
+7. `quantize`: the model in int8, checked against the float model            → NAME-int8.onnx, quantize.json
 
 With --distill K (issue 15), K teacher stages `teacher-J` (stage 2 varied: seed, input pen width,
 augmentation; → teachers/teacher-J/last.pt) come before stage 2, and stage 2 becomes a student taught
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from digitpad.files import write_text_atomically
@@ -49,6 +51,7 @@ from training.evaluate import evaluate_probabilities, probabilities_of, write_re
 from training.export import export_checkpoint, read_drawing_accuracy
 from training.interpolate import interpolate_checkpoints
 from training.machine import Precision, choose_precision
+from training.quantize import calibration_images, pen_inputs, quantize_file
 from training.run_report import write_curves, write_model_card
 from training.train import train
 from training.trainer import StepReport
@@ -272,6 +275,7 @@ class RecipeRun:
             *([Stage("cv-report", "4 cross-validation report", self.cv_report)] if self.folds else []),
             Stage("export", "5 export", self.export),
             Stage("evaluate", "6 evaluation", self.evaluate),
+            Stage("quantize", "7 int8", self.quantize),
         ]
 
     def teacher_paths(self, folder: Path) -> list[Path]:
@@ -351,6 +355,20 @@ class RecipeRun:
         write_curves(out / "training_curves.png", {"1 MNIST": out / "mnist", "2 pen drawings": out / "pen"})
         write_model_card(out / "model-card.md", self.name, self.model, evaluation, self.recipe.to_dict(),
                          stage_seconds(out), self.drawing_accuracy())
+        return True
+
+
+    def quantize(self) -> bool:
+        """The int8 model (training/quantize.py): calibrated on the run's training digits, checked on the test set
+        and, when the run read pen drawings, on all of them."""
+        config = self.recipe.mnist
+        drawings = pen_inputs(self.pen.drawings.file, self.model) if self.pen.drawings is not None else None
+        report = quantize_file(
+            self.model, self.out / f"{self.name}-int8.onnx",
+            calibration_images(self.mnist.train_images, self.mnist.train_labels, config.val_size, config.seed),
+            self.mnist.test_images.astype(np.float32) / 255, self.mnist.test_labels, drawings)
+        write_text_atomically(self.out / "quantize.json", json.dumps(report.as_dict(), indent=1) + "\n")
+        self.progress.write(report.summary())
         return True
 
 

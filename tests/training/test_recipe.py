@@ -104,8 +104,10 @@ def test_an_interrupted_recipe_resumes_where_it_stopped(mnist: Mnist, digits: Pa
     outcome = run_recipe(out, mnist, recipe=recipe, threads=THREADS, progress=False)
     assert trains == [] and not outcome.interrupted
     assert outcome.model == out / "my-run.onnx" and Classifier(outcome.model).info.name == "my-run"
-    for name in ("metrics.json", "model-card.md", "training_curves.png", "confusion_matrix.png"):
+    for name in ("metrics.json", "model-card.md", "training_curves.png", "confusion_matrix.png", "quantize.json"):
         assert (out / name).stat().st_size > 0, name
+    quantized = json.loads((out / "quantize.json").read_text())
+    assert Classifier(out / "my-run-int8.onnx").info.name == "my-run" and quantized["agreement"] >= 0.998
     assert outcome.metrics is not None and f"{outcome.metrics['accuracy']:.2%}" in (out / "model-card.md").read_text()
     pen_history = json.loads((out / "pen" / "history.json").read_text())
     assert [entry["epoch"] for entry in pen_history] == [1, 2]
@@ -126,11 +128,11 @@ def test_cross_validation_adds_a_stage_per_fold_before_the_export(mnist: Mnist, 
     recipe = tiny_recipe(digits)
     progress = training.recipe.Progress(0, enabled=False)
     plain = [stage.name for stage in RecipeRun(recipe, tmp_path, mnist, progress, THREADS).stages()]
-    assert plain == ["mnist", "pen", "interpolate", "export", "evaluate"]
+    assert plain == ["mnist", "pen", "interpolate", "export", "evaluate", "quantize"]
     with_cv = [stage.name for stage in RecipeRun(Recipe(recipe.mnist, recipe.pen, cv=True), tmp_path, mnist, progress,
                                                   THREADS).stages()]
     assert with_cv == ["mnist", "pen", "interpolate", *(f"cv-fold-{k}" for k in range(5)), "cv-report",
-                       "export", "evaluate"]
+                       "export", "evaluate", "quantize"]
 
 
 
@@ -150,7 +152,7 @@ def test_distillation_trains_teachers_before_each_student_and_leaves_the_default
     stages = RecipeRun(recipe, tmp_path, mnist, progress, THREADS).stages()
     fold_stages = [[f"cv-fold-{k}-teacher-0", f"cv-fold-{k}-teacher-1", f"cv-fold-{k}"] for k in range(5)]
     assert [s.name for s in stages] == ["mnist", "teacher-0", "teacher-1", "pen", "interpolate",
-                                        *sum(fold_stages, []), "cv-report", "export", "evaluate"]
+                                        *sum(fold_stages, []), "cv-report", "export", "evaluate", "quantize"]
     assert Recipe.from_dict(recipe.to_dict()) == recipe
     assert "distill" not in tiny.to_dict() and Recipe.from_dict(tiny.to_dict()) == tiny  # as before distillation
     teacher = training.recipe.teacher_config(recipe.pen, 0)
