@@ -1,16 +1,22 @@
-"""The `digitpad` command: with no subcommand it opens the app; `classify` reads files, `teach` and
-`profile` keep the person's samples."""
+"""The `digitpad` command: with no subcommand it opens the app (with a file, if one is named);
+`classify` reads files, `teach` and `profile` keep the person's samples.
+
+Qt's own options (`-style fusion`, `-platform offscreen`) and everything after `--` go to Qt; any
+other argument digitpad does not know is an error, so that a typo never opens an empty window.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from digitpad import __version__, profile_cli
+from digitpad import __version__, profile_cli, qt_check
 from digitpad.errors import ModelError
 from digitpad.model.choice import read_model_choice
 from digitpad.reading.batch import FileResult, classify_files, expand_paths, supported_suffixes
@@ -21,15 +27,16 @@ if TYPE_CHECKING:
     from digitpad.reading.recognizer import Recognizer
 
 EXIT_OK, EXIT_FILE_ERRORS, EXIT_USAGE = 0, 1, 2
-#: The subcommands; without one, `digitpad` opens the app and passes unknown arguments to Qt.
+#: Exit status when the window cannot open (no display, missing libraries).
+EXIT_NO_WINDOW = 1
+#: The subcommands; without one, `digitpad` opens the app (and the FILE named, if any).
 COMMANDS = ("classify", "teach", "profile")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     """The command line; `--model` may come before or after `classify` and is read once.
 
-    Without `commands` there is no COMMAND positional, so that Qt's own arguments (`-style
-    fusion`) can follow for the app.
+    Without `commands` the one positional is the FILE the app opens.
     """
     model_option = argparse.ArgumentParser(add_help=False)
     model_option.add_argument(
@@ -40,8 +47,9 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     )
     parser = argparse.ArgumentParser(
         prog="digitpad",
-        description="Draw a digit and watch a convnet read it. With no command, opens the app; "
-        "arguments digitpad does not know go to Qt (e.g. -style fusion).",
+        description="Draw a digit and watch a convnet read it. With no command, opens the app, with FILE "
+        "(a drawing JSON or an image) on its canvas if given. Qt's own options (e.g. -style fusion, "
+        "-platform offscreen) and anything after -- go to Qt.",
         parents=[model_option],
     )
     parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
@@ -52,6 +60,8 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
         "offscreen; exits 0 if all is well",
     )
     if not commands:
+        parser.add_argument("file", nargs="?", type=Path, metavar="FILE",
+                            help="a drawing JSON or an image to open in the app")
         parser.set_defaults(command=None)
         return parser
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -178,14 +188,38 @@ def run_teach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return profile_cli.run_teach(args, recognizer, out, err)
 
 
+def unknown_command(word: str) -> str:
+    """The error for a word that is neither a command nor a file, with the likeliest command."""
+    close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (f"digitpad: error: {word!r} is not a command or a file{hint}; "
+            f"the commands are {', '.join(COMMANDS)}; see digitpad --help")
+
+
+def first_positional(argv: Sequence[str]) -> tuple[int, str] | None:
+    """Where the first argument that is not an option (nor --model's value) is, and what it is."""
+    skip = False
+    for index, item in enumerate(argv):
+        if skip:
+            skip = False
+        elif item == "--model":
+            skip = True
+        elif not item.startswith("-"):
+            return index, item
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     configure_process()  # for worker processes; `python -m digitpad` did it before numpy loaded
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(commands=bool({*COMMANDS, "-h", "--help"} & set(argv)))
-    args, qt_args = parser.parse_known_args(argv)
+    positional = first_positional(argv)
+    if positional is not None and positional[1] in COMMANDS or {"-h", "--help"} & set(argv):
+        args = build_parser(commands=True).parse_args(argv)
+        qt_args: list[str] = []
+    else:
+        ours, qt_args = qt_check.split_qt_options(argv)
+        args = build_parser(commands=False).parse_args(ours)
     args.model = getattr(args, "model", None)
-    if qt_args and (args.command in COMMANDS or args.self_test):
-        parser.error(f"unrecognized arguments: {' '.join(qt_args)}")
     try:
         if args.command == "classify":
             return run_classify(args, sys.stdout, sys.stderr)
@@ -194,14 +228,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "profile":
             return profile_cli.run_profile(args, sys.stdout, sys.stderr)
         if args.self_test:
+            if qt_args or args.file:
+                print(f"digitpad: error: --self-test takes no {'file' if args.file else 'Qt options'}",
+                      file=sys.stderr)
+                return EXIT_USAGE
             from digitpad.selftest import run_self_test
 
             return run_self_test(args.model, sys.stdout)
-        from digitpad.ui.app import main as run_app
-
-        return run_app(args.model, qt_args)
+        return open_app(args.model, args.file, qt_args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # e.g. `digitpad classify ... | head`
         sys.stderr.close()
         return EXIT_OK
+
+
+def open_app(model: str | None, file: Path | None, qt_args: list[str]) -> int:
+    """The app, once the file named (if any) and Qt's prospects here are checked, all before Qt loads."""
+    if file is not None and not file.exists():
+        looks_like_a_command = not file.suffix and len(file.parts) == 1
+        print(unknown_command(str(file)) if looks_like_a_command else f"digitpad: error: no such file: {file}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if file is not None and file.is_dir():
+        print(f"digitpad: error: {file} is a folder; the app opens one drawing or image "
+              "(digitpad classify reads folders)", file=sys.stderr)
+        return EXIT_USAGE
+    problem = qt_check.window_problem(qt_args, os.environ)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_NO_WINDOW
+    release = qt_check.catch_qt_fatal(lambda text: print(text, file=sys.stderr, flush=True))
+    from digitpad.ui.app import main as run_app
+
+    return run_app(model, qt_args, file, started=release)

@@ -9,7 +9,7 @@ recognition is off until a good model is chosen.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtGui import QIcon
@@ -82,9 +82,21 @@ def app_icon() -> QIcon:
     return icon
 
 
-def main(model: str | None = None, qt_args: Sequence[str] = ()) -> int:
-    """Run the app with `model` (--model) and Qt's own arguments (e.g. -style); the exit code is Qt's."""
+def main(
+    model: str | None = None,
+    qt_args: Sequence[str] = (),
+    file: Path | None = None,
+    started: Callable[[], None] | None = None,
+) -> int:
+    """Run the app with `model` (--model), Qt's own arguments (e.g. -style) and `file` on the canvas.
+
+    `started` is called once the window is shown (Qt has started); the exit code is Qt's.
+    """
     app = create_application(qt_args)
     window = create_window(model, AppSettings())
     window.show()
+    if started is not None:
+        started()
+    if file is not None:
+        window.open_file(file)
     return app.exec()

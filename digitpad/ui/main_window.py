@@ -38,6 +38,7 @@ from digitpad.ui.answer import AnswerView
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
 from digitpad.ui.chart import ProbabilityChart
 from digitpad.ui.controller import Page, Recognition, RecognitionController
+from digitpad.ui.elided_label import ElidedLabel
 from digitpad.ui.image_writer import save_png
 from digitpad.ui.model_input_view import ModelInputView
 from digitpad.ui.number_view import NumberView
@@ -54,8 +55,12 @@ PROMPT_NO_INK = "No digit found in this image"
 PROMPT_NO_MODEL = "Recognition is off: choose a model with File ▸ Open Model…"
 PROMPT_MODEL_FAILED = "The model failed on this input"
 CHOOSE_ANOTHER_MODEL = "Another model can be chosen with File ▸ Open Model…"
-#: Width of the column with the answer, the chart and the model input, in device-independent pixels.
+#: Widest and narrowest the column with the answer, the chart and the model input gets (device-independent
+#: pixels); it takes a quarter of the window's width between the two, the canvas the rest.
 SIDE_WIDTH = 340
+SIDE_MIN_WIDTH = 250
+#: The canvas's smallest size: its 3:1 paper is then 330 x 110 pixels, still room to write a digit.
+CANVAS_MIN_WIDTH, CANVAS_MIN_HEIGHT = 330, 120
 
 
 def model_summary(info: ModelInfo | None) -> str:
@@ -107,6 +112,11 @@ def newest_digit(number: NumberReading) -> int:
     return max(range(len(number.digits)), key=lambda k: max(number.digits[k].pieces, default=-1))
 
 
+def window_title(file: Path | None) -> str:
+    """'seven.json[*] — digitpad', or 'Untitled[*] — digitpad' (Qt shows the [*] as * when modified)."""
+    return f"{file.name if file else 'Untitled'}[*] — digitpad"
+
+
 def caption(text: str) -> QLabel:
     """A small centered heading in the palette's placeholder color."""
     label = QLabel(text)
@@ -130,7 +140,9 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.settings = settings
         self.message_box: QMessageBox | None = None  # the last dialog shown, for tests
-        self.setWindowTitle("digitpad[*]")
+        self.file: Path | None = None  #: the file the drawing was opened from or last saved to: the title
+        self._showing_image = False
+        self.setWindowTitle(window_title(None))
         self.setAcceptDrops(True)
 
         self.canvas = DrawingCanvas()
@@ -276,22 +288,28 @@ class MainWindow(QMainWindow):
         side.addSpacing(12)
         side.addWidget(caption("What the model sees (28×28)"))
         side.addWidget(self.model_input, 0, Qt.AlignmentFlag.AlignHCenter)
-        side_widget = QWidget()
-        side_widget.setLayout(side)
-        side_widget.setFixedWidth(SIDE_WIDTH)
+        self.side_panel = QWidget()
+        self.side_panel.setLayout(side)
+        self.side_panel.setMinimumWidth(SIDE_MIN_WIDTH)
+        self.side_panel.setMaximumWidth(SIDE_WIDTH)
+        self.canvas.setMinimumSize(CANVAS_MIN_WIDTH, CANVAS_MIN_HEIGHT)
 
         central = QWidget()
         layout = QHBoxLayout(central)
-        layout.addLayout(left, 1)
-        layout.addWidget(side_widget)
+        layout.addLayout(left, 3)  # the canvas first: the side column takes a quarter, within its bounds
+        layout.addWidget(self.side_panel, 1)
         self.setCentralWidget(central)
         self.canvas.setFocus()
 
     def _create_status_bar(self) -> None:
-        self.model_label = QLabel()
+        self.model_label = ElidedLabel()  # shortened with "…" in a narrow window, never overlapping
+        self.model_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.timing_label = QLabel()
         self.timing_label.setToolTip("Time from the ink to the probabilities: rasterize, normalize, run the model")
-        self.statusBar().addPermanentWidget(self.model_label)
+        self.timing_label.setContentsMargins(12, 0, 4, 0)
+        # Room for the longest figure, so that the model's name does not shift as the figure changes.
+        self.timing_label.setMinimumWidth(self.timing_label.fontMetrics().horizontalAdvance("read in 000.0 ms") + 16)
+        self.statusBar().addPermanentWidget(self.model_label, 1)
         self.statusBar().addPermanentWidget(self.timing_label)
 
     def _restore_settings(self) -> None:
@@ -317,7 +335,12 @@ class MainWindow(QMainWindow):
     def _show_page(self, page: Page) -> None:
         self.canvas.set_page(page)
         self.save_action.setEnabled(not page.drawing.is_blank)
-        self.setWindowTitle(f"{page.source.name}[*] — digitpad" if page.source else "digitpad[*]")
+        if page.source is not None:
+            self.file = page.source
+        elif page.is_blank or self._showing_image and not page.is_image:
+            self.file = None  # a fresh page, or a new drawing begun over an opened image
+        self._showing_image = page.is_image
+        self.setWindowTitle(window_title(self.file))
 
     @Slot(bool)
     def _show_clean(self, clean: bool) -> None:
@@ -386,7 +409,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _show_model(self, info: ModelInfo | None) -> None:
         self.model_label.setText(model_summary(info))
-        self.model_label.setToolTip(str(info.path) if info else "")
+        self.model_label.set_tooltip_extra(str(info.path) if info else "")
         if info is None:
             self._show_nothing(PROMPT_NO_MODEL)
 
@@ -475,14 +498,18 @@ class MainWindow(QMainWindow):
     @Slot()
     def save_drawing_dialog(self) -> bool:
         """Ask for a file name and save; True if the drawing was saved."""
+        start = self.settings.last_dir("drawings")
+        if self.file is not None and self.file.suffix.lower() == ".json":
+            start = str(self.file)
+        # Drawing JSON first: it keeps the strokes (a number's digits, the pen's path); a PNG does not.
         name, chosen = QFileDialog.getSaveFileName(
-            self, "Save Drawing", self.settings.last_dir("drawings"), f"{PNG_FILTER};;{DRAWING_FILTER}"
+            self, "Save Drawing", start, f"{DRAWING_FILTER};;{PNG_FILTER}", DRAWING_FILTER
         )
         if not name:
             return False
         path = Path(name)
         if path.suffix.lower() not in (".png", ".json"):
-            path = path.with_name(path.name + (".json" if chosen == DRAWING_FILTER else ".png"))
+            path = path.with_name(path.name + (".png" if chosen == PNG_FILTER else ".json"))
         self.settings.set_last_dir("drawings", path)
         return self.save_drawing(path)
 
@@ -497,6 +524,8 @@ class MainWindow(QMainWindow):
         except (DigitpadError, OSError) as exc:
             self._show_error("Cannot save the drawing", str(exc), "The drawing is still on the canvas.")
             return False
+        self.file = path
+        self.setWindowTitle(window_title(path))
         self.controller.undo_stack.setClean()
         self.statusBar().showMessage(f"Saved {path.name}", 5000)
         return True
@@ -541,13 +570,17 @@ class MainWindow(QMainWindow):
         if suffix != ".onnx" and not self.maybe_save():
             event.ignore()
             return
-        if suffix == ".json":
-            self.open_drawing(path)
-        elif suffix == ".onnx":
+        if suffix == ".onnx":
             self.open_model(path)
         else:
-            self.open_image(path)
+            self.open_file(path)
         event.acceptProposedAction()
+
+    def open_file(self, path: Path) -> bool:
+        """A drawing JSON for a .json name, else an image (`digitpad FILE`, a dropped file)."""
+        if path.suffix.lower() == ".json":
+            return self.open_drawing(path)
+        return self.open_image(path)
 
     # -- help --------------------------------------------------------------------------------
 

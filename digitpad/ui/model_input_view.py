@@ -7,14 +7,16 @@ the normalization made of their drawing: a digit cut off, squashed, or too thin.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from digitpad.ui.chart import mix
 
-#: Each of the 28x28 pixels is shown as a square of this many device-independent pixels.
+#: Each of the 28x28 pixels is shown as a square of this many device-independent pixels (at most;
+#: in a short window the view shrinks, down to MIN_CELL, so that the canvas keeps its room).
 CELL = 6
+MIN_CELL = 2
 
 
 def gray_qimage(pixels: np.ndarray) -> QImage:
@@ -31,7 +33,9 @@ class ModelInputView(QWidget):
         super().__init__(parent)
         self._pixels: np.ndarray | None = None
         self._image = QImage()
-        self.setFixedSize(CELL * 28 + 2, CELL * 28 + 2)
+        self.setMinimumSize(MIN_CELL * 28 + 2, MIN_CELL * 28 + 2)
+        self.setMaximumSize(CELL * 28 + 2, CELL * 28 + 2)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setAccessibleName("What the model sees")
         self.setAccessibleDescription("The 28 by 28 pixel image given to the model, enlarged.")
         self.setToolTip("The 28×28 image the model reads: your drawing cropped, scaled to 20 pixels and centered")
@@ -45,8 +49,16 @@ class ModelInputView(QWidget):
         self._image = QImage() if pixels is None else gray_qimage(pixels)
         self.update()
 
+    def sizeHint(self) -> QSize:
+        return QSize(CELL * 28 + 2, CELL * 28 + 2)
+
+    @property
+    def cell(self) -> int:
+        """The side of one model pixel as shown: whole device-independent pixels, so the grid stays even."""
+        return max(MIN_CELL, min(CELL, (min(self.width(), self.height()) - 2) // 28))
+
     def image_rect(self) -> QRectF:
-        side = CELL * 28
+        side = self.cell * 28
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
@@ -59,7 +71,7 @@ class ModelInputView(QWidget):
         # A faint grid shows where one model pixel ends and the next begins.
         painter.setPen(QPen(QColor(128, 128, 128, 40), 0))
         for i in range(1, 28):
-            offset = i * CELL
+            offset = i * self.cell
             painter.drawLine(QPointF(rect.left() + offset, rect.top()), QPointF(rect.left() + offset, rect.bottom()))
             painter.drawLine(QPointF(rect.left(), rect.top() + offset), QPointF(rect.right(), rect.top() + offset))
         palette = self.palette()
