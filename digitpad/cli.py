@@ -196,6 +196,11 @@ def unknown_command(word: str) -> str:
             f"the commands are {', '.join(COMMANDS)}; see digitpad --help")
 
 
+def looks_like_a_command(word: Path) -> bool:
+    """A word with no folder and no suffix that names no file: a command mistyped, not a file."""
+    return not word.suffix and len(word.parts) == 1 and not word.exists()
+
+
 def first_positional(argv: Sequence[str]) -> tuple[int, str] | None:
     """Where the first argument that is not an option (nor --model's value) is, and what it is."""
     skip = False
@@ -218,6 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         qt_args: list[str] = []
     else:
         ours, qt_args = qt_check.split_qt_options(argv)
+        word = first_positional(ours)
+        if word is not None and looks_like_a_command(Path(word[1])):
+            print(unknown_command(word[1]), file=sys.stderr)
+            return EXIT_USAGE
         args = build_parser(commands=False).parse_args(ours)
     args.model = getattr(args, "model", None)
     try:
@@ -246,9 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def open_app(model: str | None, file: Path | None, qt_args: list[str]) -> int:
     """The app, once the file named (if any) and Qt's prospects here are checked, all before Qt loads."""
     if file is not None and not file.exists():
-        looks_like_a_command = not file.suffix and len(file.parts) == 1
-        print(unknown_command(str(file)) if looks_like_a_command else f"digitpad: error: no such file: {file}",
-              file=sys.stderr)
+        print(f"digitpad: error: no such file: {file}", file=sys.stderr)
         return EXIT_USAGE
     if file is not None and file.is_dir():
         print(f"digitpad: error: {file} is a folder; the app opens one drawing or image "

@@ -148,10 +148,15 @@ def missing_libraries_text(libraries: Sequence[str]) -> str:
             f"`{dnf}`{guess}, then start digitpad again. {WITHOUT_A_WINDOW}")
 
 
-def qt_fatal_text(message: str) -> str:
-    """Qt gave up starting (it would abort next): what it said, and what still works."""
-    said = " ".join(message.split())
-    return (f"digitpad cannot open its window: Qt could not start (it says: {said[:400]}). "
+#: Qt's warning before any failed xcb start, whatever is really missing: left out of the paragraph.
+MISLEADING = "xcb-cursor0 or libxcb-cursor0 is needed"
+
+
+def qt_fatal_text(message: str, earlier: Sequence[str] = (), display: str | None = None) -> str:
+    """Qt gave up starting (it would abort next): what it said first and last, and what still works."""
+    said = [" ".join(line.split()) for line in (*earlier, message) if MISLEADING not in line]
+    where = f" on the display {display}" if display else ""
+    return (f"digitpad cannot open its window: Qt could not start{where} (it says: {'; '.join(said)[:600]}). "
             f"{WITHOUT_A_WINDOW}")
 
 
@@ -200,15 +205,16 @@ def catch_qt_fatal(err: Callable[[str], None]) -> Callable[[], None]:
     Held back because Qt's warnings before a failed start mislead (they name libxcb-cursor0
     whatever is missing).
     """
-    from PySide6.QtCore import QMessageLogContext, QtMsgType, qFormatLogMessage, qInstallMessageHandler
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
     held: list[str] = []
 
     def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
         if kind == QtMsgType.QtFatalMsg:
-            err(qt_fatal_text(message))
+            err(qt_fatal_text(message, [m for m in held if "qpa" in m or "display" in m][:3],
+                              os.environ.get("DISPLAY")))
             os._exit(1)  # Qt would abort() next: a core dump
-        held.append(qFormatLogMessage(kind, context, message))
+        held.append(f"{context.category}: {message}" if context.category not in (None, "default") else message)
 
     qInstallMessageHandler(handler)
 

@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         # -- personalization: corrections, the Profile menu (digitpad.ui.profile_menu) --
         self.personal = personal
         if personal is not None:
-            install_personalization(self, personal, self.chart, self.answer, self.number_view)
+            install_personalization(self, personal, self.chart, self.answer, self.number_view, settings)
         if profile_problem:
             QTimer.singleShot(0, lambda: self._show_error("Your profile cannot be read", profile_problem,
                                                           "digitpad reads with the model alone until you teach it."))

@@ -17,6 +17,7 @@ from digitpad.ui.controller import Recognition, RecognitionController
 from digitpad.ui.number_view import NumberView
 from digitpad.ui.personal import PersonalController
 from digitpad.ui.profile_window import ProfileWindow
+from digitpad.ui.settings import AppSettings
 from digitpad.ui.teach_session import TeachSession
 
 
@@ -48,7 +49,7 @@ def ink_to_teach(controller: RecognitionController, number_view: NumberView) -> 
 
 def install(
     window: QMainWindow, personal: PersonalController, chart: ProbabilityChart, answer: AnswerView,
-    number_view: NumberView,
+    number_view: NumberView, settings: AppSettings | None = None,
 ) -> QMenu:
     """Digit keys and chart clicks correct the answer; a Profile menu opens the session and the window."""
     controller = personal.controller
@@ -84,5 +85,5 @@ def install(
     session.triggered.connect(lambda: TeachSession(personal, window).open())
     manage = menu.addAction("Your &Samples…")
     manage.setStatusTip("See, delete, export or import the digits you taught digitpad")
-    manage.triggered.connect(lambda: ProfileWindow(personal, window).open())
+    manage.triggered.connect(lambda: ProfileWindow(personal, window, settings).open())
     return menu

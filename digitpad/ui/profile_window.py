@@ -1,32 +1,79 @@
-"""The profile window: the person's samples per digit, what they fix, and delete/reset/export/import."""
+"""The profile window: the person's samples per digit, what they fix, and delete/reset/export/import.
+
+Each digit's samples sit in a row of their own under a heading ("3 · 2 samples"), each thumbnail
+cropped to its ink, so that a digit taught on the wide canvas is as big as one taught alone.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from digitpad.errors import DigitpadError
-from digitpad.ui.canvas import render_drawing
+from digitpad.ink.drawing import Drawing
+from digitpad.ui.canvas import paint_strokes
 from digitpad.ui.personal import PersonalController
+from digitpad.ui.settings import AppSettings
 
 THUMBNAIL = 56  #: side of a sample's thumbnail, device-independent pixels
+#: Each thumbnail's cell in a digit's row: the thumbnail, its label, a gap.
+GRID = QSize(THUMBNAIL + 16, THUMBNAIL + 26)
 PROFILE_FILTER = "digitpad profile (*.sqlite3);;All files (*)"
+PROFILE_NAME = "digitpad-profile.sqlite3"
+
+
+def plural(count: int, word: str) -> str:
+    """'1 answer', '3 answers'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def ink_thumbnail(drawing: Drawing, side: int = THUMBNAIL, ratio: float = 1.0) -> QPixmap:
+    """The drawing's ink, cropped to its box with a margin and scaled to fill a square (black on white)."""
+    pixmap = QPixmap(round(side * ratio), round(side * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(QColor(Qt.GlobalColor.white))
+    if not drawing.strokes:
+        return pixmap
+    points = np.concatenate([np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in drawing.strokes])
+    low, high = points.min(axis=0), points.max(axis=0)
+    # A margin of one pen width; a dot or a short dash is not blown up past three pen widths.
+    extent = max(float((high - low).max()) + 2 * drawing.pen_width, 3.0 * drawing.pen_width)
+    center = (low + high) / 2
+    painter = QPainter(pixmap)
+    painter.translate(side / 2, side / 2)
+    painter.scale(side / extent, side / extent)
+    painter.translate(-center[0], -center[1])
+    paint_strokes(painter, drawing, QColor(Qt.GlobalColor.black))
+    painter.end()
+    return pixmap
+
+
+def _fixed_words(fixed: int, wrong: int) -> str:
+    if wrong == 1:
+        return "they fix it" if fixed else "they do not fix it yet"
+    if fixed == 0:
+        return "they fix none of them yet"
+    return "they fix all of them" if fixed == wrong else f"they fix {fixed} of them"
 
 
 def effect_text(personal: PersonalController) -> str:
@@ -37,31 +84,61 @@ def effect_text(personal: PersonalController) -> str:
         return "No samples yet: correct an answer (click the right digit under the bars, or press its key), " \
                "or use Teach Me Your Hand."
     effect = personal.personalization.effect()
-    count = f"{effect.samples} sample{'s' if effect.samples != 1 else ''}"
+    count = plural(effect.samples, "sample")
     if effect.samples < 2:
         return f"{count}. With more, this says how many of the model's mistakes they fix."
-    text = (f"{count}. Your samples fix {effect.fixed} of the {effect.model_wrong} answers the model alone got "
-            f"wrong on them (each sample read with the others).")
+    if effect.model_wrong == 0:
+        text = f"{count}. The model alone reads every one of them right, so there is nothing for them to fix."
+    else:
+        text = (f"{count}. The model alone reads {effect.model_wrong} of them wrong; "
+                f"{_fixed_words(effect.fixed, effect.model_wrong)} (each sample read with the others).")
     if effect.broken:
-        text += f" They make {effect.broken} answer(s) wrong that the model alone got right."
+        text += f" They make {plural(effect.broken, 'answer')} wrong that the model alone got right."
     return text
 
 
+class DigitRow(QListWidget):
+    """One digit's samples as thumbnails, wrapping onto as many lines as they need, never scrolling."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.setGridSize(GRID)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setWrapping(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def fit_height(self, width: int) -> None:
+        """As tall as its lines of thumbnails at `width`."""
+        per_line = max(1, (width - 4) // GRID.width())
+        self.setFixedHeight(math.ceil(self.count() / per_line) * GRID.height() + 4)
+
+
 class ProfileWindow(QDialog):
-    def __init__(self, personal: PersonalController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, personal: PersonalController, parent: QWidget | None = None, settings: AppSettings | None = None
+    ) -> None:
         super().__init__(parent)
         self.personal = personal
+        self.settings = settings  #: where Export and Import remember their folder
         self.setWindowTitle("Your Samples — digitpad")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.samples = QListWidget()
-        self.samples.setViewMode(QListView.ViewMode.IconMode)
-        self.samples.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
-        self.samples.setResizeMode(QListView.ResizeMode.Adjust)
-        self.samples.setMovement(QListView.Movement.Static)
-        self.samples.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.samples.setAccessibleName("Your samples")
+        self.rows: dict[int, DigitRow] = {}
+        self.headings: dict[int, QLabel] = {}
+        self._groups = QWidget()
+        self._groups_layout = QVBoxLayout(self._groups)
+        self._groups_layout.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self._groups)
+        self.scroll.setAccessibleName("Your samples")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.delete_button = QPushButton("&Delete")
         self.reset_button = QPushButton("&Reset…")
@@ -76,52 +153,96 @@ class ProfileWindow(QDialog):
         self.import_button.clicked.connect(self.ask_import)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
-        layout.addWidget(self.samples, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(buttons)
         self.resize(640, 460)
         personal.profile_changed.connect(self.refresh)
         self.refresh()
 
+    def items(self) -> list[QListWidgetItem]:
+        """Every sample's thumbnail, digit by digit, oldest first within a digit."""
+        return [row.item(k) for _, row in sorted(self.rows.items()) for k in range(row.count())]
+
+    def selected_items(self) -> list[QListWidgetItem]:
+        return [item for item in self.items() if item.isSelected()]
+
     @Slot()
     def refresh(self) -> None:
         self.summary.setText(effect_text(self.personal))
-        self.samples.clear()
+        while self._groups_layout.count():
+            taken = self._groups_layout.takeAt(0)
+            if taken is not None and taken.widget() is not None:
+                taken.widget().deleteLater()
+        self.rows.clear()
+        self.headings.clear()
+        ratio = self.devicePixelRatioF()
         for sample in sorted(self.personal.samples, key=lambda s: (s.label, s.id)):
-            icon = QIcon(QPixmap.fromImage(render_drawing(sample.drawing)).scaled(
-                THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
-            item = QListWidgetItem(icon, str(sample.label))
+            row = self.rows.get(sample.label)
+            if row is None:
+                row = self.rows[sample.label] = DigitRow()
+                row.setAccessibleName(f"Your samples of {sample.label}")
+            item = QListWidgetItem(QIcon(ink_thumbnail(sample.drawing, THUMBNAIL, ratio)), str(sample.label))
             item.setData(Qt.ItemDataRole.UserRole, sample.id)
             item.setToolTip(f"a {sample.label}, taught {sample.created}")
-            self.samples.addItem(item)
+            row.addItem(item)
+        for label, row in sorted(self.rows.items()):
+            heading = self.headings[label] = QLabel(f"<b>{label}</b> · {plural(row.count(), 'sample')}")
+            self._groups_layout.addWidget(heading)
+            self._groups_layout.addWidget(row)
+        self._groups_layout.addStretch(1)
+        self._fit_rows()
         has_samples = bool(self.personal.samples)
         self.delete_button.setEnabled(has_samples)
         self.reset_button.setEnabled(has_samples)
         self.export_button.setEnabled(self.personal.profile is not None)
         self.import_button.setEnabled(self.personal.personalization is not None)
 
+    def _fit_rows(self) -> None:
+        width = self.scroll.viewport().width()
+        for row in self.rows.values():
+            row.fit_height(width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_rows()
+
     @Slot()
     def delete_selected(self) -> None:
-        ids = [int(item.data(Qt.ItemDataRole.UserRole)) for item in self.samples.selectedItems()]
+        ids = [int(item.data(Qt.ItemDataRole.UserRole)) for item in self.selected_items()]
         if ids:
             self.personal.forget(ids)
 
     @Slot()
     def ask_reset(self) -> None:
-        answer = QMessageBox.question(self, "Reset your profile", "Forget all the digits you taught digitpad?")
-        if answer == QMessageBox.StandardButton.Yes:
+        buttons = QMessageBox.StandardButton
+        # No by default: Enter must never wipe what took a person a while to teach.
+        answer = QMessageBox.question(self, "Reset your profile", "Forget all the digits you taught digitpad?",
+                                      buttons.Yes | buttons.No, buttons.No)
+        if answer == buttons.Yes:
             self.personal.reset()
 
     @Slot()
     def ask_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export Profile", "digitpad-profile.sqlite3", PROFILE_FILTER)
+        start = Path(self._last_dir()) / PROFILE_NAME if self._last_dir() else Path(PROFILE_NAME)
+        name, _ = QFileDialog.getSaveFileName(self, "Export Profile", str(start), PROFILE_FILTER)
         if name:
+            self._remember_dir(Path(name))
             self.export_to(Path(name))
 
     @Slot()
     def ask_import(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import Profile", "", PROFILE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self, "Import Profile", self._last_dir(), PROFILE_FILTER)
         if name:
+            self._remember_dir(Path(name))
             self.import_from(Path(name))
+
+    def _last_dir(self) -> str:
+        """The folder an export or import last used ("" before the first: the dialog's own choice)."""
+        return self.settings.last_dir("profiles") if self.settings is not None else ""
+
+    def _remember_dir(self, file: Path) -> None:
+        if self.settings is not None:
+            self.settings.set_last_dir("profiles", file)
 
     def export_to(self, path: Path) -> bool:
         try:

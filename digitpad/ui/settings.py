@@ -25,6 +25,7 @@ _DEFAULTS: dict[str, object] = {
     "dirs/images": "",
     "dirs/drawings": "",
     "dirs/models": "",
+    "dirs/profiles": "",
 }
 
 
@@ -85,7 +86,7 @@ class AppSettings:
             write_model_choice(value, self.model_choice)
 
     def last_dir(self, kind: str) -> str:
-        """The folder last used for `kind` ("images", "drawings" or "models"), or ""."""
+        """The folder last used for `kind` ("images", "drawings", "models" or "profiles"), or ""."""
         value = self._get(f"dirs/{kind}")
         return value if isinstance(value, str) and Path(value).is_dir() else ""
 

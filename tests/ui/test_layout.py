@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from digitpad.ink.drawing import Drawing
+from digitpad.ink.drawing import CANVAS_WIDTH, DEFAULT_CANVAS_SIZE, Drawing
 from digitpad.reading.number import NumberReading
 from digitpad.ui.main_window import SIDE_WIDTH, MainWindow
 from tests.ui.helpers import answered, densify
@@ -20,7 +20,7 @@ def ones(count: int, unsure_at: tuple[int, ...] = ()) -> Drawing:
     """`count` upright strokes across the wide canvas: a number of `count` ones."""
     step = 840 / count
     strokes = [densify([(step * (k + 0.5), 50), (step * (k + 0.5), 230)]) for k in range(count)]
-    return Drawing(strokes)
+    return Drawing(strokes, CANVAS_WIDTH, DEFAULT_CANVAS_SIZE)
 
 
 def show_number(window: MainWindow, count: int) -> NumberReading:

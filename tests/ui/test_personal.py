@@ -75,18 +75,19 @@ def test_the_profile_window_shows_deletes_and_measures(qtbot, window: MainWindow
     dialog = ProfileWindow(personal, window)
     qtbot.addWidget(dialog)
     dialog.show()
-    assert dialog.samples.count() == 3
-    assert [dialog.samples.item(i).text() for i in range(3)] == ["0", "1", "4"]
-    assert "3 samples. Your samples fix 0 of the 1 answers the model alone got wrong" in dialog.summary.text()
-    dialog.samples.item(0).setSelected(True)
+    assert [item.text() for item in dialog.items()] == ["0", "1", "4"]
+    assert sorted(dialog.rows) == [0, 1, 4] and dialog.headings[1].text().endswith("1 sample")  # one row per digit
+    assert ("3 samples. The model alone reads 1 of them wrong; they do not fix it yet"
+            in dialog.summary.text())
+    dialog.items()[0].setSelected(True)
     dialog.delete_button.click()
-    assert dialog.samples.count() == 2 and sorted(stored(profile_path)) == [1, 4]
+    assert len(dialog.items()) == 2 and sorted(stored(profile_path)) == [1, 4]
     exported = profile_path.with_name("moved.sqlite3")
     assert dialog.export_to(exported)
     personal.reset()
-    assert dialog.samples.count() == 0 and stored(profile_path) == []
+    assert dialog.items() == [] and stored(profile_path) == []
     assert dialog.import_from(exported)
-    assert dialog.samples.count() == 2
+    assert len(dialog.items()) == 2
 
 
 def test_teach_me_your_hand_asks_for_each_digit_and_stores_what_is_drawn(qtbot, window: MainWindow,  # noqa: ANN001
