@@ -196,6 +196,20 @@ def unknown_command(word: str) -> str:
             f"the commands are {', '.join(COMMANDS)}; see digitpad --help")
 
 
+#: The options of `digitpad` without a command (besides Qt's, in `qt_check`).
+APP_OPTIONS = ("--model", "--version", "--self-test", "-h", "--help")
+
+
+def unknown_option(option: str) -> str:
+    """The error for an option neither digitpad nor Qt knows, with the likeliest of theirs."""
+    name = option.split("=", 1)[0]
+    known = [*APP_OPTIONS, *sorted(qt_check.QT_VALUE_OPTIONS | qt_check.QT_FLAG_OPTIONS)]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (f"digitpad: error: unknown option {name}{hint}; see digitpad --help "
+            "(arguments for Qt go after --)")
+
+
 def looks_like_a_command(word: Path) -> bool:
     """A word with no folder and no suffix that names no file: a command mistyped, not a file."""
     return not word.suffix and len(word.parts) == 1 and not word.exists()
@@ -224,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         ours, qt_args = qt_check.split_qt_options(argv)
         word = first_positional(ours)
+        options = [item for item in ours if item.startswith("-")]
+        wrong_option = next((item for item in options if item.split("=", 1)[0] not in APP_OPTIONS), None)
+        if wrong_option is not None and (word is None or ours.index(wrong_option) < word[0]):
+            print(unknown_option(wrong_option), file=sys.stderr)
+            return EXIT_USAGE
         if word is not None and looks_like_a_command(Path(word[1])):
             print(unknown_command(word[1]), file=sys.stderr)
             return EXIT_USAGE

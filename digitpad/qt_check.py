@@ -199,8 +199,8 @@ def missing_xcb_libraries(plugin: Path | None = None) -> list[str]:
 def catch_qt_fatal(err: Callable[[str], None]) -> Callable[[], None]:
     """Until the returned function is called, Qt's messages are held back, and a fatal one (which
     Qt would follow with abort) is written as one paragraph through `err` and ends the process with
-    exit 1. Calling the returned function, once the window is up, restores Qt's own handler and
-    passes the held messages on.
+    exit 1. Calling the returned function, once the window is up, puts back the handler there was
+    (Qt's own, or a test's) and passes the held messages on to stderr.
 
     Held back because Qt's warnings before a failed start mislead (they name libxcb-cursor0
     whatever is missing).
@@ -216,10 +216,10 @@ def catch_qt_fatal(err: Callable[[str], None]) -> Callable[[], None]:
             os._exit(1)  # Qt would abort() next: a core dump
         held.append(f"{context.category}: {message}" if context.category not in (None, "default") else message)
 
-    qInstallMessageHandler(handler)
+    previous = qInstallMessageHandler(handler)
 
     def release() -> None:
-        qInstallMessageHandler(None)
+        qInstallMessageHandler(previous)
         for line in held:
             sys.stderr.write(line + "\n")
         held.clear()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -38,6 +38,7 @@ from digitpad.ui.answer import AnswerView
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
 from digitpad.ui.chart import ProbabilityChart
 from digitpad.ui.controller import Page, Recognition, RecognitionController
+from digitpad.ui.document_view import DocumentView
 from digitpad.ui.elided_label import ElidedLabel
 from digitpad.ui.image_writer import save_png
 from digitpad.ui.model_input_view import ModelInputView
@@ -88,7 +89,7 @@ def about_model_text(info: ModelInfo | None) -> str:
     card = model_card_path(info.path)
     if card is not None:
         lines.append(f"How it was trained and measured: its model card, "
-                     f"<a href=\"{card.as_uri()}\">{html.escape(card.name)}</a>.")
+                     f"<a href=\"{card.as_uri()}\">{html.escape(card.name)}</a> (opens here, no browser needed).")
     return "<p>The model: " + "<br>".join(lines) + "</p>"
 
 
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.settings = settings
         self.message_box: QMessageBox | None = None  # the last dialog shown, for tests
+        self.document_view: DocumentView | None = None  # the last document shown (the model card)
         self.file: Path | None = None  #: the file the drawing was opened from or last saved to: the title
         self._showing_image = False
         self.setWindowTitle(window_title(None))
@@ -596,5 +598,17 @@ class MainWindow(QMainWindow):
             f"{about_model_text(info)}"
         )
         box.setDetailedText(about_model_details(info))  # "Show Details…": the training jargon
+        # The model card's link opens it here: a file:// link does nothing visible without a browser.
+        for label in box.findChildren(QLabel):
+            if label.openExternalLinks():
+                label.setOpenExternalLinks(False)
+                label.linkActivated.connect(self.show_document)
         self.message_box = box
         box.open()
+
+    @Slot(str)
+    def show_document(self, url: str) -> None:
+        """A local Markdown file linked from a dialog (the model card), shown in a window of its own."""
+        path = Path(QUrl(url).toLocalFile())
+        self.document_view = DocumentView(path, path.name, self)
+        self.document_view.show()

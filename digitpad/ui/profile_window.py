@@ -135,10 +135,10 @@ class ProfileWindow(QDialog):
         self._groups = QWidget()
         self._groups_layout = QVBoxLayout(self._groups)
         self._groups_layout.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self._groups)
-        self.scroll.setAccessibleName("Your samples")
+        self.sample_area = QScrollArea()
+        self.sample_area.setWidgetResizable(True)
+        self.sample_area.setWidget(self._groups)
+        self.sample_area.setAccessibleName("Your samples")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.delete_button = QPushButton("&Delete")
         self.reset_button = QPushButton("&Reset…")
@@ -153,7 +153,7 @@ class ProfileWindow(QDialog):
         self.import_button.clicked.connect(self.ask_import)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.sample_area, 1)
         layout.addWidget(buttons)
         self.resize(640, 460)
         personal.profile_changed.connect(self.refresh)
@@ -171,8 +171,9 @@ class ProfileWindow(QDialog):
         self.summary.setText(effect_text(self.personal))
         while self._groups_layout.count():
             taken = self._groups_layout.takeAt(0)
-            if taken is not None and taken.widget() is not None:
-                taken.widget().deleteLater()
+            widget = taken.widget() if taken is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.rows.clear()
         self.headings.clear()
         ratio = self.devicePixelRatioF()
@@ -198,7 +199,7 @@ class ProfileWindow(QDialog):
         self.import_button.setEnabled(self.personal.personalization is not None)
 
     def _fit_rows(self) -> None:
-        width = self.scroll.viewport().width()
+        width = self.sample_area.viewport().width()
         for row in self.rows.values():
             row.fit_height(width)
 

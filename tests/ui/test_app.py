@@ -9,7 +9,10 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from digitpad import cli
+from digitpad.ink.drawing import Drawing
+from digitpad.ink.drawing_file import save_drawing
 from digitpad.ui.main_window import MainWindow
+from tests.ui.helpers import DIGITS
 
 pytestmark = pytest.mark.gui
 
@@ -58,11 +61,60 @@ def test_main_with_a_broken_model_still_opens(qapp, private_settings: Path, tmp_
     assert code == 0 and window.controller.model_info is None
 
 
-def test_only_model_is_ours_other_arguments_go_to_qt(monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[tuple[str | None, list[str]]] = []
-    monkeypatch.setattr("digitpad.ui.app.main", lambda model, qt_args: started.append((model, list(qt_args))) or 0)
+def record_starts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, list[str], Path | None]]:
+    """The app's start, recorded instead of run: the model, Qt's arguments, the file."""
+    started: list[tuple[str | None, list[str], Path | None]] = []
+
+    def start(model: str | None, qt_args: list[str], file: Path | None, **_: object) -> int:
+        started.append((model, list(qt_args), file))
+        return 0
+
+    monkeypatch.setattr("digitpad.ui.app.main", start)
+    return started
+
+
+def test_qt_options_go_to_qt(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = record_starts(monkeypatch)
     assert cli.main(["--model", "m.onnx", "-style", "fusion"]) == 0
-    assert started == [("m.onnx", ["-style", "fusion"])]
+    assert cli.main(["-reverse", "--", "-anything", "for-qt"]) == 0
+    assert started == [("m.onnx", ["-style", "fusion"], None), (None, ["-reverse", "-anything", "for-qt"], None)]
+
+
+def test_a_file_named_opens_in_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    started = record_starts(monkeypatch)
+    drawing = tmp_path / "seven.json"
+    drawing.write_text("{}")
+    assert cli.main([str(drawing), "-style", "fusion"]) == 0
+    assert started == [(None, ["-style", "fusion"], drawing)]
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["clasify", "out/seven.json"], "'clasify' is not a command or a file (did you mean classify?)"),
+    (["profil"], "(did you mean profile?)"),
+    (["out/seven.json"], "no such file: out/seven.json"),
+    (["--stlye", "fusion"], "unknown option --stlye (did you mean -style?)"),
+    (["--self-tset"], "unknown option --self-tset (did you mean --self-test?)"),
+])
+def test_typos_and_missing_files_are_errors_not_an_empty_window(
+    argv: list[str], said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    started = record_starts(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = cli.main(argv)
+    except SystemExit as exited:  # argparse's own errors
+        code = exited.code
+    assert code == 2 and said in capsys.readouterr().err and started == []
+
+
+def test_digitpad_file_shows_the_file_in_the_window(qapp, private_settings: Path, shipped_model: Path,  # noqa: ANN001
+                                                     tmp_path: Path) -> None:
+    path = tmp_path / "seven.json"
+    save_drawing(path, Drawing(DIGITS[7]))
+    code, window = run_main_and_close(["--model", str(shipped_model), str(path)])
+    assert code == 0 and window.file == path
+    assert window.controller.drawing.strokes and window.windowTitle() == "seven.json[*] — digitpad"
 
 
 @pytest.mark.parametrize(

@@ -494,7 +494,7 @@ def answer_unsaved(monkeypatch: pytest.MonkeyPatch, button: QMessageBox.Standard
 
 
 def test_the_title_marks_unsaved_changes_and_saving_clears_the_mark(window: MainWindow, tmp_path: Path) -> None:
-    assert window.windowTitle() == "digitpad[*]" and not window.isWindowModified()
+    assert window.windowTitle() == "Untitled[*] — digitpad" and not window.isWindowModified()
     draw_digit(window.canvas, 7)
     assert window.isWindowModified() and window.has_unsaved_drawing
     assert window.save_drawing(tmp_path / "seven.json")
