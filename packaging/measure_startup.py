@@ -29,8 +29,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-MAP_NOTIFY = 19  # X11's event type number for MapNotify
+MAP_NOTIFY = 19  # X11's event type numbers
+REPARENT_NOTIFY = 21
+CLIENT_MESSAGE = 33
+STRUCTURE_NOTIFY_MASK = 1 << 17  # Qt answers a _NET_WM_PING to the root window with this mask
 SUBSTRUCTURE_NOTIFY_MASK = 1 << 19
+SUBSTRUCTURE_REDIRECT_MASK = 1 << 20
 #: A launch that shows no window in this many seconds counts as failed.
 WINDOW_TIMEOUT_S = 30.0
 #: A 7 for the screenshot, as fractions of the window's width and height: a bar, then down-left.
@@ -50,8 +54,42 @@ class XMapEvent(ctypes.Structure):
     ]
 
 
+class XReparentEvent(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("serial", ctypes.c_ulong),
+        ("send_event", ctypes.c_int),
+        ("display", ctypes.c_void_p),
+        ("event", ctypes.c_ulong),
+        ("window", ctypes.c_ulong),
+        ("parent", ctypes.c_ulong),
+        ("x", ctypes.c_int),
+        ("y", ctypes.c_int),
+        ("override_redirect", ctypes.c_int),
+    ]
+
+
+class XClientMessageEvent(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("serial", ctypes.c_ulong),
+        ("send_event", ctypes.c_int),
+        ("display", ctypes.c_void_p),
+        ("window", ctypes.c_ulong),
+        ("message_type", ctypes.c_ulong),
+        ("format", ctypes.c_int),
+        ("data", ctypes.c_long * 5),
+    ]
+
+
 class XEvent(ctypes.Union):
-    _fields_ = [("type", ctypes.c_int), ("xmap", XMapEvent), ("pad", ctypes.c_long * 24)]
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("xmap", XMapEvent),
+        ("xreparent", XReparentEvent),
+        ("xclient", XClientMessageEvent),
+        ("pad", ctypes.c_long * 24),
+    ]
 
 
 @dataclass(frozen=True)
@@ -64,9 +102,11 @@ class StartupTimes:
 class XServer:
     """A private Xvfb and an Xlib connection that watches for top-level windows being mapped."""
 
-    def __init__(self) -> None:
+    def __init__(self, window_manager: str | None = None) -> None:
+        """`window_manager`: a command (e.g. openbox) run on the display, as on a desktop."""
         if shutil.which("Xvfb") is None:
             raise SystemExit("measure_startup: Xvfb is not installed (apt-get install xvfb)")
+        self.window_manager: subprocess.Popen[bytes] | None = None
         read_end, write_end = os.pipe()
         self.process = subprocess.Popen(
             ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
@@ -88,8 +128,77 @@ class XServer:
         self.connection = self.xlib.XOpenDisplay(self.display.encode())
         if not self.connection:
             raise SystemExit(f"measure_startup: cannot connect to Xvfb on {self.display}")
-        root = self.xlib.XDefaultRootWindow(self.connection)
-        self.xlib.XSelectInput(self.connection, root, SUBSTRUCTURE_NOTIFY_MASK)
+        self.root = self.xlib.XDefaultRootWindow(self.connection)
+        self.xlib.XSelectInput(self.connection, self.root, SUBSTRUCTURE_NOTIFY_MASK | STRUCTURE_NOTIFY_MASK)
+        self.xlib.XFlush(self.connection)
+        self.xlib.XInternAtom.restype = ctypes.c_ulong
+        self.xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+        self.xlib.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+        self.xlib.XGetSelectionOwner.restype = ctypes.c_ulong
+        self.xlib.XGetSelectionOwner.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        if window_manager:
+            self.start_window_manager(window_manager)
+
+    def start_window_manager(self, command: str, timeout: float = 30.0) -> None:
+        """Run the window manager and wait until it owns the screen (the WM_S0 selection, ICCCM 2.8)."""
+        if shutil.which(command) is None:
+            raise SystemExit(f"measure_startup: {command} is not installed (apt-get install {command})")
+        self.window_manager = subprocess.Popen(
+            [command], env={**os.environ, "DISPLAY": self.display}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        selection = self.xlib.XInternAtom(self.connection, b"WM_S0", False)
+        deadline = time.perf_counter() + timeout
+        while not self.xlib.XGetSelectionOwner(self.connection, selection):
+            if time.perf_counter() > deadline or self.window_manager.poll() is not None:
+                raise SystemExit(f"measure_startup: {command} did not start on {self.display}")
+            time.sleep(0.02)
+        self.drain_events()
+
+    def drain_events(self) -> None:
+        event = XEvent()
+        while self.xlib.XPending(self.connection):
+            self.xlib.XNextEvent(self.connection, ctypes.byref(event))
+
+    def wait_until_interactive(self, deadline: float) -> float:
+        """When (perf_counter) a new top-level window was on screen and its event loop answered.
+
+        With a window manager, the client window is reparented into the manager's frame, which is
+        then mapped; a _NET_WM_PING sent to the client then comes back (to the root window) only
+        once its event loop runs: the moment a person's click would be handled.
+        """
+        if self.window_manager is None:
+            raise RuntimeError("wait_until_interactive needs a window manager (XServer(window_manager=...))")
+        protocols = self.xlib.XInternAtom(self.connection, b"WM_PROTOCOLS", False)
+        ping = self.xlib.XInternAtom(self.connection, b"_NET_WM_PING", False)
+        event = XEvent()
+        fd = self.xlib.XConnectionNumber(self.connection)
+        client = frame_mapped = None
+        while time.perf_counter() < deadline:
+            while self.xlib.XPending(self.connection):
+                self.xlib.XNextEvent(self.connection, ctypes.byref(event))
+                if event.type == REPARENT_NOTIFY and client is None:
+                    client = event.xreparent.window
+                elif event.type == MAP_NOTIFY and client is not None and not event.xmap.override_redirect:
+                    frame_mapped = True
+                    self._send_ping(client, protocols, ping)
+                elif (event.type == CLIENT_MESSAGE and frame_mapped and event.xclient.message_type == protocols
+                      and event.xclient.data[0] == ping and event.xclient.data[2] == client):
+                    return time.perf_counter()
+            select.select([fd], [], [], max(0.0, min(0.05, deadline - time.perf_counter())))
+            if frame_mapped and client is not None:
+                self._send_ping(client, protocols, ping)  # again, in case the first came before its event loop ran
+        raise TimeoutError
+
+    def _send_ping(self, client: int, protocols: int, ping: int) -> None:
+        message = XEvent()
+        message.xclient.type = CLIENT_MESSAGE
+        message.xclient.window = client
+        message.xclient.message_type = protocols
+        message.xclient.format = 32
+        message.xclient.data[0] = ping
+        message.xclient.data[1] = 0  # CurrentTime
+        message.xclient.data[2] = client
+        self.xlib.XSendEvent(self.connection, client, False, 0, ctypes.byref(message))
         self.xlib.XFlush(self.connection)
 
     def wait_for_window(self, deadline: float) -> tuple[float, int]:
@@ -137,6 +246,9 @@ class XServer:
         self.xlib.XFlush(self.connection)
 
     def close(self) -> None:
+        if self.window_manager is not None:
+            self.window_manager.terminate()
+            self.window_manager.wait()
         self.xlib.XCloseDisplay(self.connection)
         self.process.terminate()
         self.process.wait()

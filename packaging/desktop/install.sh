@@ -38,9 +38,10 @@ for icon in $icons; do
     cp "$here/share/icons/hicolor/$icon" "$data/icons/hicolor/$icon"
 done
 mkdir -p "$data/applications" "$bin"
-# The menu entry names this very folder's executable, quoted as the desktop entry spec asks.
+# The menu entry names this very folder's executable, quoted as the desktop entry spec asks; the
+# file a person opens with digitpad (%f) follows it, as in the entry shipped.
 path=$(printf '%s' "$here/digitpad" | sed 's/[&|]/\\&/g')  # as sed's replacement text
-sed -e "s|^Exec=.*|Exec=\"$path\"|" -e "s|^TryExec=.*|TryExec=$path|" \
+sed -e "s|^Exec=digitpad|Exec=\"$path\"|" -e "s|^TryExec=.*|TryExec=$path|" \
     "$here/share/applications/digitpad.desktop" > "$data/applications/digitpad.desktop"
 ln -sfn "$here/digitpad" "$bin/digitpad"
 refresh_caches
