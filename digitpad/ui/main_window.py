@@ -598,11 +598,16 @@ class MainWindow(QMainWindow):
             f"{about_model_text(info)}"
         )
         box.setDetailedText(about_model_details(info))  # "Show Details…": the training jargon
-        # The model card's link opens it here: a file:// link does nothing visible without a browser.
+        # The model card's link opens it here, in place of the box (which is modal: the card would
+        # sit under it); a file:// link does nothing visible without a browser.
+        def open_card(url: str) -> None:
+            box.close()
+            self.show_document(url)
+
         for label in box.findChildren(QLabel):
             if label.openExternalLinks():
                 label.setOpenExternalLinks(False)
-                label.linkActivated.connect(self.show_document)
+                label.linkActivated.connect(open_card)
         self.message_box = box
         box.open()
 

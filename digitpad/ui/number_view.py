@@ -33,7 +33,7 @@ from digitpad.ui.chart import mix
 #: The digits' font size as a multiple of the app font's.
 DIGIT_SCALE = 2.2
 #: The question mark of an unsure digit, as a fraction of the digit's font size.
-MARK_SCALE = 0.6
+MARK_SCALE = 0.7
 #: Room around a digit (and its mark) in its cell, as a fraction of the digit's width.
 CELL_PADDING = 0.45
 #: How small the digits may get to fit the row before it scrolls instead.

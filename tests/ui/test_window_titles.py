@@ -68,7 +68,7 @@ def test_the_model_card_link_opens_the_card_in_the_app(window: MainWindow) -> No
     card = window.controller.model_info.path.with_name("README.md")
     label.linkActivated.emit(card.as_uri())
     view = window.document_view
-    assert view is not None and view.isVisible()
+    assert view is not None and view.isVisible() and not box.isVisible()  # the card in place of the box
     heading = next(line for line in card.read_text().splitlines() if line.startswith("#"))
     first_heading = heading.lstrip("# ").replace("`", "")  # rendered: no Markdown marks left
     assert first_heading in view.browser.toPlainText()
