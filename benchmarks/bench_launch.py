@@ -49,7 +49,8 @@ def launch_once(server: XServer, model: Path | None, home: Path) -> float:
     except TimeoutError:
         app.kill()
         _, err = app.communicate()
-        raise SystemExit(f"bench_launch: no interactive window in {WINDOW_TIMEOUT_S:.0f} s\n{err.decode()[-2000:]}")
+        message = f"bench_launch: no interactive window in {WINDOW_TIMEOUT_S:.0f} s\n{err.decode()[-2000:]}"
+        raise SystemExit(message) from None
     finally:
         if app.poll() is None:
             app.terminate()

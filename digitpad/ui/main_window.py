@@ -10,9 +10,10 @@ opening a file over them.
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -35,6 +36,7 @@ from digitpad.reading.number import NumberReading
 from digitpad.reading.prediction import CONFIDENCE_THRESHOLD
 from digitpad.reading.recognizer import Recognizer
 from digitpad.ui.answer import AnswerView
+from digitpad.ui.canvas import MARGIN as CANVAS_MARGIN
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
 from digitpad.ui.chart import ProbabilityChart
 from digitpad.ui.controller import Page, Recognition, RecognitionController
@@ -277,10 +279,15 @@ class MainWindow(QMainWindow):
         for button in (self.undo_button, self.redo_button, self.clear_button):
             buttons.addWidget(button)
         buttons.addStretch()
+        # The canvas, the number row right under its paper, the buttons: together, centered in the
+        # column's height (the canvas is no taller than its paper needs, see _fit_canvas_height).
         left = QVBoxLayout()
-        left.addWidget(self.canvas, 1)
+        left.addStretch(1)
+        left.addWidget(self.canvas, 100)
         left.addWidget(self.number_view)
         left.addLayout(buttons)
+        left.addStretch(1)
+        self.canvas.installEventFilter(self)
 
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 0)
@@ -302,6 +309,19 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.side_panel, 1)
         self.setCentralWidget(central)
         self.canvas.setFocus()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.canvas and event.type() == QEvent.Type.Resize:
+            self._fit_canvas_height()
+        return super().eventFilter(watched, event)
+
+    def _fit_canvas_height(self) -> None:
+        """The canvas no taller than its paper at its width, so that extra height goes around it, not
+        between the drawing and the number row."""
+        drawing = self.controller.page.drawing
+        margins = 2 * CANVAS_MARGIN
+        paper = math.ceil((self.canvas.width() - margins) * drawing.height / drawing.width) + margins
+        self.canvas.setMaximumHeight(max(paper, CANVAS_MIN_HEIGHT))
 
     def _create_status_bar(self) -> None:
         self.model_label = ElidedLabel()  # shortened with "…" in a narrow window, never overlapping
@@ -336,6 +356,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _show_page(self, page: Page) -> None:
         self.canvas.set_page(page)
+        self._fit_canvas_height()  # an opened drawing may have another shape of paper
         self.save_action.setEnabled(not page.drawing.is_blank)
         if page.source is not None:
             self.file = page.source
