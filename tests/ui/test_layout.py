@@ -120,3 +120,15 @@ def test_an_unsure_digit_has_a_legible_question_mark_beside_it(window: MainWindo
               for x in np.linspace(mark.left(), mark.right(), 12) for y in np.linspace(mark.top(), mark.bottom(), 12)]
     background = view.palette().color(view.backgroundRole()).lightness()
     assert any(abs(p - background) > 60 for p in pixels)  # the mark is painted where glyph_rects says
+
+
+def test_the_number_row_sits_right_under_the_paper_in_a_tall_window(window: MainWindow, qtbot) -> None:  # noqa: ANN001
+    def gap() -> int:
+        paper = window.canvas.paper_rect()
+        paper_bottom = window.canvas.mapTo(window, paper.bottomLeft().toPoint()).y()
+        return window.number_view.mapTo(window, QPoint(0, 0)).y() - paper_bottom
+
+    for size in ((1200, 1000), (700, 900), (1600, 500)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda size=size: window.size().toTuple() == size)
+        qtbot.waitUntil(lambda: 0 <= gap() <= 40)  # once laid out (it was 200 px and more in a tall window)
