@@ -100,7 +100,7 @@ def main() -> None:
         time.sleep(1.5)
         app = subprocess.Popen([sys.executable, "-m", "digitpad"], cwd=REPO, env=env)
         os.environ["DISPLAY"] = args.display
-        window = wait_for_window("^digitpad$")
+        window = wait_for_window("— digitpad$")  # "Untitled — digitpad"
         xdotool("windowmove", window, 0, 0)
         xdotool("windowsize", window, 1000, 640)
         time.sleep(1.5)
