@@ -50,6 +50,8 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
         description="Draw a digit and watch a convnet read it. With no command, opens the app, with FILE "
         "(a drawing JSON or an image) on its canvas if given. Qt's own options (e.g. -style fusion, "
         "-platform offscreen) and anything after -- go to Qt.",
+        usage="digitpad [--model M] [FILE] [QT OPTIONS] [-- QT ARGUMENTS]\n"
+        "       digitpad [--model M] COMMAND ...\n       digitpad --self-test | --version | --help",
         parents=[model_option],
     )
     parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
@@ -64,7 +66,7 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
                             help="a drawing JSON or an image to open in the app")
         parser.set_defaults(command=None)
         return parser
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="digitpad")
     classify = subparsers.add_parser(
         "classify",
         help="classify images and drawing JSON files",
