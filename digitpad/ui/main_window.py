@@ -62,6 +62,8 @@ CHOOSE_ANOTHER_MODEL = "Another model can be chosen with File ▸ Open Model…"
 #: pixels); it takes a quarter of the window's width between the two, the canvas the rest.
 SIDE_WIDTH = 340
 SIDE_MIN_WIDTH = 250
+#: Qt's QWIDGETSIZE_MAX (no maximum), which PySide6 does not export.
+WIDGET_SIZE_MAX = (1 << 24) - 1
 #: The canvas's smallest size: its 3:1 paper is then 330 x 110 pixels, still room to write a digit.
 CANVAS_MIN_WIDTH, CANVAS_MIN_HEIGHT = 330, 120
 
@@ -331,8 +333,21 @@ class MainWindow(QMainWindow):
         self.timing_label.setContentsMargins(12, 0, 4, 0)
         # Room for the longest figure, so that the model's name does not shift as the figure changes.
         self.timing_label.setMinimumWidth(self.timing_label.fontMetrics().horizontalAdvance("read in 000.0 ms") + 16)
-        self.statusBar().addPermanentWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.model_label)
         self.statusBar().addPermanentWidget(self.timing_label)
+        self.statusBar().messageChanged.connect(self._make_room_for_message)
+
+    @Slot(str)
+    def _make_room_for_message(self, message: str) -> None:
+        """While a message shows ("Saved seven.json"), the model's name gives it the room it needs,
+        shortened with "…" (a message is painted only left of the model's name and the timing)."""
+        if not message:
+            self.model_label.setMaximumWidth(WIDGET_SIZE_MAX)
+            return
+        bar = self.statusBar()
+        needed = bar.fontMetrics().horizontalAdvance(message) + 32  # the bar's margins and spacing
+        room = self.timing_label.geometry().left() - needed
+        self.model_label.setMaximumWidth(max(room, self.model_label.minimumSizeHint().width()))
 
     def _restore_settings(self) -> None:
         if not self.settings.geometry.isEmpty():

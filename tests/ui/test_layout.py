@@ -132,3 +132,19 @@ def test_the_number_row_sits_right_under_the_paper_in_a_tall_window(window: Main
         window.resize(*size)
         qtbot.waitUntil(lambda size=size: window.size().toTuple() == size)
         qtbot.waitUntil(lambda: 0 <= gap() <= 40)  # once laid out (it was 200 px and more in a tall window)
+
+
+def test_a_status_message_gets_room_beside_the_model_name(window: MainWindow, qtbot) -> None:  # noqa: ANN001
+    bar, model = window.statusBar(), window.model_label
+    message = "Saved a-rather-long-name.json"
+
+    def message_fits() -> bool:
+        return model.geometry().left() > bar.fontMetrics().horizontalAdvance(message)
+
+    for size in ((1280, 600), (window.minimumSizeHint().width(), 500)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda size=size: window.width() == size[0])
+        bar.showMessage(message, 60_000)
+        qtbot.waitUntil(message_fits)
+        bar.clearMessage()
+        qtbot.waitUntil(lambda: model.maximumWidth() > 10_000)  # the name has its room back
