@@ -115,10 +115,11 @@ def window_problem(
         return None  # offscreen, vnc, eglfs...: nothing of a desktop's to check
     has_x = bool(environ.get("DISPLAY")) or "-display" in qt_args
     has_wayland = bool(environ.get("WAYLAND_DISPLAY"))
-    if platform is None and not has_x and not has_wayland or platform == "xcb" and not has_x:
+    if (platform is None and not (has_x or has_wayland)) or (platform == "xcb" and not has_x):
         return no_display_text()
-    uses_xcb = platform == "xcb" or platform is None and has_x and not (
-        has_wayland and environ.get("XDG_SESSION_TYPE") == "wayland")
+    # Qt tries Wayland first in a Wayland session; elsewhere, with a DISPLAY, it uses X11 (xcb).
+    wayland_session = has_wayland and environ.get("XDG_SESSION_TYPE") == "wayland"
+    uses_xcb = platform == "xcb" or (platform is None and has_x and not wayland_session)
     if not uses_xcb:
         return None
     lacking = (missing or missing_xcb_libraries)()
