@@ -230,6 +230,19 @@ def first_positional(argv: Sequence[str]) -> tuple[int, str] | None:
     return None
 
 
+def app_usage_error(ours: Sequence[str]) -> str | None:
+    """What argparse would word less helpfully, for the app's own arguments (Qt's taken out): an
+    option neither digitpad nor Qt knows, or a word that is a mistyped command rather than a file."""
+    wrong_option = next((item for item in ours if item.startswith("-") and item.split("=", 1)[0] not in APP_OPTIONS),
+                        None)
+    if wrong_option is not None:
+        return unknown_option(wrong_option)
+    word = first_positional(ours)
+    if word is not None and looks_like_a_command(Path(word[1])):
+        return unknown_command(word[1])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     configure_process()  # for worker processes; `python -m digitpad` did it before numpy loaded
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -239,14 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         qt_args: list[str] = []
     else:
         ours, qt_args = qt_check.split_qt_options(argv)
-        word = first_positional(ours)
-        options = [item for item in ours if item.startswith("-")]
-        wrong_option = next((item for item in options if item.split("=", 1)[0] not in APP_OPTIONS), None)
-        if wrong_option is not None and (word is None or ours.index(wrong_option) < word[0]):
-            print(unknown_option(wrong_option), file=sys.stderr)
-            return EXIT_USAGE
-        if word is not None and looks_like_a_command(Path(word[1])):
-            print(unknown_command(word[1]), file=sys.stderr)
+        problem = app_usage_error(ours)
+        if problem:
+            print(problem, file=sys.stderr)
             return EXIT_USAGE
         args = build_parser(commands=False).parse_args(ours)
     args.model = getattr(args, "model", None)
