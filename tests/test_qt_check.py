@@ -108,3 +108,23 @@ def test_a_display_nobody_serves_exits_1_with_a_paragraph(tmp_path: Path) -> Non
     assert done.returncode == 1, done.stderr
     assert done.stderr.startswith("digitpad cannot open its window: "), done.stderr
     assert "digitpad --self-test" in done.stderr
+
+
+def test_qt_messages_before_the_window_are_held_then_passed_on(capfd: pytest.CaptureFixture[str]) -> None:
+    from PySide6.QtCore import qWarning
+
+    fatal: list[str] = []
+    release = qt_check.catch_qt_fatal(fatal.append)
+    qWarning("a warning while Qt starts")
+    assert "a warning while Qt starts" not in capfd.readouterr().err  # held: Qt's start-up warnings mislead
+    release()
+    assert "a warning while Qt starts" in capfd.readouterr().err and fatal == []
+
+
+def test_a_fatal_qt_message_is_one_paragraph_without_the_misleading_hint() -> None:
+    text = qt_check.qt_fatal_text(
+        "This application failed to start because no Qt platform plugin could be initialized.",
+        ["qt.qpa.xcb: could not connect to display :9",
+         "From 6.5.0, xcb-cursor0 or libxcb-cursor0 is needed to load the Qt xcb platform plugin."], ":9")
+    assert text.startswith("digitpad cannot open its window: Qt could not start on the display :9")
+    assert "could not connect to display :9" in text and "xcb-cursor0" not in text and "\n" not in text
