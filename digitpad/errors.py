@@ -31,6 +31,16 @@ class ModelContractError(ModelError):
     """A model file loads but breaks the ONNX contract (input, output, shapes or types)."""
 
 
+class ModelConventionError(ModelContractError):
+    """digitpad cannot tell how to feed a model of another convention: two ways read MNIST digits alike,
+    or none reads them well. `choices` holds what the person may choose from (`digitpad.model.probe.Trial`);
+    empty when the model is refused outright (not a digit classifier)."""
+
+    def __init__(self, message: str, choices: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
 class InferenceError(ModelError):
     """A model that passed validation failed while running."""
 

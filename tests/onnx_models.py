@@ -222,3 +222,99 @@ def looping_model(path: Path, trigger: str = "ink") -> Path:
         initializer=constants,
     )
     return _save(graph, path, {MetadataKey.NAME: "loops"})
+
+
+def foreign_model(
+    shipped: Path,
+    path: Path,
+    *,
+    layout: str = "NCHW",
+    scale: str = "UNIT",
+    dark_ink: bool = False,
+    output: str = "LOGITS",
+    batch: int | None = None,
+    input_name: str = "x",
+    output_name: str = "scores",
+    embedding: bool = False,
+    scramble: bool = False,
+    mislabel: int = 0,
+) -> Path:
+    """The shipped network by graph surgery, wrapped to want another convention (`digitpad.model.conventions`).
+
+    New nodes turn the new input (`layout` NCHW, NHWC, NHW or FLAT; `scale` UNIT, BYTE, STANDARDIZED or
+    SYMMETRIC; dark or bright ink; a fixed `batch` or a free one) back into the network's 0-1 image, and
+    its one output (`output` PROBABILITIES, LOG_PROBABILITIES or LOGITS) is named `output_name`. So it
+    reads every digit exactly as the shipped model does, when fed right. `scramble`: random final-layer
+    weights, so 10 outputs of noise; `mislabel`: the first `mislabel` digits' outputs rotated among them
+    (10: a classifier of ten other things).
+    """
+    model = onnx.load(shipped)
+    graph = model.graph
+    shape = {"NCHW": [1, 28, 28], "NHWC": [28, 28, 1], "NHW": [28, 28], "FLAT": [784]}[layout]
+    nodes: list[onnx.NodeProto] = []
+    constants = {
+        "adapt.255": np.array(255, np.float32), "adapt.one": np.array(1, np.float32),
+        "adapt.half": np.array(0.5, np.float32), "adapt.mean": np.array(0.1307, np.float32),
+        "adapt.std": np.array(0.3081, np.float32), "adapt.shape": np.array([-1, 1, 28, 28], np.int64),
+    }
+    source = input_name
+    if scale == "BYTE":
+        nodes.append(helper.make_node("Div", [source, "adapt.255"], ["adapt.unit"]))
+    elif scale == "STANDARDIZED":
+        nodes += [helper.make_node("Mul", [source, "adapt.std"], ["adapt.spread"]),
+                  helper.make_node("Add", ["adapt.spread", "adapt.mean"], ["adapt.unit"])]
+    elif scale == "SYMMETRIC":
+        nodes += [helper.make_node("Add", [source, "adapt.one"], ["adapt.shifted"]),
+                  helper.make_node("Mul", ["adapt.shifted", "adapt.half"], ["adapt.unit"])]
+    else:
+        nodes.append(helper.make_node("Identity", [source], ["adapt.unit"]))
+    source = "adapt.unit"
+    if dark_ink:
+        nodes.append(helper.make_node("Sub", ["adapt.one", source], ["adapt.bright"]))
+        source = "adapt.bright"
+    if layout == "NHWC":
+        nodes.append(helper.make_node("Transpose", [source], ["image"], perm=[0, 3, 1, 2]))
+    else:
+        nodes.append(helper.make_node("Reshape", [source, "adapt.shape"], ["image"]))
+    outputs = {"PROBABILITIES": ("Identity", "probabilities"), "LOGITS": ("Identity", "logits"),
+               "LOG_PROBABILITIES": ("LogSoftmax", "logits")}
+    op, scores = outputs[output]
+    tail = [helper.make_node(op, [scores], [output_name], **({"axis": 1} if op == "LogSoftmax" else {}))]
+    if scramble:
+        for initializer in graph.initializer:
+            if initializer.name == "net.logits.weight":
+                noise = np.random.default_rng(7).normal(0, 0.05, numpy_helper.to_array(initializer).shape)
+                initializer.CopyFrom(numpy_helper.from_array(noise.astype(np.float32), initializer.name))
+    if mislabel:
+        for initializer in graph.initializer:
+            if initializer.name in ("net.logits.weight", "net.logits.bias"):
+                rows = numpy_helper.to_array(initializer).copy()
+                rows[:mislabel] = np.roll(rows[:mislabel], 1, axis=0)
+                initializer.CopyFrom(numpy_helper.from_array(rows, initializer.name))
+    kept_outputs = [helper.make_tensor_value_info(output_name, TensorProto.FLOAT, [batch or "N", 10])]
+    if embedding:
+        kept_outputs += [o for o in graph.output if o.name == "embedding"]
+    new_graph = helper.make_graph(
+        [*nodes, *graph.node, *tail],
+        "foreign",
+        [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, [batch or "N", *shape])],
+        kept_outputs,
+        initializer=[*graph.initializer, *(numpy_helper.from_array(v, k) for k, v in constants.items())],
+    )
+    foreign = helper.make_model(new_graph, opset_imports=model.opset_import)
+    foreign.ir_version = model.ir_version
+    onnx.save(foreign, path)
+    return path
+
+
+def rename_io(path: Path, input_name: str, output_name: str) -> Path:
+    """The model at `path` with its one input and its first output renamed (in place): another convention's names."""
+    model = onnx.load(path)
+    renames = {model.graph.input[0].name: input_name, model.graph.output[0].name: output_name}
+    for value in (model.graph.input[0], model.graph.output[0]):
+        value.name = renames[value.name]
+    for node in model.graph.node:
+        node.input[:] = [renames.get(name, name) for name in node.input]
+        node.output[:] = [renames.get(name, name) for name in node.output]
+    onnx.save(model, path)
+    return path

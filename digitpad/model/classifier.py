@@ -28,22 +28,26 @@ import onnxruntime as ort  # noqa: E402
 from digitpad.errors import (
     InferenceError,
     ModelContractError,
+    ModelConventionError,
     ModelError,
     ModelNotFoundError,
     ModelTimeoutError,
 )
 from digitpad.ink.normalize import Normalization
+from digitpad.model.adapter import Feed, Feeding, Interface, interface_of
 from digitpad.model.contract import (  # noqa: E402
     EMBEDDING_NAME,
     IMAGE_SIZE,
-    INPUT_NAME,
     LABELS,
     NUM_CLASSES,
     OUTPUT_NAME,
     MetadataKey,
     normalization_from_metadata,
 )
+from digitpad.model.convention_cache import ConventionCache, Remembered, model_digest
+from digitpad.model.conventions import Convention
 from digitpad.model.external_data import external_data_bytes
+from digitpad.model.probe import Trial, Verdict, probe
 from digitpad.system import usable_cpu_count
 
 #: ONNX Runtime threads per inference: a 28x28 image is too small to share among more, and
@@ -136,6 +140,8 @@ class ModelInfo:
     metadata: dict[str, str] = field(default_factory=dict)
     #: accuracy on pen drawings by writers the model was not trained on, if its makers measured it
     drawing_accuracy: float | None = None
+    #: how a model of another convention is fed (`digitpad.model.adapter`); None for one that keeps the contract
+    feeding: Feeding | None = None
 
 
 def _float_or_none(text: str | None) -> float | None:
@@ -169,17 +175,34 @@ class Classifier:
 
     Every inference is stopped after `run_seconds` (+ RUN_SECONDS_PER_INPUT a image) with a
     ModelTimeoutError, so no model, however hostile, can hang its caller for longer.
+
+    A model that does not keep digitpad's contract is fed through `digitpad.model.adapter`, in the
+    convention `digitpad.model.probe` finds (remembered in a `ConventionCache`), or in `choice`, the
+    one the person chose when the probe could not tell (a ModelConventionError offers the choices).
     """
 
-    def __init__(self, path: str | os.PathLike[str], run_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        run_seconds: float | None = None,
+        choice: Trial | None = None,
+        cache: ConventionCache | None = None,
+    ) -> None:
         self.path = Path(path)
         self.run_seconds = RUN_SECONDS if run_seconds is None else run_seconds
         self._watchdog = RunWatchdog()
         self._session = self._open_session(self.path)
+        feeding = None
         try:
+            interface = interface_of(self._session.get_inputs(), self._session.get_outputs())
+            self._feed = Feed(interface)
+            if not interface.keeps_contract:
+                feeding = self._adopt(interface, choice, cache or ConventionCache())
             self._check_contract()
             metadata = dict(self._session.get_modelmeta().custom_metadata_map)
             normalization = normalization_from_metadata(metadata)
+        except ModelConventionError as exc:
+            raise ModelConventionError(f"{self.path} cannot be used as it is: {exc}", exc.choices) from None
         except ModelContractError as exc:
             raise ModelContractError(f"{self.path} does not fit digitpad: {exc}") from None
         #: width of the optional `embedding` output (None: the model has none, so no adaptation)
@@ -193,6 +216,7 @@ class Classifier:
             normalization=normalization,
             metadata=metadata,
             drawing_accuracy=_float_or_none(metadata.get(MetadataKey.DRAWING_ACCURACY)),
+            feeding=feeding,
         )
 
     @staticmethod
@@ -225,25 +249,32 @@ class Classifier:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"{path} is not a usable ONNX model: {first_line}") from None
 
+    def _adopt(self, interface: Interface, choice: Trial | None, cache: ConventionCache) -> Feeding:
+        """Feed a model of another convention: the person's choice, else the remembered one, else the probe's."""
+        digest, chosen = model_digest(self.path), choice is not None
+        if choice is not None and choice.convention.layout not in interface.layouts:
+            raise ModelContractError(f"its input cannot take the {choice.convention.layout.value}")
+        remembered = cache.get(digest) if choice is None else None
+        if remembered is not None and remembered.trial.convention.layout in interface.layouts:
+            self._feed = Feed(interface, remembered.trial.convention)
+            return Feeding(self._feed.describe(), remembered.trial, remembered.chosen, remembered=True)
+        if choice is None:
+            def scores(convention: Convention, images: np.ndarray) -> np.ndarray:
+                return self._run([OUTPUT_NAME], images, Feed(interface, convention))[0]
+
+            try:
+                result = probe(scores, interface.layouts)
+            except InferenceError as exc:  # a time limit
+                raise ModelContractError(f"the model fails on MNIST test digits: {exc}") from None
+            if result.verdict is not Verdict.SURE:
+                raise ModelConventionError(result.explain(), result.choices)
+            choice = result.best
+        self._feed = Feed(interface, choice.convention)
+        self._check_contract()  # before it is remembered
+        cache.put(digest, Remembered(choice, chosen))
+        return Feeding(self._feed.describe(), choice, chosen)
+
     def _check_contract(self) -> None:
-        inputs = self._session.get_inputs()
-        if [i.name for i in inputs] != [INPUT_NAME]:
-            raise ModelContractError(
-                f"the model's inputs are {[i.name for i in inputs]}; digitpad needs exactly ['{INPUT_NAME}']"
-            )
-        image = inputs[0]
-        if image.type != "tensor(float)":
-            raise ModelContractError(f"the model's input '{INPUT_NAME}' is {image.type}; digitpad needs tensor(float)")
-        _check_dims("input", INPUT_NAME, list(image.shape), (None, 1, IMAGE_SIZE, IMAGE_SIZE))
-        outputs = {o.name: o for o in self._session.get_outputs()}
-        if OUTPUT_NAME not in outputs:
-            raise ModelContractError(f"the model has no output '{OUTPUT_NAME}' (it has {sorted(outputs)})")
-        output = outputs[OUTPUT_NAME]
-        if output.type != "tensor(float)":
-            raise ModelContractError(
-                f"the model's output '{OUTPUT_NAME}' is {output.type}; digitpad needs tensor(float)"
-            )
-        _check_dims("output", OUTPUT_NAME, list(output.shape), (None, NUM_CLASSES))
         # Shapes in the graph can be symbolic or wrong, and a graph can behave on blank input only:
         # run it on a blank and an inked image to see what it really does.
         try:
@@ -291,13 +322,15 @@ class Classifier:
         (probabilities,) = self._run([OUTPUT_NAME], batch)
         return _checked_probabilities(np.asarray(probabilities, dtype=np.float32), len(batch))
 
-    def _run(self, outputs: list[str], batch: np.ndarray) -> list[np.ndarray]:
-        """The named outputs for a (N, 1, 28, 28) batch, stopped past `time_limit` (ModelTimeoutError)."""
+    def _run(self, outputs: list[str], batch: np.ndarray, feed: Feed | None = None) -> list[np.ndarray]:
+        """The named outputs for a (N, 1, 28, 28) batch, stopped past `time_limit` (ModelTimeoutError).
+
+        The model is fed as `feed` says (default: as it was validated), `digitpad.model.adapter`."""
         options = ort.RunOptions()
         limit = self.time_limit(len(batch))
         try:
             with self._watchdog.watch(options, limit):
-                return list(self._session.run(outputs, {INPUT_NAME: batch}, options))
+                return (feed or self._feed).run(self._session, outputs, batch, options)
         except Exception as exc:  # onnxruntime's own exception types are not public
             if options.terminate:
                 raise ModelTimeoutError(

@@ -420,9 +420,9 @@ BAD_MODELS = {
         lambda folder: linear_model(folder / "d.onnx", input_type=TensorProto.DOUBLE),
         "tensor(double)",
     ),
-    "wrong output name": (
+    "wrong output name, random weights": (
         lambda folder: linear_model(folder / "o.onnx", output_name="scores"),
-        "no output 'probabilities'",
+        "does not look like a digit classifier",
     ),
     "five classes": (lambda folder: constant_model(folder / "c.onnx", [0.0] * 5), "digitpad needs ['N', 10]"),
     "no softmax": (lambda folder: linear_model(folder / "l.onnx", softmax=False), "are not probabilities"),
