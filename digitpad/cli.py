@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from digitpad import __version__, profile_cli, qt_check
-from digitpad.errors import ModelError
+from digitpad.errors import ModelConventionError, ModelError
 from digitpad.model.choice import read_model_choice
-from digitpad.reading.batch import FileResult, classify_files, expand_paths, supported_suffixes
+from digitpad.reading.batch import FileResult, classify_files, expand_paths, summary_line, supported_suffixes
 from digitpad.reading.prediction import Prediction, percent
 from digitpad.system import configure_process, usable_cpu_count
 
@@ -130,7 +130,9 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # The model picked with the app's File > Open Model, so that the CLI reads as the app does.
         classifier, notice = load_model(args.model, None if args.model else read_model_choice())
     except ModelError as exc:
-        print(f"digitpad: {exc}", file=err)
+        choose = isinstance(exc, ModelConventionError) and exc.choices
+        hint = "; open it once in the app (File ▸ Open Model) to choose, and the command line uses that choice too"
+        print(f"digitpad: {exc}{hint if choose else ''}", file=err)
         return EXIT_USAGE
     if notice:
         print(f"digitpad: warning: {notice}", file=err)
@@ -165,8 +167,7 @@ def _classify(args: argparse.Namespace, paths: list[Path], recognizer: Recognize
         else:
             print(_table_line(result), file=out)
     if not args.json:
-        info = recognizer.classifier.info
-        print(f"{len(paths) - failures} of {len(paths)} file(s) read with {info.name} ({info.path})", file=out)
+        print(summary_line(len(paths) - failures, len(paths), recognizer.classifier.info), file=out)
     if labelled:
         print(label_summary(right, labelled), file=err)
     if failures:

@@ -106,8 +106,8 @@ class ProbeResult:
             return (f"it reads only {best.accuracy:.1%} of {best.count:,} MNIST test digits at best "
                     f"({best.convention.describe()}): it may have been trained on other digits, or fed another way")
         if self.verdict is Verdict.TIE:
-            ways = "; ".join(f"{t.convention.describe()} reads {t.accuracy:.1%}" for t in self.choices)
-            return (f"it reads MNIST test digits as well fed in more than one way ({ways}): "
+            ways = "; ".join(f"{t.accuracy:.1%} as {t.convention.describe()}" for t in self.choices)
+            return (f"it reads {best.count:,} MNIST test digits as well fed in more than one way ({ways}): "
                     "digitpad cannot tell which one it was trained with")
         return f"it reads {best.describe()}"
 

@@ -24,6 +24,7 @@ from digitpad.ink.drawing_file import load_labelled_drawing
 from digitpad.ink.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.ink.image_ink import image_ink
 from digitpad.ink.normalize import Normalization
+from digitpad.model.classifier import ModelInfo
 from digitpad.reading.number import Candidates, NumberReading, choose, drawing_candidates, ink_candidates
 from digitpad.reading.prediction import Prediction
 from digitpad.reading.recognizer import Recognizer
@@ -47,6 +48,12 @@ class FileResult:
     error: str | None = None
     number: NumberReading | None = None  #: every digit found, left to right
     label: str | None = None  #: what a drawing file says it is, if it says
+
+
+def summary_line(read: int, total: int, info: ModelInfo) -> str:
+    """'3 of 3 file(s) read with NAME (PATH)', and how a model of another convention was fed, for `classify`."""
+    fed = f"; fed as {info.feeding.note()}" if info.feeding is not None else ""
+    return f"{read} of {total} file(s) read with {info.name} ({info.path}){fed}"
 
 
 def supported_suffixes() -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -27,11 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad import __version__
-from digitpad.errors import DigitpadError
+from digitpad.errors import DigitpadError, ModelConventionError
 from digitpad.ink.drawing_file import load_drawing, save_drawing
 from digitpad.ink.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.model.choice import model_card_path, shipped_model_path
 from digitpad.model.classifier import Classifier, ModelInfo
+from digitpad.model.probe import Trial
 from digitpad.reading.number import NumberReading
 from digitpad.reading.prediction import CONFIDENCE_THRESHOLD
 from digitpad.reading.recognizer import Recognizer
@@ -76,7 +78,8 @@ def model_summary(info: ModelInfo | None) -> str:
         return "No model: recognition is off"
     accuracy = f" · MNIST {info.test_accuracy:.2%}" if info.test_accuracy is not None else ""
     drawings = f" · pen drawings {info.drawing_accuracy:.2%}" if info.drawing_accuracy is not None else ""
-    return f"{info.name} ({info.path.name}){accuracy}{drawings}"
+    feeding = f" · {info.feeding.note()}" if info.feeding is not None else ""  # another convention: how it is fed
+    return f"{info.name} ({info.path.name}){accuracy}{drawings}{feeding}"
 
 
 def about_model_text(info: ModelInfo | None) -> str:
@@ -89,6 +92,12 @@ def about_model_text(info: ModelInfo | None) -> str:
                      f"{info.drawing_accuracy * 100:.1f} times in 100.")
     if info.test_accuracy is not None:
         lines.append(f"On the MNIST test set of scanned digits: {info.test_accuracy * 100:.1f} in 100.")
+    if info.feeding is not None:
+        trial = info.feeding.trial
+        how = "the way you chose" if info.feeding.chosen else "found by trying each way on MNIST test digits"
+        lines.append(f"It does not keep digitpad's own conventions: digitpad feeds it as "
+                     f"{html.escape(info.feeding.description)} ({how}; it reads {trial.accuracy:.1%} of "
+                     f"{trial.count:,} of them so).")
     lines.append(f"When it is less than {CONFIDENCE_THRESHOLD:.0%} sure of an answer, it says “not sure”.")
     card = model_card_path(info.path)
     if card is not None:
@@ -576,19 +585,50 @@ class MainWindow(QMainWindow):
         if path:
             self.open_model(path)
 
-    def open_model(self, path: Path, remember: bool = True) -> bool:
-        """Use the model at `path` if it keeps the contract; otherwise keep the current one."""
+    def open_model(self, path: Path, remember: bool = True, choice: Trial | None = None) -> bool:
+        """Use the model at `path` if digitpad can feed it (`choice`: the way the person chose); otherwise keep
+        the current one. Where digitpad cannot tell how to feed it, the person is asked (`_ask_how_to_feed`)."""
         try:
-            classifier = Classifier(path)  # its check runs the model, stopped after a few seconds
+            classifier = Classifier(path, choice=choice)  # its check runs the model, stopped after a few seconds
+        except ModelConventionError as exc:
+            if not exc.choices:
+                self._show_error("Cannot use this model", str(exc), self._keeps())
+                return False
+            self._ask_how_to_feed(path, remember, exc)
+            return False
         except Exception as exc:  # ModelError for every known problem; anything else is a dialog too
-            keeps = "digitpad keeps the current model." if self.controller.model_info else "Recognition stays off."
-            self._show_error("Cannot use this model", str(exc), keeps)
+            self._show_error("Cannot use this model", str(exc), self._keeps())
             return False
         self.controller.set_recognizer(Recognizer(classifier))
         if remember:
             self.settings.model_path = path.resolve()
         self.statusBar().showMessage(f"Using {classifier.info.name}", 5000)
         return True
+
+    def _keeps(self) -> str:
+        return "digitpad keeps the current model." if self.controller.model_info else "Recognition stays off."
+
+    def _ask_how_to_feed(self, path: Path, remember: bool, problem: ModelConventionError) -> None:
+        """digitpad cannot tell how to feed the model: the person chooses a way (remembered), or cancels."""
+        choices = [c for c in problem.choices if isinstance(c, Trial)]
+        box = QMessageBox(QMessageBox.Icon.Question, "How should digitpad feed this model?",
+                          "<b>How should digitpad feed this model?</b>", QMessageBox.StandardButton.Cancel, self)
+        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 340px; }")
+        detail = str(problem)
+        box.setInformativeText(f"{detail[:1].upper()}{detail[1:]}.\n\nChoose one way (digitpad remembers it for "
+                               f"this model file), or Cancel: {self._keeps()[0].lower()}{self._keeps()[1:]}")
+        buttons: dict[QAbstractButton, Trial] = {}
+        for trial in choices:
+            label = f"{trial.convention.describe()} ({trial.accuracy:.1%})" if len(choices) > 1 else "Use it anyway"
+            buttons[box.addButton(label, QMessageBox.ButtonRole.AcceptRole)] = trial
+
+        def chosen(button: QAbstractButton) -> None:
+            if button in buttons:
+                self.open_model(path, remember, buttons[button])
+
+        box.buttonClicked.connect(chosen)
+        self.message_box = box
+        box.open()
 
     @Slot()
     def use_shipped_model(self) -> None:
