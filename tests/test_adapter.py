@@ -218,3 +218,26 @@ def test_the_probe_digits_are_mnist_test_digits(mnist_test: tuple[np.ndarray, np
 
 def test_the_shipped_model_keeps_the_contract_and_is_not_probed(shipped: Classifier) -> None:
     assert shipped.info.feeding is None
+
+
+def test_classify_reads_with_a_keras_model_and_says_how_it_was_fed(
+    shipped_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digitpad.cli import main
+    from digitpad.ink.drawing_file import save_drawing
+    from digitpad.model import convention_cache
+    from tests.drawings import one
+
+    monkeypatch.setattr(convention_cache, "default_cache_file", lambda: tmp_path / "conventions.json")
+    save_drawing(tmp_path / "a_one.json", one())
+    keras = foreign_model(shipped_model, tmp_path / "keras.onnx", layout="NHWC", scale="BYTE")
+    assert main(["classify", "--model", str(keras), str(tmp_path / "a_one.json")]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[1].split()[0] == "1" and err == ""
+    assert out.splitlines()[-1] == (f"1 of 1 file(s) read with keras ({keras}); fed as Keras layout, 0-255, logits; "
+                                    "99.8% on 500 MNIST test digits")
+    tied = foreign_model(shipped_model, tmp_path / "tied.onnx", scale="SYMMETRIC", dark_ink=True)
+    assert main(["classify", "--model", str(tied), str(tmp_path / "a_one.json")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "cannot tell which one it was trained with" in err
+    assert "open it once in the app (File ▸ Open Model) to choose, and the command line uses that choice too" in err
