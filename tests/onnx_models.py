@@ -238,6 +238,7 @@ def foreign_model(
     embedding: bool = False,
     scramble: bool = False,
     mislabel: int = 0,
+    own_scale: bool = False,
 ) -> Path:
     """The shipped network by graph surgery, wrapped to want another convention (`digitpad.model.conventions`).
 
@@ -246,7 +247,8 @@ def foreign_model(
     its one output (`output` PROBABILITIES, LOG_PROBABILITIES or LOGITS) is named `output_name`. So it
     reads every digit exactly as the shipped model does, when fed right. `scramble`: random final-layer
     weights, so 10 outputs of noise; `mislabel`: the first `mislabel` digits' outputs rotated among them
-    (10: a classifier of ten other things).
+    (10: a classifier of ten other things); `own_scale`: each image is first divided by its brightest pixel,
+    so 0-1 and 0-255 read exactly alike (a tie no number of digits can break).
     """
     model = onnx.load(shipped)
     graph = model.graph
@@ -256,8 +258,15 @@ def foreign_model(
         "adapt.255": np.array(255, np.float32), "adapt.one": np.array(1, np.float32),
         "adapt.half": np.array(0.5, np.float32), "adapt.mean": np.array(0.1307, np.float32),
         "adapt.std": np.array(0.3081, np.float32), "adapt.shape": np.array([-1, 1, 28, 28], np.int64),
+        "adapt.tiny": np.array(1e-6, np.float32),
     }
     source = input_name
+    if own_scale:
+        constants["adapt.axes"] = np.arange(1, len(shape) + 1, dtype=np.int64)  # each image's own pixels (opset 18)
+        nodes += [helper.make_node("ReduceMax", [source, "adapt.axes"], ["adapt.peak"], keepdims=1),
+                  helper.make_node("Max", ["adapt.peak", "adapt.tiny"], ["adapt.divisor"]),
+                  helper.make_node("Div", [source, "adapt.divisor"], ["adapt.own_scale"])]
+        source = "adapt.own_scale"
     if scale == "BYTE":
         nodes.append(helper.make_node("Div", [source, "adapt.255"], ["adapt.unit"]))
     elif scale == "STANDARDIZED":

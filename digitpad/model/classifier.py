@@ -202,7 +202,8 @@ class Classifier:
             metadata = dict(self._session.get_modelmeta().custom_metadata_map)
             normalization = normalization_from_metadata(metadata)
         except ModelConventionError as exc:
-            raise ModelConventionError(f"{self.path} cannot be used as it is: {exc}", exc.choices) from None
+            fits = "cannot be used as it is" if exc.choices else "does not fit digitpad"
+            raise ModelConventionError(f"{self.path} {fits}: {exc}", exc.choices) from None
         except ModelContractError as exc:
             raise ModelContractError(f"{self.path} does not fit digitpad: {exc}") from None
         #: width of the optional `embedding` output (None: the model has none, so no adaptation)

@@ -2,7 +2,8 @@
 
 The layout comes from the input's shape (`digitpad.model.adapter`); the pixel convention cannot,
 so every candidate (`digitpad.model.conventions.PIXEL_CANDIDATES`, in each layout the shape
-allows) reads 50 digits, and the best few read 500. Whether the scores are probabilities,
+allows) reads 20 digits (two of each), and the best few read on, 150 at a time, until 500 or until told apart
+from the best. Whether the scores are probabilities,
 log-probabilities or logits is seen from their values. The best is the one with the most digits
 right and, between those that read equally many, the one whose probabilities for the true labels
 are highest (the training loss, measured on digits it never trained on).
@@ -13,7 +14,7 @@ tied ones then read 500 more digits, and if they still tie the person chooses. W
 reads under 90 %, the person may use it anyway; under 50 % it is not a digit classifier, and refused.
 
 `probe_digits.npz`, beside this module: 1,000 MNIST test images (the first 100 of each digit,
-interleaved so that the first 50 hold 5 of each and the first 500 hold 50), their labels and their
+interleaved so that the first 20 hold 2 of each and the first 500 hold 50), their labels and their
 indices in the test set.
 """
 
@@ -37,18 +38,20 @@ PROBE_VERSION = 1
 PROBE_DIGITS_FILE = Path(__file__).resolve().with_name("probe_digits.npz")
 #: Digits every candidate reads; then the FINALISTS best (within ROUND_MARGIN of the best) read PROBE_COUNT,
 #: and the best and those that tie with it read all the probe's digits.
-FIRST_ROUND = 50
+FIRST_ROUND = 20
 PROBE_COUNT = 500
+STEP = 150
 FINALISTS = 3
-ROUND_MARGIN = 0.25
+ROUND_MARGIN = 0.30
 #: At least this share of the digits right, or the person is asked before the model is used.
 SURE_ACCURACY = 0.90
 #: Under this share the model is not a digit classifier (guessing reads 10 %): refused.
 DIGITS_ACCURACY = 0.50
-#: Differences within this many standard errors are taken for chance.
-SIGNIFICANCE = 2.0
+#: Differences within this many standard errors are taken for chance (2.5, not 2: the rivals are
+#: compared after every STEP digits, and each look is a chance to be fooled).
+SIGNIFICANCE = 2.5
 #: The whole probe may take this long (each run has its own time limit too).
-PROBE_SECONDS = 30.0
+PROBE_SECONDS = 15.0
 
 #: (convention, images (N, 28, 28) in digitpad's convention) -> the model's raw scores (N, 10), fed in that
 #: convention's layout and pixels (its output is always PROBABILITIES, which leaves the scores as they are).
@@ -184,11 +187,17 @@ def probe(
     def ties(measured: list[tuple[Trial, np.ndarray, np.ndarray]]) -> tuple[Trial, ...]:
         return tuple(m[0] for m in measured[1:] if _ties(measured[0][1:], m[1:]))
 
-    measured = measure(finalists, min(PROBE_COUNT, len(images)))
-    tied = ties(measured)
-    if tied and measured[0][0].accuracy >= DIGITS_ACCURACY and len(images) > PROBE_COUNT:  # more evidence
-        measured = measure([measured[0][0].convention, *(t.convention for t in tied)], len(images))
-        tied = ties(measured)
+    # STEP digits more at a time; a rival told apart from the leader (or behind a leader that reads no
+    # digits) stops there. The leader reads PROBE_COUNT; the rivals that still tie with it read on, to the end.
+    contenders, count = finalists, FIRST_ROUND
+    while True:
+        count = min(count + STEP, PROBE_COUNT if count < PROBE_COUNT else len(images), len(images))
+        measured = measure(contenders, count)
+        leader = measured[0][0]
+        tied = ties(measured) if leader.accuracy >= DIGITS_ACCURACY else ()
+        contenders = [leader.convention, *(t.convention for t in tied)]
+        if count >= len(images) or (count >= PROBE_COUNT and not tied):
+            break
     trials = tuple(m[0] for m in measured)
     best = trials[0]
     if best.accuracy < DIGITS_ACCURACY:

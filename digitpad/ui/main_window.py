@@ -94,10 +94,10 @@ def about_model_text(info: ModelInfo | None) -> str:
         lines.append(f"On the MNIST test set of scanned digits: {info.test_accuracy * 100:.1f} in 100.")
     if info.feeding is not None:
         trial = info.feeding.trial
-        how = "the way you chose" if info.feeding.chosen else "found by trying each way on MNIST test digits"
+        how = "the way you chose" if info.feeding.chosen else "the way that read MNIST test digits best"
         lines.append(f"It does not keep digitpad's own conventions: digitpad feeds it as "
-                     f"{html.escape(info.feeding.description)} ({how}; it reads {trial.accuracy:.1%} of "
-                     f"{trial.count:,} of them so).")
+                     f"{html.escape(info.feeding.description)}, {how}; fed so, it reads {trial.accuracy:.1%} of "
+                     f"{trial.count:,} MNIST test digits.")
     lines.append(f"When it is less than {CONFIDENCE_THRESHOLD:.0%} sure of an answer, it says “not sure”.")
     card = model_card_path(info.path)
     if card is not None:

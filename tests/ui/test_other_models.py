@@ -35,14 +35,14 @@ def test_a_keras_model_is_fed_its_way_and_the_window_says_how(
     draw_digit(window.canvas, 7)
     assert_answer(window, 7)
     about = about_model_text(window.controller.model_info)
-    assert "digitpad feeds it as Keras layout, 0-255, logits (found by trying each way" in about
-    assert "it reads 99.8% of 500 of them so" in about
+    assert "digitpad feeds it as Keras layout, 0-255, logits, the way that read MNIST test digits best" in about
+    assert "fed so, it reads 99.8% of 500 MNIST test digits." in about
 
 
 def test_two_ways_that_read_alike_are_the_persons_choice(
     window: MainWindow, shipped_model: Path, tmp_path: Path
 ) -> None:
-    path = foreign_model(shipped_model, tmp_path / "dark.onnx", scale="SYMMETRIC", dark_ink=True)
+    path = foreign_model(shipped_model, tmp_path / "own-scale.onnx", own_scale=True)
     built_in = window.controller.model_info
     assert not window.open_model(path)
     box = shown_dialog(window)
@@ -51,8 +51,9 @@ def test_two_ways_that_read_alike_are_the_persons_choice(
     assert "digitpad keeps the current model." in box.informativeText()
     assert window.controller.model_info is built_in  # nothing changes until the person chooses
     ways = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole]
-    assert len(ways) >= 2 and any(b.text().startswith("PyTorch layout, -1 to 1, dark ink on white") for b in ways)
-    next(b for b in ways if "-1 to 1" in b.text()).click()
+    labels = sorted(b.text() for b in ways)
+    assert labels == ["PyTorch layout, 0-1, logits (99.6%)", "PyTorch layout, 0-255, logits (99.6%)"]
+    next(b for b in ways if "0-1," in b.text()).click()
     info = window.controller.model_info
     assert info is not None and info.feeding is not None and info.feeding.chosen
     assert window.model_label.text().endswith("on 1,000 MNIST test digits, your choice")
@@ -65,7 +66,7 @@ def test_two_ways_that_read_alike_are_the_persons_choice(
 
 
 def test_cancelling_the_question_keeps_the_model(window: MainWindow, shipped_model: Path, tmp_path: Path) -> None:
-    path = foreign_model(shipped_model, tmp_path / "dark.onnx", scale="SYMMETRIC", dark_ink=True)
+    path = foreign_model(shipped_model, tmp_path / "own-scale.onnx", own_scale=True)
     built_in = window.controller.model_info
     window.open_model(path)
     shown_dialog(window).button(QMessageBox.StandardButton.Cancel).click()
