@@ -161,15 +161,6 @@ def _labels(metadata: dict[str, str]) -> tuple[str, ...]:
     return LABELS
 
 
-def _check_dims(kind: str, name: str, shape: list[object], expected: tuple[int | None, ...]) -> None:
-    """Fixed dims must match; the batch dim (None) may be symbolic or any number."""
-    if len(shape) != len(expected) or any(
-        want is not None and isinstance(got, int) and got != want for got, want in zip(shape, expected)
-    ):
-        pretty = ["N" if e is None else e for e in expected]
-        raise ModelContractError(f"the model's {kind} '{name}' has shape {shape}; digitpad needs {pretty}")
-
-
 class Classifier:
     """A validated ONNX model that maps (N, 28, 28) images to (N, 10) probabilities.
 
