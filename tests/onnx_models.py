@@ -239,6 +239,7 @@ def foreign_model(
     scramble: bool = False,
     mislabel: int = 0,
     own_scale: bool = False,
+    unnamed_dims: bool = False,
 ) -> Path:
     """The shipped network by graph surgery, wrapped to want another convention (`digitpad.model.conventions`).
 
@@ -248,7 +249,8 @@ def foreign_model(
     reads every digit exactly as the shipped model does, when fed right. `scramble`: random final-layer
     weights, so 10 outputs of noise; `mislabel`: the first `mislabel` digits' outputs rotated among them
     (10: a classifier of ten other things); `own_scale`: each image is first divided by its brightest pixel,
-    so 0-1 and 0-255 read exactly alike (a tie no number of digits can break).
+    so 0-1 and 0-255 read exactly alike (a tie no number of digits can break); `unnamed_dims`: the input's
+    shape is declared with symbols only (["N", "C", "H", "W"]), so it does not say the layout.
     """
     model = onnx.load(shipped)
     graph = model.graph
@@ -306,7 +308,8 @@ def foreign_model(
     new_graph = helper.make_graph(
         [*nodes, *graph.node, *tail],
         "foreign",
-        [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, [batch or "N", *shape])],
+        [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, [batch or "N", *(
+            [f"d{k}" for k in range(len(shape))] if unnamed_dims else shape)])],
         kept_outputs,
         initializer=[*graph.initializer, *(numpy_helper.from_array(v, k) for k, v in constants.items())],
     )

@@ -72,11 +72,14 @@ CONVENTIONS = {
                         "PyTorch layout, MNIST mean/std, log-probabilities"),
     "flatten first": (dict(layout="NHW", scale="SYMMETRIC"), "28x28 layout, -1 to 1, logits"),
     "dark 0-1": (dict(dark_ink=True, batch=4), "PyTorch layout, 0-1, dark ink on white, logits, a fixed batch of 4"),
+    # [N, d0, d1, d2]: the shape does not say NCHW or NHWC, so both are tried (and NCHW fails to run)
+    "symbolic shape": (dict(layout="NHWC", scale="BYTE", unnamed_dims=True), "Keras layout, 0-255, logits"),
 }
 
 
 @pytest.mark.parametrize(
-    "kind", [pytest.param(k, marks=[] if k in ("keras", "zoo") else [pytest.mark.slow]) for k in CONVENTIONS]
+    "kind", [pytest.param(k, marks=[] if k in ("keras", "zoo", "symbolic shape") else [pytest.mark.slow])
+             for k in CONVENTIONS]
 )
 def test_a_model_of_another_convention_is_found_out_and_reads_as_the_shipped_one(
     shipped_model: Path, shipped: Classifier, mnist_test: tuple[np.ndarray, np.ndarray], pen_drawings: list[Drawing],

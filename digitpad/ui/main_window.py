@@ -115,6 +115,8 @@ def about_model_details(info: ModelInfo | None) -> str:
     if info.summary:
         lines.append(f"Summary: {info.summary}")
     lines.append(f"Preprocessing: {spec}")
+    if info.feeding is not None:
+        lines.append(f"Fed as: {info.feeding.note()}")
     lines += [f"{key}: {value}" for key, value in sorted(info.metadata.items()) if len(value) <= 400]
     return "\n".join(lines)
 

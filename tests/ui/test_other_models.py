@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from digitpad.model import convention_cache
-from digitpad.ui.main_window import MainWindow, about_model_text
+from digitpad.ui.main_window import MainWindow, about_model_details, about_model_text
 from tests.onnx_models import foreign_model
 from tests.ui.helpers import ANSWER_TIMEOUT_S, draw_digit
 from tests.ui.test_main_window import assert_answer, choose_file, shown_dialog
@@ -49,6 +49,7 @@ def test_a_keras_model_is_fed_its_way_and_the_window_says_how(
     about = about_model_text(window.controller.model_info)
     assert "digitpad feeds it as Keras layout, 0-255, logits, the way that read MNIST test digits best" in about
     assert "fed so, it reads 99.8% of 500 MNIST test digits." in about
+    assert f"Fed as: {found}" in about_model_details(window.controller.model_info).splitlines()
 
 
 def test_two_ways_that_read_alike_are_the_persons_choice(
