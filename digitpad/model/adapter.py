@@ -65,8 +65,7 @@ class Interface:
     #: the layouts the input's shape allows (more than one only when its dimensions are symbolic)
     layouts: tuple[Layout, ...]
     batch: int | None  #: the input's fixed batch size; None when any batch is allowed
-    output_name: str  #: the output of 10 scores
-    embedding_name: str | None = None  #: an `embedding` output, if the model has one
+    output_name: str  #: the output of 10 scores (an `embedding` output is used as digitpad's contract says)
 
     @property
     def keeps_contract(self) -> bool:
@@ -108,7 +107,7 @@ def interface_of(inputs: Sequence[NodeArg], outputs: Sequence[NodeArg]) -> Inter
     # Several candidates: a declared width of 10 first, then digitpad's own names, then the order declared.
     preference = {OUTPUT_NAME: 0, LOGITS_NAME: 1}
     score = min(scores, key=lambda o: (_dims(o)[1] != NUM_CLASSES, preference.get(o.name, 2)))
-    return Interface(image.name, layouts, batch, score.name, embedding.name if embedding is not None else None)
+    return Interface(image.name, layouts, batch, score.name)
 
 
 @dataclass(frozen=True)
