@@ -53,5 +53,21 @@ class FileReadError(DigitpadError):
     """A file cannot be read safely: not a regular file, too large, or unreadable."""
 
 
+class UnsupportedFileError(DigitpadError):
+    """A file of a kind the command does not read (its name's ending says so); the message lists what it reads."""
+
+
+class BlankInputError(DigitpadError):
+    """A drawing or image holds no ink: there is nothing to read, which is no fault of the model."""
+
+
+class SampleLabelError(DigitpadError):
+    """A file to be taught does not say which one digit it shows (no label, or a label of several digits)."""
+
+
+class ProfileError(DigitpadError):
+    """A profile file cannot be used: corrupt, made by a newer digitpad, not writable, or none is open."""
+
+
 class SelfTestFailure(DigitpadError):
     """One check found a problem; the message says what and where."""

@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from digitpad.errors import DigitpadError
+from digitpad.errors import DigitpadError, ProfileError, SampleLabelError, UnsupportedFileError
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.drawing_file import load_labelled_drawing
 from digitpad.personal.personalize import Personalization
-from digitpad.personal.profile import Profile, ProfileError, default_profile_path, open_profile_safely
+from digitpad.personal.profile import Profile, default_profile_path, open_profile_safely
 from digitpad.reading.recognizer import Recognizer
 
 PROFILE_HELP = "profile file (SQLite; created when missing); default: your own, as the app uses: {}"
@@ -65,9 +65,9 @@ def labelled_sample(path: Path, label: int | None) -> tuple[Drawing, int]:
     if label is not None:
         return drawing, label
     if written is None:
-        raise DigitpadError(f'{path}: no "label" in the file; give the digit with --label D')
+        raise SampleLabelError(f'{path}: no "label" in the file; give the digit with --label D')
     if len(written) != 1:
-        raise DigitpadError(f'{path}: "label" {written!r} has {len(written)} digits; a sample is one digit')
+        raise SampleLabelError(f'{path}: "label" {written!r} has {len(written)} digits; a sample is one digit')
     return drawing, int(written)
 
 
@@ -101,7 +101,8 @@ def run_teach(args: argparse.Namespace, recognizer: Recognizer | None, out: Text
     for path in args.paths:
         try:
             if path.suffix.lower() != ".json":
-                raise DigitpadError(f"{path}: only drawing JSON files can be taught (a profile keeps the strokes)")
+                raise UnsupportedFileError(
+                    f"{path}: only drawing JSON files can be taught (a profile keeps the strokes)")
             items.append(labelled_sample(path, args.label))
         except DigitpadError as exc:
             print(f"digitpad: error: {exc}", file=err)

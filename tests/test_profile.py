@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.personal.profile import SCHEMA_VERSION, Profile, ProfileError, default_profile_path, open_profile_safely
+from digitpad.errors import ProfileError
+from digitpad.personal.profile import SCHEMA_VERSION, Profile, default_profile_path, open_profile_safely
 from digitpad.reading.adapt import Reading
 from tests.drawings import one, seven, zero
 

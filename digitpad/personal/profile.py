@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.errors import DigitpadError
+from digitpad.errors import DigitpadError, ProfileError
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.drawing_file import drawing_from_json, drawing_to_json
 from digitpad.reading.adapt import Reading
@@ -45,10 +45,6 @@ CREATE TABLE embeddings (  -- a cache: derived from the ink, rebuilt for every n
     PRIMARY KEY (sample_id, model)
 );
 """
-
-
-class ProfileError(DigitpadError):
-    """A profile file cannot be used: corrupt, made by a newer digitpad, or not writable."""
 
 
 def default_profile_path() -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.errors import DigitpadError, InferenceError, ModelTimeoutError
+from digitpad.errors import BlankInputError, DigitpadError, InferenceError, ModelTimeoutError, UnsupportedFileError
 from digitpad.ink.drawing_file import load_labelled_drawing
 from digitpad.ink.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.ink.image_ink import image_ink
@@ -81,15 +81,15 @@ def candidates_for_file(path: Path, spec: Normalization) -> tuple[Candidates, st
     if path.suffix.lower() in DRAWING_SUFFIXES:
         drawing, label = load_labelled_drawing(path)
         if drawing.ink_bounds() is None:
-            raise DigitpadError(f"{path}: the drawing is blank (no ink on the canvas)")
+            raise BlankInputError(f"{path}: the drawing is blank (no ink on the canvas)")
         return drawing_candidates(drawing, spec), label
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         supported = ", ".join(supported_suffixes())
-        raise DigitpadError(f"{path}: unsupported file type; digitpad reads {supported}")
+        raise UnsupportedFileError(f"{path}: unsupported file type; digitpad reads {supported}")
     ink = image_ink(read_image(path))
     candidates = None if ink is None else ink_candidates(ink, spec)
     if candidates is None or not candidates.runs:
-        raise DigitpadError(f"{path}: the image is blank (no ink found)")
+        raise BlankInputError(f"{path}: the image is blank (no ink found)")
     return candidates, None
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 
-from digitpad.errors import DigitpadError
+from digitpad.errors import DigitpadError, ProfileError
 from digitpad.ink.drawing import Drawing
 from digitpad.model.classifier import ModelInfo
 from digitpad.personal.personalize import Personalization
@@ -135,7 +135,7 @@ class PersonalController(QObject):
 
     def import_from(self, path: Path) -> int:
         if self.profile is None or self.personalization is None:
-            raise DigitpadError(f"cannot import: {self.notice}")
+            raise ProfileError(f"cannot import: {self.notice}")
         added = self.profile.import_from(path)
         self.personalization.reload()
         self._changed()
