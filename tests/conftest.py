@@ -43,16 +43,20 @@ def mnist_test() -> tuple[np.ndarray, np.ndarray]:
     return images, _idx("t10k-labels-idx1-ubyte.gz", 8)
 
 
-#: Threads digitpad starts that end on their own a few seconds after their last job.
-HELPER_THREADS = ("digitpad-run-watchdog", "digitpad-recognition")
+#: The worker threads of the app's windows and controllers: stopped explicitly when they close.
+WORKER_THREADS = ("digitpad-recognition", "digitpad-models")
+#: The classifier's watchdog thread ends on its own, at most RunWatchdog.IDLE_SECONDS after its last run.
+WATCHDOG_THREAD = "digitpad-run-watchdog"
 
 
 @pytest.fixture(scope="session", autouse=True)
 def helper_threads_end_before_the_interpreter() -> Iterator[None]:
-    """The session waits for digitpad's idle helper threads to end, so that the interpreter never
-    shuts down around dozens of them (a full run once crashed at exit with a hundred waiting)."""
+    """The session waits for digitpad's helper threads to end, so that the interpreter never shuts
+    down around dozens of them (a full run once crashed at exit with a hundred waiting). The workers
+    were stopped by the tests that made them (a window closing, `controller.shutdown`): only one
+    still running a job is waited for; the watchdogs end within seconds of their last run."""
     yield
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 20  # bounds a hang only
     for thread in threading.enumerate():
-        if thread.name in HELPER_THREADS:
+        if thread.name in (*WORKER_THREADS, WATCHDOG_THREAD):
             thread.join(max(0.0, deadline - time.monotonic()))

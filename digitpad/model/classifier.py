@@ -99,6 +99,8 @@ class RunWatchdog:
         finally:
             with self._condition:
                 del self._runs[token]
+                if not self._runs:  # else the thread would sleep on to this run's deadline before idling
+                    self._condition.notify()
 
     def _serve(self) -> None:
         with self._condition:

@@ -94,6 +94,7 @@ def main(
     """
     app = create_application(qt_args)
     window = create_window(model, AppSettings())
+    app.aboutToQuit.connect(window.shutdown)  # the worker threads end with the app, whichever way it quits
     window.show()
     if started is not None:
         started()

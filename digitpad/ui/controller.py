@@ -26,7 +26,8 @@ from digitpad.model.classifier import ModelInfo
 from digitpad.reading.number import NumberReading
 from digitpad.reading.prediction import Prediction
 from digitpad.reading.recognizer import Recognizer
-from digitpad.ui.recognition_worker import Job, Outcome, RecognitionWorker
+from digitpad.ui.recognition_worker import RecognitionWorker, Request, answer
+from digitpad.ui.worker import Outcome
 
 #: Live answers while a stroke is drawn come at most this often (milliseconds)...
 LIVE_MIN_INTERVAL_MS = 30
@@ -173,9 +174,13 @@ class RecognitionController(QObject):
         return self._answered == self._requests
 
     def shutdown(self) -> None:
-        """Stop the recognition thread (the window is closing): no answer comes after this."""
+        """Stop the recognition thread (the window is closing, the app quitting): no answer comes after this."""
         self._live_timer.stop()
         self._worker.stop()
+
+    def wait_stopped(self, seconds: float) -> bool:
+        """After `shutdown`: wait up to `seconds` for the thread to end (the job it runs, if any, to return)."""
+        return self._worker.wait(seconds)
 
     def set_recognizer(self, recognizer: Recognizer | None) -> None:
         """Use another model (None: recognition off) and read the page again with it."""
@@ -313,27 +318,28 @@ class RecognitionController(QObject):
         self, work: Callable[[], NumberReading], recognizer: Recognizer, live: bool, start: float
     ) -> None:
         self._requests += 1
-        self._worker.submit(Job(work, self._requests, self._generation, live, start, recognizer))
+        self._worker.read(work, Request(self._requests, self._generation, live, start, recognizer))
 
     @Slot(object)
     def _deliver(self, outcome: Outcome) -> None:
         """An outcome from the worker: shown if it is still about what is on the canvas."""
-        job = outcome.job
-        self._answered = max(self._answered, job.number)
-        if outcome.timed_out and job.owner is self._recognizer:  # even for older ink: the model hangs
-            self._stop_model(outcome.error or "the model ran past its time limit")
+        got = answer(outcome)
+        request = got.request
+        self._answered = max(self._answered, request.number)
+        if got.timed_out and request.owner is self._recognizer:  # even for older ink: the model hangs
+            self._stop_model(got.error or "the model ran past its time limit")
             return
-        if job.generation != self._generation or job.number < self._shown:
+        if request.generation != self._generation or request.number < self._shown:
             return
-        self._shown = job.number
-        if outcome.error is not None:
+        self._shown = request.number
+        if got.error is not None:
             self.last = None
-            self.recognition_failed.emit(outcome.error)
+            self.recognition_failed.emit(got.error)
         else:
-            if job.live:
-                self._live_cost_ms = outcome.seconds * 1000
-            assert outcome.reading is not None
-            self.last = Recognition(outcome.reading, outcome.seconds, job.live)
+            if request.live:
+                self._live_cost_ms = got.seconds * 1000
+            assert got.reading is not None
+            self.last = Recognition(got.reading, got.seconds, request.live)
             self.recognized.emit(self.last)
 
     def _stop_model(self, message: str) -> None:

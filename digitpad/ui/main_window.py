@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -50,6 +51,7 @@ from digitpad.ui.number_view import NumberView
 from digitpad.ui.personal import PersonalController
 from digitpad.ui.profile_menu import install as install_personalization
 from digitpad.ui.settings import AppSettings
+from digitpad.ui.worker import Outcome, Worker
 
 IMAGE_FILTER = "Images ({})".format(" ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES))
 DRAWING_FILTER = "Drawing JSON (*.json)"
@@ -60,6 +62,8 @@ PROMPT_NO_INK = "No digit found in this image"
 PROMPT_NO_MODEL = "Recognition is off: choose a model with File ▸ Open Model…"
 PROMPT_MODEL_FAILED = "The model failed on this input"
 CHOOSE_ANOTHER_MODEL = "Another model can be chosen with File ▸ Open Model…"
+#: The thread that opens and checks models (a hostile one runs for seconds before its time limit stops it).
+MODEL_THREAD = "digitpad-models"
 #: Widest and narrowest the column with the answer, the chart and the model input gets (device-independent
 #: pixels); it takes a quarter of the window's width between the two, the canvas the rest.
 SIDE_WIDTH = 340
@@ -141,7 +145,19 @@ def caption(text: str) -> QLabel:
     return label
 
 
+@dataclass(frozen=True)
+class ModelRequest:
+    """A model asked for with `open_model`: it comes back with the model thread's outcome."""
+
+    path: Path
+    remember: bool  #: the app's choice becomes this model (else the built-in one)
+
+
 class MainWindow(QMainWindow):
+    #: A model asked for with `open_model` has been checked: True when it is in use, False when it
+    #: was refused (a dialog says why, and the current model stays).
+    model_opened = Signal(bool)
+
     def __init__(
         self,
         controller: RecognitionController,
@@ -160,6 +176,8 @@ class MainWindow(QMainWindow):
         self.file: Path | None = None  #: the file the drawing was opened from or last saved to: the title
         self._showing_image = False
         self.setWindowTitle(window_title(None))
+        self._model_loader = Worker(MODEL_THREAD, latest_wins=True, parent=self)
+        self._model_loader.finished.connect(self._model_loaded)
         self.setAcceptDrops(True)
 
         self.canvas = DrawingCanvas()
@@ -374,8 +392,13 @@ class MainWindow(QMainWindow):
             return
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
-        self.controller.shutdown()
+        self.shutdown()
         super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the window's worker threads (closing, or the app quitting): nothing arrives after this."""
+        self._model_loader.stop()
+        self.controller.shutdown()
 
     # -- showing what the controller says ----------------------------------------------------
 
@@ -587,25 +610,32 @@ class MainWindow(QMainWindow):
         if path:
             self.open_model(path)
 
-    def open_model(self, path: Path, remember: bool = True, choice: Trial | None = None) -> bool:
+    def open_model(self, path: Path, remember: bool = True, choice: Trial | None = None) -> None:
         """Use the model at `path` if digitpad can feed it (`choice`: the way the person chose); otherwise keep
-        the current one. Where digitpad cannot tell how to feed it, the person is asked (`_ask_how_to_feed`)."""
-        try:
-            classifier = Classifier(path, choice=choice)  # its check runs the model, stopped after a few seconds
-        except ModelConventionError as exc:
-            if not exc.choices:
-                self._show_error("Cannot use this model", str(exc), self._keeps())
-                return False
-            self._ask_how_to_feed(path, remember, exc)
-            return False
-        except Exception as exc:  # ModelError for every known problem; anything else is a dialog too
-            self._show_error("Cannot use this model", str(exc), self._keeps())
-            return False
-        self.controller.set_recognizer(Recognizer(classifier))
-        if remember:
-            self.settings.model_path = path.resolve()
-        self.statusBar().showMessage(f"Using {classifier.info.name}", 5000)
-        return True
+        the current one. Where digitpad cannot tell how to feed it, the person is asked (`_ask_how_to_feed`).
+
+        The model is loaded and checked on the model thread (the checks run it, and a hostile model
+        runs until its time limit stops it): the window goes on, and `model_opened` says how it
+        ended. `remember`: the app's choice becomes this model (else the built-in one)."""
+        self.statusBar().showMessage(f"Opening model {path.name}…")
+        self._model_loader.submit(lambda: Classifier(path, choice=choice), ModelRequest(path, remember))
+
+    @Slot(object)
+    def _model_loaded(self, outcome: Outcome) -> None:
+        request = outcome.job.tag
+        assert isinstance(request, ModelRequest)
+        if not isinstance(outcome.result, Classifier):  # ModelError for every known problem, else a bug
+            self.statusBar().clearMessage()
+            if isinstance(outcome.error, ModelConventionError) and outcome.error.choices:
+                self._ask_how_to_feed(request.path, request.remember, outcome.error)
+            else:
+                self._show_error("Cannot use this model", outcome.message, self._keeps())
+            self.model_opened.emit(False)
+            return
+        self.controller.set_recognizer(Recognizer(outcome.result))
+        self.settings.model_path = request.path.resolve() if request.remember else None
+        self.statusBar().showMessage(f"Using {outcome.result.info.name}", 5000)
+        self.model_opened.emit(True)
 
     def _keeps(self) -> str:
         return "digitpad keeps the current model." if self.controller.model_info else "Recognition stays off."
@@ -634,8 +664,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def use_shipped_model(self) -> None:
-        if self.open_model(shipped_model_path(), remember=False):
-            self.settings.model_path = None
+        self.open_model(shipped_model_path(), remember=False)
 
     # -- drag and drop -----------------------------------------------------------------------
 

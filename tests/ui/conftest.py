@@ -77,3 +77,4 @@ def window(qtbot, settings: AppSettings, shipped_model: Path, profile_path: Path
     yield made
     if made.message_box is not None:
         made.message_box.close()
+    made.shutdown()  # also when a test left it open (a close refused over unsaved changes)

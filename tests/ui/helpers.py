@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
@@ -10,13 +11,16 @@ from PySide6.QtTest import QTest
 
 from digitpad.ui.canvas import DrawingCanvas
 from digitpad.ui.controller import RecognitionController
+from digitpad.ui.main_window import MainWindow
 from tests.drawings import DIGITS, densify, digit_drawing, ellipse
 
 #: Longest wait for an answer from the recognition thread: far above any real answer, below the
 #: test timeout, so that a lost answer fails the test instead of hanging it.
 ANSWER_TIMEOUT_S = 20.0
+ANSWER_TIMEOUT_MS = round(ANSWER_TIMEOUT_S * 1000)  #: the same, for pytest-qt's waits
 
-__all__ = ["DIGITS", "answered", "densify", "digit_drawing", "drag", "draw_digit", "ellipse", "to_widget"]
+__all__ = ["DIGITS", "answered", "densify", "digit_drawing", "drag", "draw_digit", "ellipse", "open_model", "to_widget",
+           "use_shipped_model"]
 
 
 def to_widget(canvas: DrawingCanvas, x: float, y: float) -> QPoint:
@@ -49,3 +53,18 @@ def draw_digit(canvas: DrawingCanvas, digit: int) -> None:
     controller = getattr(canvas.window(), "controller", None)
     if isinstance(controller, RecognitionController):
         answered(controller)
+
+
+def open_model(qtbot, window: MainWindow, path: Path, remember: bool = True) -> bool:  # noqa: ANN001 (qtbot)
+    """File > Open Model with `path`: wait until the model thread has checked it; True if it is in use."""
+    with qtbot.waitSignal(window.model_opened, timeout=ANSWER_TIMEOUT_MS) as opened:
+        window.open_model(path, remember)
+    return bool(opened.args[0])
+
+
+def use_shipped_model(qtbot, window: MainWindow) -> None:  # noqa: ANN001 (qtbot)
+    """File > Use Built-in Model, and wait until it is in use and has read the page."""
+    with qtbot.waitSignal(window.model_opened, timeout=ANSWER_TIMEOUT_MS) as opened:
+        window.use_shipped_model()
+    assert opened.args[0]
+    answered(window.controller)

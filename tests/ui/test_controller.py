@@ -14,10 +14,11 @@ from digitpad.ink.raster import rasterize
 from digitpad.model.classifier import Classifier
 from digitpad.reading.recognizer import Recognizer
 from digitpad.ui.controller import UNDO_LIMIT, Recognition, RecognitionController, blank_drawing
-from digitpad.ui.recognition_worker import Job, Outcome, RecognitionWorker
+from digitpad.ui.recognition_worker import THREAD_NAME
+from digitpad.ui.worker import Outcome, Worker
 from tests.bad_files import digit_pixels
 from tests.onnx_models import linear_model
-from tests.ui.helpers import DIGITS, answered
+from tests.ui.helpers import ANSWER_TIMEOUT_MS, ANSWER_TIMEOUT_S, DIGITS, answered
 
 pytestmark = pytest.mark.gui
 
@@ -45,7 +46,7 @@ def draw(controller: RecognitionController, stroke: np.ndarray, qtbot=None) -> N
     for end in range(1, len(stroke) + 1):
         controller.update_stroke(stroke[:end])
         if qtbot is not None and end == half:
-            with qtbot.waitSignal(controller.recognized, timeout=2000) as blocker:
+            with qtbot.waitSignal(controller.recognized, timeout=ANSWER_TIMEOUT_MS) as blocker:
                 pass
             assert blocker.args[0].live
     controller.finish_stroke(stroke)
@@ -73,16 +74,17 @@ def test_live_answers_come_while_drawing_and_are_throttled(qtbot, controller: Re
     for end in range(1, len(stroke) + 1):
         controller.update_stroke(stroke[:end])
     assert answers == []  # a burst of pointer events costs no recognition at all...
-    with qtbot.waitSignal(controller.recognized, timeout=2000):
+    with qtbot.waitSignal(controller.recognized, timeout=ANSWER_TIMEOUT_MS):
         pass
     assert len(answers) == 1 and answers[0].live  # ...and then one answer for the latest ink
     assert answers[0].prediction is not None and answers[0].prediction.digit == 7
     assert controller.drawing.is_blank  # nothing is committed before the pen lifts
 
 
-def test_incremental_raster_equals_full_rasterize_exactly(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_incremental_raster_equals_full_rasterize_exactly(qtbot, request, tmp_path: Path) -> None:  # noqa: ANN001
     """With a model that reads the canvas raster (MNIST normalization), kept up to date stroke by stroke."""
     controller = RecognitionController(Recognizer(Classifier(linear_model(tmp_path / "raster.onnx"))))
+    request.addfinalizer(controller.shutdown)
     assert controller.recognizer_reads_raster
     for stroke in DIGITS[4] + DIGITS[0]:
         draw(controller, stroke, qtbot)
@@ -124,8 +126,9 @@ def test_clear_is_one_undoable_step_and_a_no_op_on_a_blank_page(qtbot, controlle
     assert controller.drawing == wide(DIGITS[1])
 
 
-def test_without_a_model_drawing_still_works(qtbot) -> None:  # noqa: ANN001
+def test_without_a_model_drawing_still_works(qtbot, request) -> None:  # noqa: ANN001
     controller = RecognitionController(None)
+    request.addfinalizer(controller.shutdown)
     answers: list[Recognition] = []
     controller.recognized.connect(answers.append)
     controller.update_stroke(DIGITS[1][0])
@@ -198,28 +201,57 @@ def test_a_model_that_reads_strokes_needs_no_raster_upkeep(
     assert np.array_equal(controller.raster, rasterize(controller.drawing))
 
 
-def test_the_worker_runs_the_latest_request_and_drops_the_ones_it_replaced(qtbot) -> None:  # noqa: ANN001
+def test_the_worker_runs_the_latest_request_and_drops_the_ones_it_replaced(qtbot, request) -> None:  # noqa: ANN001
     """While one request runs, newer ones replace each other: a slow model never builds a queue."""
-    worker = RecognitionWorker()
+    ran, outcomes = run_four_jobs(qtbot, request, Worker("test-latest", latest_wins=True), expected=2)
+    assert ran == [1, 4] and [o.job.tag for o in outcomes] == [1, 4] and [o.result for o in outcomes] == [1, 4]
+
+
+def test_an_ordered_worker_runs_every_job_in_turn(qtbot, request) -> None:  # noqa: ANN001
+    """Teaching and imports: every job counts, so none is dropped, and they run in the order given."""
+    ran, outcomes = run_four_jobs(qtbot, request, Worker("test-ordered", latest_wins=False), expected=4)
+    assert ran == [1, 2, 3, 4] and [o.job.tag for o in outcomes] == [1, 2, 3, 4]
+
+
+def run_four_jobs(qtbot, request, worker: Worker, expected: int) -> tuple[list[int], list[Outcome]]:  # noqa: ANN001
+    """Submit jobs 1-4 while job 1 is still running, and collect what comes back."""
+    request.addfinalizer(worker.stop)
     release, ran = threading.Event(), []
 
-    def work(number: int) -> Callable[[], None]:
-        def run() -> None:
+    def work(number: int) -> Callable[[], int]:
+        def run() -> int:
             ran.append(number)
             if number == 1:
-                assert release.wait(10)
+                assert release.wait(ANSWER_TIMEOUT_S)
+            return number
 
         return run
 
     outcomes: list[Outcome] = []
     worker.finished.connect(outcomes.append)
     for number in (1, 2, 3, 4):
-        worker.submit(Job(work(number), number, generation=0, live=True, start=0.0))  # type: ignore[arg-type]
+        worker.submit(work(number), number)
         if number == 1:
-            qtbot.waitUntil(lambda: ran == [1])  # the first is running before the others come
+            qtbot.waitUntil(lambda: ran == [1], timeout=ANSWER_TIMEOUT_MS)  # the first runs before the others come
     release.set()
-    qtbot.waitUntil(lambda: len(outcomes) == 2)
-    assert ran == [1, 4] and [o.job.number for o in outcomes] == [1, 4]
+    qtbot.waitUntil(lambda: len(outcomes) == expected, timeout=ANSWER_TIMEOUT_MS)
+    return ran, outcomes
+
+
+def test_a_job_that_raises_is_its_outcome_and_the_worker_goes_on(qtbot, request) -> None:  # noqa: ANN001
+    worker = Worker("test-errors", latest_wins=False)
+    request.addfinalizer(worker.stop)
+
+    def broken() -> None:
+        raise KeyError("no such thing")
+
+    outcomes: list[Outcome] = []
+    worker.finished.connect(outcomes.append)
+    worker.submit(broken)
+    worker.submit(lambda: 7)
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=ANSWER_TIMEOUT_MS)
+    assert isinstance(outcomes[0].error, KeyError) and outcomes[0].message == "KeyError: 'no such thing'"
+    assert outcomes[1].error is None and outcomes[1].result == 7
 
 
 def test_answers_about_ink_that_changed_are_never_shown(qtbot, controller: RecognitionController) -> None:  # noqa: ANN001
@@ -238,13 +270,13 @@ def test_shutdown_ends_the_recognition_thread_and_no_answer_comes_after(
     qtbot, controller: RecognitionController  # noqa: ANN001
 ) -> None:
     """The window calls shutdown when it closes: no thread may outlive it (one did, and the
-    interpreter's exit crashed with a hundred such threads waiting)."""
+    interpreter's exit crashed with a hundred such threads waiting). No idle timer ends it either."""
+    before = set(threading.enumerate())
     draw(controller, DIGITS[7][0])
     answered(controller)
-    thread = controller._worker._state.thread
-    assert thread is not None and thread.is_alive()
+    started = [t for t in threading.enumerate() if t not in before and t.name == THREAD_NAME]
+    assert len(started) == 1 and started[0].is_alive()
     controller.shutdown()
-    thread.join(timeout=10)
-    assert not thread.is_alive()
+    assert controller.wait_stopped(ANSWER_TIMEOUT_S) and not started[0].is_alive()
     controller.recognize()  # asks after shutdown start no thread, so no answer can come
-    assert controller._worker._state.thread is thread and not thread.is_alive()
+    assert [t for t in threading.enumerate() if t not in before and t.name == THREAD_NAME] == []

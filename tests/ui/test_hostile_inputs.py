@@ -20,7 +20,7 @@ from digitpad.ui.main_window import MainWindow
 from digitpad.ui.settings import AppSettings
 from tests.hostile_files import HOSTILE_DRAWINGS
 from tests.onnx_models import linear_model, looping_model
-from tests.ui.helpers import DIGITS, answered, drag, draw_digit
+from tests.ui.helpers import ANSWER_TIMEOUT_MS, DIGITS, answered, drag, draw_digit, open_model, use_shipped_model
 
 pytestmark = pytest.mark.gui
 
@@ -52,7 +52,7 @@ def test_a_model_that_hangs_on_ink_is_stopped_while_drawing_goes_on_and_is_forgo
     qtbot, window: MainWindow, settings: AppSettings, tmp_path: Path, short_limit: None  # noqa: ANN001
 ) -> None:
     hangs = looping_model(tmp_path / "hangs.onnx", "gray")  # passes the load check, hangs on real ink
-    assert window.open_model(hangs)
+    assert open_model(qtbot, window, hangs)
     assert settings.model_path == hangs.resolve()
     drag(window.canvas, DIGITS[7][0])  # its answer hangs on the worker thread...
     drag(window.canvas, DIGITS[1][0])  # ...while the canvas still takes the next stroke
@@ -62,8 +62,7 @@ def test_a_model_that_hangs_on_ink_is_stopped_while_drawing_goes_on_and_is_forgo
     assert "The drawing is kept" in text and drawn(window, DIGITS[7] + DIGITS[1])
     assert window.controller.model_info is None and window.model_label.text().startswith("No model")
     assert settings.model_path is None  # the next start uses the built-in model
-    window.use_shipped_model()
-    answered(window.controller)
+    use_shipped_model(qtbot, window)
     assert window.answer.answer in {"1", "7"} and window.chart.probabilities is not None
 
 
@@ -72,12 +71,17 @@ def test_open_model_refuses_a_model_that_hangs_within_its_time_limit(
     qtbot, window: MainWindow, settings: AppSettings, tmp_path: Path, short_limit: None, trigger: str  # noqa: ANN001
 ) -> None:
     draw_digit(window.canvas, 7)
-    assert not window.open_model(looping_model(tmp_path / f"{trigger}.onnx", trigger))
+    with qtbot.waitSignal(window.model_opened, timeout=ANSWER_TIMEOUT_MS) as opened:
+        window.open_model(looping_model(tmp_path / f"{trigger}.onnx", trigger))  # checked on the model thread...
+        assert window.statusBar().currentMessage() == f"Opening model {trigger}.onnx…"
+        draw_digit(window.canvas, 1)  # ...while the window takes a stroke and reads it with the current model
+        assert drawn(window, DIGITS[7] + DIGITS[1]) and window.controller.last is not None
+    assert opened.args == [False]
     text = dialog_text(qtbot, window)
     assert "Cannot use this model" in text and "was stopped" in text and "keeps the current model" in text
     assert settings.model_path is None and window.controller.model_info is not None
     answered(window.controller)
-    assert window.answer.answer == "7"
+    assert window.controller.drawing.strokes and window.chart.probabilities is not None
 
 
 def test_a_remembered_model_that_now_fails_falls_back_to_the_built_in_one_with_a_notice(
@@ -101,7 +105,7 @@ def test_a_model_with_invalid_preprocessing_is_never_swapped_in(
 ) -> None:
     draw_digit(window.canvas, 7)
     path = linear_model(tmp_path / "bad.onnx", metadata={MetadataKey.PREPROCESSING: preprocessing})
-    assert not window.open_model(path)
+    assert not open_model(qtbot, window, path)
     assert "digitpad.preprocessing" in dialog_text(qtbot, window)
     draw_digit(window.canvas, 1)  # strokes are still read, by the model kept
     assert drawn(window, DIGITS[7] + DIGITS[1]) and window.chart.probabilities is not None

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from digitpad.ink.drawing import CANVAS_WIDTH, DEFAULT_CANVAS_SIZE, Drawing
 from digitpad.reading.number import NumberReading
 from digitpad.ui.main_window import SIDE_WIDTH, MainWindow
-from tests.ui.helpers import answered, densify
+from tests.ui.helpers import answered, densify, open_model
 
 pytestmark = pytest.mark.gui
 
@@ -101,7 +101,7 @@ def test_the_status_bar_elides_rather_than_overlapping(window: MainWindow, qtbot
 
 
 def test_an_unsure_digit_has_a_legible_question_mark_beside_it(window: MainWindow, unsure_model, qtbot) -> None:  # noqa: ANN001
-    assert window.open_model(unsure_model, remember=False)
+    assert open_model(qtbot, window, unsure_model, remember=False)
     at_minimum_size(window, qtbot)
     window.controller.open_drawing(ones(3))  # a model that reads every grouping alike may join two
     answered(window.controller)

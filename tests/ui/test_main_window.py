@@ -20,12 +20,11 @@ from digitpad.ink.drawing_file import load_drawing, save_drawing
 from digitpad.model.contract import MetadataKey
 from digitpad.ui.app import create_window
 from digitpad.ui.canvas import render_drawing
-from digitpad.ui.controller import LIVE_MIN_INTERVAL_MS
 from digitpad.ui.main_window import PROMPT_BLANK, PROMPT_MODEL_FAILED, PROMPT_NO_INK, MainWindow
 from digitpad.ui.settings import AppSettings
 from tests.bad_files import BAD_IMAGES, bad_image
 from tests.onnx_models import constant_model, fails_on_ink_model, linear_model
-from tests.ui.helpers import DIGITS, answered, drag, draw_digit
+from tests.ui.helpers import ANSWER_TIMEOUT_MS, DIGITS, answered, drag, draw_digit, open_model, use_shipped_model
 
 pytestmark = pytest.mark.gui
 
@@ -82,7 +81,7 @@ def test_drawing_a_digit_with_the_mouse_updates_answer_chart_and_model_input(win
 
 def test_the_answer_updates_while_the_stroke_is_drawn(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     drag(window.canvas, DIGITS[1][0], release=False)
-    qtbot.waitUntil(lambda: window.chart.probabilities is not None, timeout=LIVE_MIN_INTERVAL_MS * 20)
+    qtbot.waitUntil(lambda: window.chart.probabilities is not None, timeout=ANSWER_TIMEOUT_MS)
     assert window.answer.answer == "1"
     assert window.controller.drawing.is_blank  # still drawing: nothing committed yet
 
@@ -241,11 +240,11 @@ def test_a_failed_save_gets_a_dialog_and_keeps_the_drawing(window: MainWindow, t
 
 
 def test_a_model_that_breaks_the_contract_is_refused_and_the_current_one_kept(
-    window: MainWindow, five_class_model: Path
+    qtbot, window: MainWindow, five_class_model: Path  # noqa: ANN001
 ) -> None:
     draw_digit(window.canvas, 7)
     name = window.model_label.text()
-    assert not window.open_model(five_class_model)
+    assert not open_model(qtbot, window, five_class_model)
     box = shown_dialog(window)
     assert "Cannot use this model" in box.text()
     assert "probabilities" in box.informativeText() and "10" in box.informativeText()
@@ -255,10 +254,10 @@ def test_a_model_that_breaks_the_contract_is_refused_and_the_current_one_kept(
     assert_answer(window, 7)
 
 
-def test_a_file_that_is_no_model_is_refused(window: MainWindow, tmp_path: Path) -> None:
+def test_a_file_that_is_no_model_is_refused(qtbot, window: MainWindow, tmp_path: Path) -> None:  # noqa: ANN001
     path = tmp_path / "notes.onnx"
     path.write_text("these are not the weights you are looking for")
-    assert not window.open_model(path)
+    assert not open_model(qtbot, window, path)
     assert "notes.onnx" in shown_dialog(window).informativeText()
 
 
@@ -266,7 +265,7 @@ def test_a_good_model_is_used_and_remembered(
     qtbot, window: MainWindow, always_three: Path, settings: AppSettings
 ) -> None:  # noqa: ANN001
     draw_digit(window.canvas, 7)
-    assert window.open_model(always_three)
+    assert open_model(qtbot, window, always_three)
     answered(window.controller)
     assert window.answer.answer == "3"
     assert window.model_label.text() == f"always three ({always_three.name}) · MNIST 50.00%"
@@ -274,8 +273,7 @@ def test_a_good_model_is_used_and_remembered(
     again = create_window(None, settings)  # the next start, without --model
     qtbot.addWidget(again)
     assert again.controller.model_info.name == "always three"
-    window.use_shipped_model()
-    answered(window.controller)
+    use_shipped_model(qtbot, window)
     assert settings.model_path is None and window.answer.answer == "7"
 
 
@@ -431,13 +429,14 @@ BAD_MODELS = {
 
 @pytest.mark.parametrize("kind", list(BAD_MODELS))
 def test_a_bad_model_from_the_file_menu_gets_a_dialog_and_the_model_stays(
-    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str  # noqa: ANN001
 ) -> None:
     draw_digit(window.canvas, 7)
     make, message = BAD_MODELS[kind]
     choose_file(monkeypatch, make(tmp_path))
     model = window.controller.model_info
-    window.open_model_action.trigger()
+    with qtbot.waitSignal(window.model_opened, timeout=ANSWER_TIMEOUT_MS):
+        window.open_model_action.trigger()
     box = shown_dialog(window)
     assert box.text() == "<b>Cannot use this model</b>"
     assert message in box.informativeText() and "digitpad keeps the current model." in box.informativeText()
@@ -446,10 +445,10 @@ def test_a_bad_model_from_the_file_menu_gets_a_dialog_and_the_model_stays(
 
 
 def test_a_model_that_fails_at_run_time_turns_answers_off_and_drawing_goes_on(
-    window: MainWindow, tmp_path: Path
+    qtbot, window: MainWindow, tmp_path: Path  # noqa: ANN001
 ) -> None:
     """The model passes every check at loading, then fails on any image with ink."""
-    assert window.open_model(fails_on_ink_model(tmp_path / "fails.onnx"))
+    assert open_model(qtbot, window, fails_on_ink_model(tmp_path / "fails.onnx"))
     draw_digit(window.canvas, 1)
     assert window.answer.caption == PROMPT_MODEL_FAILED
     assert window.chart.probabilities is None and window.model_input.pixels is None
@@ -458,7 +457,7 @@ def test_a_model_that_fails_at_run_time_turns_answers_off_and_drawing_goes_on(
     assert drawn(window, DIGITS[1] + DIGITS[7])
     press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert drawn(window, DIGITS[1])
-    window.use_shipped_model()  # and a good model reads the page again
+    use_shipped_model(qtbot, window)  # and a good model reads the page again
     assert_answer(window, 1)
 
 
@@ -479,7 +478,7 @@ def test_the_status_bar_names_the_drawing_accuracy_a_model_reports(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:  # noqa: ANN001
     metadata = {MetadataKey.NAME: "pen", MetadataKey.TEST_ACCURACY: "0.9962", MetadataKey.DRAWING_ACCURACY: "0.9852"}
-    assert window.open_model(linear_model(tmp_path / "pen.onnx", metadata=metadata))
+    assert open_model(qtbot, window, linear_model(tmp_path / "pen.onnx", metadata=metadata))
     assert window.model_label.text() == "pen (pen.onnx) · MNIST 99.62% · pen drawings 98.52%"
     assert window.controller.model_info.drawing_accuracy == 0.9852
 
