@@ -74,12 +74,13 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
         Classifier(truncated)
 
 
-def test_shipped_model_keeps_the_contract_and_reads_mnist(
-    shipped_model: Path, mnist_test: tuple[np.ndarray, np.ndarray]
-) -> None:
-    images, labels = mnist_test
-    predicted = Classifier(shipped_model).predict(images[:2000]).argmax(axis=1)
-    assert float((predicted == labels[:2000]).mean()) > 0.98
+def test_shipped_model_keeps_the_contract(shipped_model: Path, mnist_test: tuple[np.ndarray, np.ndarray]) -> None:
+    """It loads (the contract is checked then) and answers; its MNIST accuracy is checked once, by
+    `tests/training/test_shipped_model.py`."""
+    classifier = Classifier(shipped_model)
+    probabilities = classifier.predict(mnist_test[0][:10])
+    assert probabilities.shape == (10, 10) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-3)
+    assert classifier.embedding_size == 1764 and classifier.info.test_accuracy is not None
 
 
 @pytest.mark.parametrize("trigger", ["ink", "always"])

@@ -114,6 +114,7 @@ def test_moving_by_any_amount_changes_at_most_one_gray_level_when_rendered_from_
     assert np.abs(drawing_input(a, spec) - drawing_input(b, spec)).max() <= GRAY_LEVEL
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(data=st.data())
 def test_moving_a_digit_sized_drawing_by_a_fraction_of_a_pixel_on_the_canvas_raster(data: st.DataObject) -> None:

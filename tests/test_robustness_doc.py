@@ -75,6 +75,7 @@ def collected(checked: list[Row]) -> set[str]:
     return {line.strip() for line in result.stdout.splitlines() if "::" in line}
 
 
+@pytest.mark.slow
 def test_every_row_names_a_test_and_every_test_named_exists(checked: list[Row], collected: set[str]) -> None:
     missing = []
     for row in checked:
@@ -86,6 +87,7 @@ def test_every_row_names_a_test_and_every_test_named_exists(checked: list[Row], 
     assert not missing, f"docs/robustness.md names tests that do not exist: {missing}"
 
 
+@pytest.mark.slow
 def test_every_test_of_the_robustness_files_is_in_the_page(collected: set[str]) -> None:
     page = DOC.read_text(encoding="utf-8")
     absent = {node.split("[")[0] for node in collected if node.startswith(DEDICATED) and node.split("[")[0] not in page}

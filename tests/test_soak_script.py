@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
+@pytest.mark.slow
 def test_the_soak_script_prints_memory_and_time_for_core_and_gui() -> None:
     result = subprocess.run(
         [sys.executable, "benchmarks/soak.py", "--classifications", "40", "--cycles", "4", "--drawings", "4"],

@@ -94,6 +94,7 @@ def test_app_loads_it_and_it_matches_pytorch_at_any_batch_size(exported: ExportR
     assert exported.max_abs_difference <= 1e-5
 
 
+@pytest.mark.slow
 def test_failed_parity_leaves_the_previous_model(smoke_run: TrainResult, mnist: Mnist, exported: ExportReport,
                                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "digitpad.onnx"
@@ -185,6 +186,7 @@ def _no_permission(*args: object, **kwargs: object) -> None:
     pytest.param(("os", "fsync", _disk_full), "No space left on device", id="disk full"),
     pytest.param(("tempfile", "mkstemp", _no_permission), "Permission denied", id="read-only folder"),
 ])
+@pytest.mark.slow
 def test_a_failed_write_is_a_clear_error_and_the_previous_model_stays(
         smoke_run: TrainResult, quick_mnist: Mnist, previous_model: Path, monkeypatch: pytest.MonkeyPatch,
         patch: tuple[str, str, object], message: str) -> None:

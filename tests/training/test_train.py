@@ -5,9 +5,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +66,7 @@ def _assert_same_run(a: Path, b: Path) -> None:
     assert history(a) == history(b)
 
 
+@pytest.mark.slow
 def test_resume_mid_epoch_matches_an_uninterrupted_run(mnist: Mnist, tmp_path: Path) -> None:
     train(TINY, mnist, tmp_path / "straight", progress=False, threads=THREADS)
 
@@ -105,21 +108,48 @@ def test_extra_labelled_images_join_every_epoch(mnist: Mnist) -> None:
         LabelledImages("bad", np.zeros((2, 32, 32), np.float32), np.array([3, 1]))
 
 
+class StderrWatch:
+    """Reads a child's stderr on a thread of its own; `wait_for` waits until a pattern shows up in it."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stderr is not None
+        self._stream = process.stderr
+        self._text = ""
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while chunk := self._stream.read(1):  # tqdm ends its updates with "\r", not a new line
+            with self._changed:
+                self._text += chunk
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, pattern: str, seconds: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: bool(re.search(pattern, self._text)) or not self._thread.is_alive(),
+                                          seconds) and bool(re.search(pattern, self._text))
+
+    def text(self) -> str:
+        self._thread.join(60)
+        return self._text
+
+
 @pytest.mark.slow
 def test_ctrl_c_leaves_a_checkpoint_that_resumes(mnist_dir: Path, training_command: list[str],
                                                  tmp_path: Path) -> None:
     start = [*training_command, "train", "--data-dir", str(mnist_dir), "--out", str(tmp_path)]
     command = start + ["--epochs", "2", "--train-subset", "3072", "--val-size", "500", "--threads", str(THREADS)]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not (tmp_path / LAST).exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)  # the first epoch ends with a checkpoint
-    assert process.poll() is None, process.communicate()
-    time.sleep(1.0)  # now well inside the second epoch
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = StderrWatch(process)
+    # The second epoch's progress bar has counted a step: Ctrl-C now lands mid-epoch (deadline: a hang only).
+    assert stderr.wait_for(r"epoch 2/2:[^\r\n]*\| *[1-9]\d*/\d+", seconds=120), stderr.text()
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
-    assert "--resume" in stderr
+    process.wait(timeout=60)
+    assert process.returncode == 130, stderr.text()
+    assert "--resume" in stderr.text()
     checkpoint = torch.load(tmp_path / LAST, weights_only=True)
     assert checkpoint["epoch"] == 1 and checkpoint["step"] > 0
 

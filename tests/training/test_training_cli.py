@@ -40,6 +40,7 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
     assert "--data-dir" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_importing_training_sets_no_environment_the_entry_point_does() -> None:
     probe = ("import os, sys; os.environ.pop('OMP_WAIT_POLICY', None); import training, training.train, "
              "training.recipe; print(os.environ.get('OMP_WAIT_POLICY')); import training.__main__; "
@@ -77,6 +78,7 @@ def test_resume_without_a_checkpoint_is_a_clear_error(
     assert "no checkpoint at" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_evaluate_and_export_commands(
     smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -91,6 +93,7 @@ def test_evaluate_and_export_commands(
     assert {"metrics.json", "confusion_matrix.png", "misclassified.png"} <= {p.name for p in tmp_path.iterdir()}
 
 
+@pytest.mark.slow
 def test_export_names_the_model_after_its_run_and_writes_beside_it(
     smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path
 ) -> None:
@@ -113,6 +116,7 @@ def test_a_run_folder_that_cannot_be_made_is_a_one_line_error(mnist_dir: Path, t
     assert error.startswith(f"error: {tmp_path / 'file' / 'run'}: ") and "Traceback" not in error
 
 
+@pytest.mark.slow
 def test_fine_tuning_on_pen_drawings_from_the_command_line(
     smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -154,6 +158,7 @@ def test_fine_tuning_on_pen_drawings_from_the_command_line(
         main(["train", *common, "--hold-out-fold", "1"])
 
 
+@pytest.mark.slow
 def test_fine_tuning_refuses_a_checkpoint_of_another_network(
     smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -140,13 +140,14 @@ def test_a_stroke_past_a_drawing_limit_gets_a_dialog_and_the_drawing_stays(
 
 
 def test_the_undo_history_keeps_a_bounded_number_of_bytes_of_images(
-    qtbot, shipped_model: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+    qtbot, request, shipped_model: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
     """Opened images are big (their float ink: 4 bytes a pixel); old ones leave the history."""
     from digitpad.model.classifier import Classifier
     from digitpad.reading.recognizer import Recognizer
 
     controller = RecognitionController(Recognizer(Classifier(shipped_model)))
+    request.addfinalizer(controller.shutdown)
     inks = []
     for i in range(6):
         pixels = np.full((1000, 1000, 4), 255, np.uint8)
