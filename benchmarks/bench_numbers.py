@@ -28,29 +28,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 
-from digitpad.ink.drawing import Drawing  # noqa: E402
 from digitpad.model.choice import resolve_model_path  # noqa: E402
 from digitpad.model.classifier import Classifier  # noqa: E402
 from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from digitpad.ui.controller import Recognition, RecognitionController  # noqa: E402
 from training import unipen  # noqa: E402
-from training.evaluate_numbers import compose, writer_sizes  # noqa: E402
-
-
-def ten_digit_numbers(count: int, seed: int = 0) -> list[tuple[str, Drawing]]:
-    """`count` numbers of 10 digits, each from one writer's own digits."""
-    rng = np.random.default_rng(seed)
-    writers: dict[str, list[unipen.PenSample]] = {}
-    for sample in unipen.load_samples(unipen.DEFAULT_PATH):
-        writers.setdefault(sample.group, []).append(sample)
-    names = sorted(w for w, samples in writers.items() if len(samples) >= 40)
-    numbers = []
-    for _ in range(count):
-        samples = writers[names[rng.integers(len(names))]]
-        sizes = writer_sizes(samples)
-        chosen = rng.choice(len(samples), size=10, replace=False)
-        numbers.append(("".join(str(samples[k].label) for k in chosen), compose([sizes[k] for k in chosen], rng)))
-    return numbers
+from training.evaluate_numbers import writer_numbers  # noqa: E402
 
 
 def percentiles(seconds: list[float]) -> str:
@@ -65,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     app = QGuiApplication.instance() or QGuiApplication([])
     recognizer = Recognizer(Classifier(resolve_model_path(args.model, None)))
-    numbers = ten_digit_numbers(args.numbers)
+    numbers = writer_numbers(unipen.load_samples(unipen.DEFAULT_PATH), args.numbers, seed=0, lengths=(10, 10))
     controller = RecognitionController(recognizer)
     answers: list[Recognition] = []
     controller.recognized.connect(answers.append)

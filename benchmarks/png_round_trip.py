@@ -1,7 +1,7 @@
 """Does a drawing saved as PNG read the same when opened again? Measured, not assumed.
 
 Saves each drawing as the app does (File > Save Drawing as PNG: the canvas painted black on white,
-280 x 280), opens the file as the app does (`read_image`, `image_ink`, `recognize_image`) and
+280 x 280), opens the file as the app does (`read_image`, `pixels_to_ink`, `recognize_image`) and
 compares the model input and the answer with those for the strokes themselves. The two differ
 by design when the model renders its input from the strokes (the shipped model's `pen` > 0): a
 PNG has no strokes, so its ink is the canvas's 20-pixel pen shrunk with the drawing.
@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_core import mouse_drawings  # noqa: E402
 from digitpad.ink.image_file import read_image  # noqa: E402
-from digitpad.ink.image_ink import image_ink  # noqa: E402
+from digitpad.ink.image_ink import pixels_to_ink  # noqa: E402
 from digitpad.model.choice import resolve_model_path  # noqa: E402
 from digitpad.model.classifier import Classifier  # noqa: E402
 from digitpad.reading.recognizer import Recognizer  # noqa: E402
@@ -45,7 +45,7 @@ def main() -> None:
         for drawing in mouse_drawings(args.count):
             drawn = recognizer.recognize(drawing)
             save_png(png, render_drawing(drawing))
-            reopened = recognizer.recognize_image(image_ink(read_image(png)))
+            reopened = recognizer.recognize_image(pixels_to_ink(read_image(png)))
             assert drawn is not None and reopened is not None
             difference = np.abs(drawn.model_input - reopened.model_input) * 255
             worst.append(float(difference.max()))

@@ -7,6 +7,7 @@ would block forever, and /dev/zero (or a link to it) reports a size of 0 and nev
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -33,31 +34,52 @@ def _kind(mode: int) -> str:
     return "a device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
 
 
-def read_regular_file(path: str | os.PathLike[str], max_bytes: int, what: str = "files") -> bytes:
-    """The bytes of the regular file at `path` (links followed), at most `max_bytes` of them.
+def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """The regular file at `path` (links followed), opened for reading in binary.
 
-    Raises FileReadError, without the path, when it cannot be opened, is not a regular file, or
-    holds more than `max_bytes` (checked from its size and again while reading, for files whose
-    size changes). Never blocks on a FIFO: it is opened non-blocking and refused.
+    Raises FileReadError, without the path, saying what is there instead: nothing, a folder, a
+    FIFO, a device, a loop of links. Opened non-blocking, so that a FIFO without a writer cannot
+    hang the open, and checked with fstat on the opened file, so nothing can swap it between the
+    check and the read.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
         handle = os.open(path, flags)
+    except FileNotFoundError:
+        raise FileReadError("cannot read the file: no such file") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileReadError(f"cannot read the file: a loop of symbolic links ({exc.strerror})") from None
+        if exc.errno == errno.EISDIR:
+            raise FileReadError("cannot read the file: it is a folder, not a regular file") from None
         raise FileReadError(f"cannot read the file ({exc.strerror or exc})") from None
     try:
-        status = os.fstat(handle)
-        if not stat.S_ISREG(status.st_mode):
-            raise FileReadError(f"cannot read the file: it is {_kind(status.st_mode)}, not a regular file")
-        too_large = f"is larger than the {max_bytes:,}-byte limit for {what}"
-        if status.st_size > max_bytes:
-            raise FileReadError(f"{status.st_size:,} bytes {too_large}")
-        with open(handle, "rb", closefd=False) as stream:
-            data = stream.read(max_bytes + 1)
-    except OSError as exc:
-        raise FileReadError(f"cannot read the file ({exc.strerror or exc})") from None
-    finally:
+        mode = os.fstat(handle).st_mode
+        if not stat.S_ISREG(mode):
+            raise FileReadError(f"cannot read the file: it is {_kind(mode)}, not a regular file")
+        os.set_blocking(handle, True)
+        return os.fdopen(handle, "rb")
+    except BaseException:
         os.close(handle)
+        raise
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int, what: str = "files") -> bytes:
+    """The bytes of the regular file at `path` (links followed), at most `max_bytes` of them.
+
+    Raises FileReadError, without the path, when it cannot be opened (see `open_regular_file`) or
+    holds more than `max_bytes` (checked from its size and again while reading, for files whose
+    size changes).
+    """
+    too_large = f"is larger than the {max_bytes:,}-byte limit for {what}"
+    with open_regular_file(path) as stream:
+        try:
+            size = os.fstat(stream.fileno()).st_size
+            if size > max_bytes:
+                raise FileReadError(f"{size:,} bytes {too_large}")
+            data = stream.read(max_bytes + 1)
+        except OSError as exc:
+            raise FileReadError(f"cannot read the file ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
         raise FileReadError(f"the file {too_large}")
     return data

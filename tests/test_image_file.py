@@ -193,7 +193,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_a_folder_named_png_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / "folder.png").mkdir()
-    with pytest.raises(ImageFileError, match="is a folder, not an image file"):
+    with pytest.raises(ImageFileError, match="is a folder, not a regular file"):
         read_image(tmp_path / "folder.png")
 
 

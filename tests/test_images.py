@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.ink.image_ink import ink_image, luminance
+from digitpad.ink.image_ink import luminance, luminance_to_ink
 from digitpad.ink.model_input import drawing_input, image_input
 from digitpad.ink.raster import rasterize
 from digitpad.model.classifier import Classifier
@@ -61,7 +61,7 @@ def test_sixteen_bit_and_float_pixels() -> None:
     ink = rasterize(seven())
     sixteen = np.round(65535 * ink).astype(np.uint16)
     assert np.allclose(luminance(sixteen), ink, atol=1e-4)
-    assert ink_image(luminance(ink)) is not None
+    assert luminance_to_ink(luminance(ink)) is not None
 
 
 def test_mnist_digits_as_image_files_read_as_well_as_raw(

@@ -17,7 +17,7 @@ from digitpad.reading.prediction import Prediction
 from digitpad.reading.recognizer import Recognizer
 from digitpad.reading.segment import blobs, image_pieces
 from training import unipen
-from training.evaluate_numbers import SPACING, Spacing, compose, single_on_canvas, writer_sizes
+from training.evaluate_numbers import Spacing, single_on_canvas, writer_numbers
 
 H = 280  # canvas height; the number canvas is CANVAS_WIDTH wide
 
@@ -96,30 +96,11 @@ def test_a_single_digit_on_the_square_canvas_reads_exactly_as_before(recognizer:
         assert digit.box == (left, top, right, bottom)
 
 
-def _writer_numbers(
-    samples: list[unipen.PenSample], count: int, seed: int, spacing: Spacing = SPACING
-) -> list[tuple[str, Drawing]]:
-    """Numbers of 2-10 digits, each from one writer's own digits, spaced as people space them."""
-    rng = np.random.default_rng(seed)
-    writers: dict[str, list[unipen.PenSample]] = {}
-    for sample in samples:
-        writers.setdefault(sample.group, []).append(sample)
-    many = sorted(w for w, s in writers.items() if len(s) >= 40)
-    numbers = []
-    for _ in range(count):
-        digits = writers[many[rng.integers(len(many))]]
-        sizes = writer_sizes(digits)
-        chosen = rng.choice(len(digits), size=int(rng.integers(2, 11)), replace=False)
-        truth = "".join(str(digits[k].label) for k in chosen)
-        numbers.append((truth, compose([sizes[k] for k in chosen], rng, spacing)))
-    return numbers
-
-
 def test_numbers_written_with_real_pen_digits_are_read(
     recognizer: Recognizer, pen_samples: list[unipen.PenSample]
 ) -> None:
     """60 numbers; measured on thousands (`python -m training evaluate-numbers`): about 95 % exact."""
-    numbers = _writer_numbers(pen_samples, 60, seed=3)
+    numbers = writer_numbers(pen_samples, 60, seed=3)
     readings = [recognizer.read_number(drawing).text for _, drawing in numbers]
     exact = sum(read == truth for read, (truth, _) in zip(readings, numbers))
     wrong_count = sum(len(read) != len(truth) for read, (truth, _) in zip(readings, numbers))
@@ -169,7 +150,7 @@ def test_a_number_in_an_image_reads_as_its_strokes(recognizer: Recognizer, pen_s
     Digits spaced apart, so that the app's thick pen does not join them: digits that touch make one
     blob, which is read as one digit (no cut points yet)."""
     apart = Spacing(tight_share=0.0, overlap_share=0.0, normal=(0.35, 0.6))
-    numbers = _writer_numbers(pen_samples, 12, seed=5, spacing=apart)
+    numbers = writer_numbers(pen_samples, 12, seed=5, spacing=apart)
     right = 0
     for truth, drawing in numbers:
         pixels = np.round(255 * (1 - rasterize(drawing))).astype(np.uint8)

@@ -171,18 +171,6 @@ def render(drawing: Drawing, spec: Normalization, pen: float = 1.0) -> np.ndarra
     return drawing_input(Drawing(drawing.strokes, drawing.width, drawing.height, drawing.pen_width * pen), spec)
 
 
-def drawing_copy(
-    sample: PenSample,
-    rng: np.random.Generator,
-    spec: Normalization,
-    augmentation: Augmentation = Augmentation(),
-    placement: Placement = CANVAS_PLACEMENT,
-    strokes: StrokeAugmentation | None = None,
-) -> np.ndarray | None:
-    """One augmented 28x28 model input for a pen sample, through the app's pipeline."""
-    return _render_copy(sample, rng, [spec], augmentation, placement, strokes)[0]
-
-
 def _render_copy(sample: PenSample, rng: np.random.Generator, specs: Sequence[Normalization],
                  augmentation: Augmentation, placement: Placement,
                  strokes: StrokeAugmentation | None) -> list[np.ndarray | None]:

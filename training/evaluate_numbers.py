@@ -167,6 +167,31 @@ def number_cases(
     return cases
 
 
+def writer_numbers(
+    samples: Sequence[unipen.PenSample], count: int, seed: int, lengths: tuple[int, int] = (MIN_LENGTH, MAX_LENGTH),
+    spacing: Spacing = SPACING,
+) -> list[tuple[str, Drawing]]:
+    """`count` numbers (truth, drawing), each of one writer's own digits, of a length drawn from `lengths`.
+
+    Writers are drawn at random among those with 40 digits or more; unlike `number_cases`, a digit
+    may come up in several numbers. For tests and benchmarks that need a few numbers fast.
+    """
+    rng = np.random.default_rng(seed)
+    by_writer: dict[str, list[unipen.PenSample]] = defaultdict(list)
+    for sample in samples:
+        by_writer[sample.group].append(sample)
+    writers = sorted(w for w, own in by_writer.items() if len(own) >= 40)
+    numbers = []
+    for _ in range(count):
+        own = by_writer[writers[rng.integers(len(writers))]]
+        sizes = writer_sizes(own)
+        length = lengths[0] if lengths[0] == lengths[1] else int(rng.integers(lengths[0], lengths[1] + 1))
+        chosen = rng.choice(len(own), size=length, replace=False)
+        truth = "".join(str(own[k].label) for k in chosen)
+        numbers.append((truth, compose([sizes[k] for k in chosen], rng, spacing)))
+    return numbers
+
+
 def single_cases(samples: Sequence[unipen.PenSample], fold: np.ndarray, seed: int) -> list[Case]:
     rng = np.random.default_rng(seed + 1)
     return [Case(single_on_canvas(s, rng), str(s.label), s.group, int(fold[i])) for i, s in enumerate(samples)]

@@ -32,6 +32,7 @@ from digitpad.reading.adapt import sample_inputs
 from training.data import Mnist
 from training.embedding_output import seednet_from_onnx
 from training.errors import ExportError
+from training.onnx_predict import predict_in_batches
 
 PERSONALIZED_KEY = "digitpad.personalized"  #: JSON: profile samples, steps, accuracies
 
@@ -67,9 +68,7 @@ def profile_images(profile_path: Path, model: onnx.ModelProto) -> tuple[np.ndarr
 
 
 def _accuracy(classifier: Classifier, images: np.ndarray, labels: np.ndarray) -> float:
-    predicted = np.concatenate([classifier.predict(images[i : i + 1000]).argmax(1)
-                                for i in range(0, len(images), 1000)])
-    return float((predicted == labels).mean())
+    return float((predict_in_batches(classifier, images).argmax(1) == labels).mean())
 
 
 def personalize(model_path: Path, profile_path: Path, out: Path, mnist: Mnist, steps: int = 300,

@@ -49,10 +49,6 @@ class TrainResult:
     def best_path(self) -> Path:
         return self.out_dir / BEST
 
-    @property
-    def last_path(self) -> Path:
-        return self.out_dir / LAST
-
 
 class StopRequest:
     """Set by SIGINT/SIGTERM or on_step: the loop stops after the step in progress."""

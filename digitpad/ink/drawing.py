@@ -14,7 +14,8 @@ import numpy as np
 
 from digitpad.errors import DrawingError
 
-#: The canvas is a square of this many canvas pixels (10x MNIST's 28); the GUI scales it to fit.
+#: The canvas's height in canvas pixels (10x MNIST's 28), and a `Drawing`'s default width and
+#: height: the square a single digit is drawn in. The app's page is CANVAS_WIDTH wide (below).
 DEFAULT_CANVAS_SIZE = 280
 #: Pen diameter in canvas pixels: after MNIST normalization a digit drawn at about half the canvas
 #: height gets strokes of about 2.5-3 px, as MNIST's own strokes are.

@@ -10,10 +10,8 @@ and the float work that follows stays small. The GUI and the CLI both read image
 
 from __future__ import annotations
 
-import errno
 import math
 import os
-import stat
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -21,7 +19,8 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from digitpad.errors import ImageFileError
+from digitpad.errors import FileReadError, ImageFileError
+from digitpad.files import open_regular_file
 
 #: File name endings read as images by the CLI and offered by the app's Open dialog.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -38,32 +37,16 @@ _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
-def _open_regular_file(path: Path) -> BinaryIO:
-    """The file opened for reading, or a specific ImageFileError for what is not a regular file.
-
-    Opened non-blocking, so that a FIFO without a writer cannot hang the open, and checked with
-    fstat on the opened file, so nothing can swap it between the check and the read.
-    """
+def _open_image_file(path: Path) -> BinaryIO:
+    """The file opened for reading (see `digitpad.files.open_regular_file`), or an ImageFileError."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        raise ImageFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ImageFileError(f"{path}: a loop of symbolic links, not an image file") from None
-        if exc.errno == errno.EISDIR or path.is_dir():
-            raise ImageFileError(f"{path}: is a folder, not an image file") from None
-        raise ImageFileError(f"{path}: cannot read the file ({exc.strerror})") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a FIFO, device or socket)"
-        raise ImageFileError(f"{path}: is {kind}, not an image file")
-    if info.st_size == 0:
-        os.close(fd)
+        stream = open_regular_file(path)
+    except FileReadError as exc:
+        raise ImageFileError(f"{path}: {exc}") from None
+    if os.fstat(stream.fileno()).st_size == 0:
+        stream.close()
         raise ImageFileError(f"{path}: the file is empty")
-    os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb")
+    return stream
 
 
 def _too_large(path: Path, width: int, height: int) -> ImageFileError:
@@ -125,7 +108,7 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     or corrupt.
     """
     path = Path(path)
-    with _open_regular_file(path) as stream:
+    with _open_image_file(path) as stream:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit is lower

@@ -1,7 +1,7 @@
 """Image pixels to model input: gray or color, any size, dark-on-light or light-on-dark.
 
 Decoding happens in `digitpad.ink.image_file`; this module only sees pixels, so it stays pure numpy.
-The ink is found once (`image_ink`): the app shows it on the canvas and the model reads it.
+The ink is found once (`pixels_to_ink`): the app shows it on the canvas and the model reads it.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def luminance(pixels: np.ndarray) -> np.ndarray:
     return filled
 
 
-def ink_image(gray: np.ndarray) -> np.ndarray | None:
+def luminance_to_ink(gray: np.ndarray) -> np.ndarray | None:
     """Ink coverage in [0, 1] (0 = background) from luminance, or None if the image looks blank.
 
     The background is what most of the border shows: a light border means dark ink on light
@@ -61,8 +61,8 @@ def ink_image(gray: np.ndarray) -> np.ndarray | None:
     return ink
 
 
-def image_ink(pixels: np.ndarray) -> np.ndarray | None:
+def pixels_to_ink(pixels: np.ndarray) -> np.ndarray | None:
     """Ink coverage (H, W) in [0, 1] of decoded pixels (gray, gray+alpha, RGB or RGBA), or None."""
-    return ink_image(luminance(pixels))
+    return luminance_to_ink(luminance(pixels))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from digitpad.ink.drawing import Drawing
-from digitpad.ink.image_ink import NOISE_LEVEL, image_ink
+from digitpad.ink.image_ink import NOISE_LEVEL, pixels_to_ink
 from digitpad.ink.normalize import MNIST, Normalization, ink_bounds, normalize, normalize_strokes
 from digitpad.ink.raster import rasterize
 
@@ -29,8 +29,8 @@ def drawing_input(drawing: Drawing, spec: Normalization = MNIST, raster: np.ndar
     return image if image.any() else None
 
 
-def ink_input(ink: np.ndarray | None, spec: Normalization = MNIST) -> np.ndarray | None:
-    """The model input (frame x frame) for an image's ink from `image_ink`, or None if it has none."""
+def ink_to_input(ink: np.ndarray | None, spec: Normalization = MNIST) -> np.ndarray | None:
+    """The model input (frame x frame) for an image's ink from `pixels_to_ink`, or None if it has none."""
     bounds = None if ink is None else ink_bounds(ink, NOISE_LEVEL)
     if ink is None or bounds is None:
         return None
@@ -39,4 +39,4 @@ def ink_input(ink: np.ndarray | None, spec: Normalization = MNIST) -> np.ndarray
 
 def image_input(pixels: np.ndarray, spec: Normalization = MNIST) -> np.ndarray | None:
     """The 28x28 model input for decoded image pixels, or None if the image has no ink."""
-    return ink_input(image_ink(pixels), spec)
+    return ink_to_input(pixels_to_ink(pixels), spec)

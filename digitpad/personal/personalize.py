@@ -143,9 +143,6 @@ class Personalization:
             self._embed([s for s in samples if s.id not in self._readings])
         self._rebuild()
 
-    def clear(self) -> list[Sample]:
-        return self.forget(list(self._samples))
-
     # -- measuring ---------------------------------------------------------------------------
 
     def effect(self) -> Effect:

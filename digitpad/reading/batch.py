@@ -22,7 +22,7 @@ import numpy as np
 from digitpad.errors import BlankInputError, DigitpadError, InferenceError, ModelTimeoutError, UnsupportedFileError
 from digitpad.ink.drawing_file import load_labelled_drawing
 from digitpad.ink.image_file import IMAGE_SUFFIXES, read_image
-from digitpad.ink.image_ink import image_ink
+from digitpad.ink.image_ink import pixels_to_ink
 from digitpad.ink.normalize import Normalization
 from digitpad.model.classifier import ModelInfo
 from digitpad.reading.number import Candidates, NumberReading, choose, drawing_candidates, ink_candidates
@@ -86,7 +86,7 @@ def candidates_for_file(path: Path, spec: Normalization) -> tuple[Candidates, st
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         supported = ", ".join(supported_suffixes())
         raise UnsupportedFileError(f"{path}: unsupported file type; digitpad reads {supported}")
-    ink = image_ink(read_image(path))
+    ink = pixels_to_ink(read_image(path))
     candidates = None if ink is None else ink_candidates(ink, spec)
     if candidates is None or not candidates.runs:
         raise BlankInputError(f"{path}: the image is blank (no ink found)")
@@ -164,5 +164,4 @@ def classify_files(
                 yield FileResult(path, error=f"{path}: {failure}", label=label)
             else:
                 number = choose(candidates, list(islice(predictions, len(candidates.runs))))
-                single = number.digits[0].prediction if len(number.digits) == 1 else None
-                yield FileResult(path, single, number=number, label=label)
+                yield FileResult(path, number.single, number=number, label=label)

@@ -68,6 +68,11 @@ class NumberReading:
     def confident(self) -> bool:
         return all(d.prediction.confident for d in self.digits)
 
+    @property
+    def single(self) -> Prediction | None:
+        """The answer when exactly one digit was found (what a digit reader gave before numbers were read)."""
+        return self.digits[0].prediction if len(self.digits) == 1 else None
+
 
 def best_grouping(plan: Layout, scores: dict[tuple[int, int], float], pen: float) -> list[tuple[int, int]]:
     """The runs, left to right, that cover every piece once with the highest total score.
@@ -236,7 +241,7 @@ class NumberReader:
 
     def read_ink(self, ink: np.ndarray) -> NumberReading:
         """The number in an image's ink (float (H, W) in [0, 1], 0 = background, as
-        `digitpad.ink.image_ink.ink_image` gives it)."""
+        `digitpad.ink.image_ink.luminance_to_ink` gives it)."""
         candidates = ink_candidates(ink, self._spec)
         return choose(candidates, self._predict(candidates.inputs) if candidates.runs else [])
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from digitpad.ink.drawing import Drawing
-from digitpad.ink.image_ink import image_ink
-from digitpad.ink.model_input import drawing_input, ink_input
+from digitpad.ink.image_ink import pixels_to_ink
+from digitpad.ink.model_input import drawing_input, ink_to_input
 from digitpad.model.classifier import Classifier
 from digitpad.reading.number import NumberReader, NumberReading
 from digitpad.reading.prediction import Prediction
@@ -65,11 +65,11 @@ class Recognizer:
         return self.predict_inputs(model_input[None])[0]
 
     def recognize_image(self, ink: np.ndarray | None) -> Prediction | None:
-        """The answer for an image's ink (`digitpad.ink.image_ink.image_ink`), or None when it has none.
+        """The answer for an image's ink (`digitpad.ink.image_ink.pixels_to_ink`), or None when it has none.
 
         The ink is found once when the image is opened: the app shows it and reads it from there.
         """
-        model_input = ink_input(ink, self.normalization)
+        model_input = ink_to_input(ink, self.normalization)
         if model_input is None:
             return None
         return self.predict_inputs(model_input[None])[0]
@@ -88,9 +88,9 @@ class Recognizer:
         return self.numbers.read_drawing(drawing, raster)
 
     def read_number_in_ink(self, ink: np.ndarray | None) -> NumberReading:
-        """The digits of an image's ink (`digitpad.ink.image_ink.image_ink`, found once when it is opened)."""
+        """The digits of an image's ink (`digitpad.ink.image_ink.pixels_to_ink`, found once when it is opened)."""
         return NumberReading(()) if ink is None else self.numbers.read_ink(ink)
 
     def read_number_in_image(self, pixels: np.ndarray) -> NumberReading:
         """The digits of decoded image pixels (any layout `digitpad.ink.image_ink.luminance` takes)."""
-        return self.read_number_in_ink(image_ink(pixels))
+        return self.read_number_in_ink(pixels_to_ink(pixels))

@@ -1,8 +1,9 @@
 """The drawing canvas: mouse, pen and touch in, round antialiased strokes out.
 
-The canvas works in a fixed space of canvas pixels (the drawing's width x height, 280 x 280 by
-default) and scales it to fit the widget, so the recorded strokes, and hence the 28x28 model input,
-do not depend on the window size or the screen's DPI. Finished strokes are painted once into a
+The canvas works in a fixed space of canvas pixels (the drawing's width x height: the app's page
+is 840 x 280, `CANVAS_WIDTH` x `DEFAULT_CANVAS_SIZE`) and scales it to fit the widget, so the
+recorded strokes, and hence the 28x28 model input, do not depend on the window size or the
+screen's DPI. Finished strokes are painted once into a
 pixmap at device resolution; `paintEvent` blits it and adds the stroke in progress.
 """
 

@@ -20,7 +20,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from digitpad.errors import DrawingError
 from digitpad.ink.drawing import CANVAS_WIDTH, DEFAULT_CANVAS_SIZE, Drawing
-from digitpad.ink.image_ink import image_ink
+from digitpad.ink.image_ink import pixels_to_ink
 from digitpad.ink.stroke_raster import page_tracker
 from digitpad.model.classifier import ModelInfo
 from digitpad.reading.number import NumberReading
@@ -78,7 +78,7 @@ class Recognition:
     @property
     def prediction(self) -> Prediction | None:
         """The answer when exactly one digit was found (as before numbers were read)."""
-        return self.number.digits[0].prediction if len(self.number.digits) == 1 else None
+        return self.number.single
 
 
 class SetPageCommand(QUndoCommand):
@@ -247,7 +247,7 @@ class RecognitionController(QObject):
 
     def open_image(self, pixels: np.ndarray, source: Path | None = None) -> None:
         """Put decoded pixels (`digitpad.ink.image_file.read_image`) on the page; only their ink is kept."""
-        page = Page(blank_drawing(), is_image=True, image_ink=image_ink(pixels), source=source)
+        page = Page(blank_drawing(), is_image=True, image_ink=pixels_to_ink(pixels), source=source)
         self._push(SetPageCommand(self, self._page, page, "Open Image"))
 
     def show_page(self, page: Page) -> None:

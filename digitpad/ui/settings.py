@@ -2,7 +2,8 @@
 
 A settings file edited by hand or left by another version must never break the app: a value of
 the wrong type reads as its default. The chosen model is the exception: the command line reads
-it too, without Qt, so it lives in the core's own small file (`digitpad.model.choice`).
+it too, without Qt, so it is kept outside QSettings, in a small JSON file of its own
+(`~/.config/digitpad/model.json` on Linux) that `digitpad.model.choice` reads and writes.
 """
 
 from __future__ import annotations
