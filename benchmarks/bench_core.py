@@ -1,17 +1,21 @@
 """Figures for the core pipeline and `digitpad classify` (issue 3's targets).
 
-    python benchmarks/bench_core.py [--model M] [--files 3000]
+    python benchmarks/bench_core.py [--model M] [--files 3000] [--compare REV] [--classify-only]
 
 Prints: ONNX Runtime batch-1 latency, stroke-end-to-probabilities latency through the core (the
 finished strokes' raster cached, as the GUI does), a full-pipeline latency, and the throughput of
 `digitpad classify` on drawing JSON files made from real pen strokes replayed as a mouse would
-draw them. Timings are wall-clock on whatever else this machine is doing: run it on a quiet machine.
+draw them. With `--compare REV`, `classify` of that revision's code too (`benchmarks/old_code.py`),
+run alternately with today's on the same files and model. Timings are wall-clock on whatever else
+this machine is doing: run it on a quiet machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,6 +36,9 @@ from digitpad.model.classifier import Classifier  # noqa: E402
 from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from training import unipen  # noqa: E402  (numpy only: no torch)
 from training.replay import Placement, place_samples  # noqa: E402
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from old_code import old_tree  # noqa: E402
 
 
 def mouse_drawings(count: int, seed: int = 0) -> list[Drawing]:
@@ -109,37 +116,34 @@ def bench_stroke_end(recognizer: Recognizer, drawings: list[Drawing]) -> None:
         print(f"  {name + ':':42}{percentiles(times)}")
 
 
-def bench_classify(model: Path, drawings: list[Drawing], files: int) -> None:
+def bench_classify(model: Path, drawings: list[Drawing], files: int, old: tuple[str, Path] | None = None) -> None:
+    """`digitpad classify --json` on `files` drawing files, -j 1 and -j 2; with `old` (a revision and
+    its tree), that code's `classify` too, run alternately with today's on the same files."""
+    trees = [("today", REPO)] + ([old] if old else [])
     with tempfile.TemporaryDirectory() as folder:
         for i in range(files):
             save_drawing(Path(folder) / f"{i:05d}.json", drawings[i % len(drawings)])
         for jobs in (1, 2):
-            command = [
-                sys.executable,
-                "-m",
-                "digitpad",
-                "classify",
-                "--json",
-                "-j",
-                str(jobs),
-                "--model",
-                str(model),
-                folder,
-            ]
-            start = time.perf_counter()
-            result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
-            elapsed = time.perf_counter() - start
-            lines = result.stdout.count("\n")
-            print(
-                f"digitpad classify, {lines:,} drawings, -j {jobs}:  {lines / elapsed:,.0f} drawings/s "
-                f"({elapsed:.2f} s including start-up; target >= 1,000/s)"
-            )
+            for name, tree in trees:
+                command = [sys.executable, "-m", "digitpad", "classify", "--json", "-j", str(jobs),
+                           "--model", str(model), folder]
+                start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+                result = subprocess.run(command, capture_output=True, text=True, cwd=tree)
+                elapsed, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime  # workers included
+                lines = result.stdout.count("\n")
+                print(
+                    f"digitpad classify ({name}), {lines:,} drawings, -j {jobs}:  {lines / elapsed:,.0f} drawings/s "
+                    f"({elapsed:.2f} s including start-up, {cpu:.2f} s of CPU; target >= 1,000/s)"
+                )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--files", type=int, default=3000, help="drawing files for the classify benchmark")
+    parser.add_argument("--compare", metavar="REV", help="also time `classify` of this git revision's code")
+    parser.add_argument("--classify-only", action="store_true", help="skip the latency figures")
     args = parser.parse_args()
     model = resolve_model_path(args.model)
     classifier = Classifier(model)
@@ -149,9 +153,15 @@ def main() -> None:
     print(
         f"model: {model.name} ({classifier.info.name}); {len(drawings)} drawings, {points:.0f} points each on average"
     )
-    bench_inference(classifier)
-    bench_stroke_end(recognizer, drawings)
-    bench_classify(model, drawings, args.files)
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work skews every figure)")
+    if not args.classify_only:
+        bench_inference(classifier)
+        bench_stroke_end(recognizer, drawings)
+    if args.compare:
+        with old_tree(args.compare) as tree:
+            bench_classify(model, drawings, args.files, (args.compare, tree))
+    else:
+        bench_classify(model, drawings, args.files)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,11 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int, what: str = 
             size = os.fstat(stream.fileno()).st_size
             if size > max_bytes:
                 raise FileReadError(f"{size:,} bytes {too_large}")
-            data = stream.read(max_bytes + 1)
+            # As many bytes as it holds and one more (a read of max_bytes would allocate them all first),
+            # then, if it grew since, on up to the limit.
+            data = stream.read(size + 1)
+            if len(data) > size:
+                data += stream.read(max_bytes + 1 - len(data))
         except OSError as exc:
             raise FileReadError(f"cannot read the file ({exc.strerror or exc})") from None
     if len(data) > max_bytes:

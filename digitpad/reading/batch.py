@@ -25,7 +25,15 @@ from digitpad.ink.image_file import IMAGE_SUFFIXES, read_image
 from digitpad.ink.image_ink import pixels_to_ink
 from digitpad.ink.normalize import Normalization
 from digitpad.model.classifier import ModelInfo
-from digitpad.reading.number import Candidates, NumberReading, choose, drawing_candidates, ink_candidates
+from digitpad.reading.number import (
+    Candidates,
+    NumberReading,
+    choose,
+    decide,
+    drawing_candidates,
+    ink_candidates,
+    whole_first_candidates,
+)
 from digitpad.reading.prediction import Prediction
 from digitpad.reading.recognizer import Recognizer
 
@@ -76,13 +84,17 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             yield path
 
 
-def candidates_for_file(path: Path, spec: Normalization) -> tuple[Candidates, str | None]:
-    """The candidate digits of one image or drawing file, and the drawing's label if it has one."""
+def candidates_for_file(path: Path, spec: Normalization, whole_first: bool = True) -> tuple[Candidates, str | None]:
+    """The candidate digits of one image or drawing file, and the drawing's label if it has one.
+
+    `whole_first`: a drawing whose strokes may all be one digit gets only that run rendered
+    (`whole_first_candidates`); `classify_files` renders the rest only if its reading does not settle it.
+    """
     if path.suffix.lower() in DRAWING_SUFFIXES:
         drawing, label = load_labelled_drawing(path)
         if drawing.ink_bounds() is None:
             raise BlankInputError(f"{path}: the drawing is blank (no ink on the canvas)")
-        return drawing_candidates(drawing, spec), label
+        return (whole_first_candidates if whole_first else drawing_candidates)(drawing, spec), label
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         supported = ", ".join(supported_suffixes())
         raise UnsupportedFileError(f"{path}: unsupported file type; digitpad reads {supported}")
@@ -96,10 +108,10 @@ def candidates_for_file(path: Path, spec: Normalization) -> tuple[Candidates, st
 Prepared = tuple["Candidates | None", "str | None", "str | None"]  #: (candidates, label, error)
 
 
-def _prepare(path: Path, spec: Normalization) -> Prepared:
+def _prepare(path: Path, spec: Normalization, whole_first: bool = True) -> Prepared:
     """(candidates, label, None) or (None, None, error message): picklable, for worker processes."""
     try:
-        return (*candidates_for_file(path, spec), None)
+        return (*candidates_for_file(path, spec, whole_first), None)
     except DigitpadError as exc:
         return None, None, str(exc)
     except MemoryError:
@@ -140,28 +152,61 @@ def classify_files(
 ) -> Iterator[FileResult]:
     """Results in input order; the candidate digits of each batch of files go to the model in one call.
 
-    A model that runs past its time limit once is not run again: every later file gets the same
-    error at once, so a hostile model costs one time limit, not one per batch.
+    A drawing that may be one digit is read as one first; only when that reading does not settle
+    it (`number.decide`: rare) are its other runs rendered, here, and read. A model that runs past
+    its time limit once is not run again: every later file gets the same error at once, so a
+    hostile model costs one time limit, not one per batch.
     """
     paths = list(paths)
-    prepared = _prepared(paths, recognizer.normalization, workers)
+    spec = recognizer.normalization
+    prepared = _prepared(paths, spec, workers)
     stopped: str | None = None
     for start in range(0, len(paths), batch_size):
         batch = list(zip(paths[start : start + batch_size], islice(prepared, batch_size)))
-        good = [candidates for _, (candidates, _, _) in batch if candidates is not None]
-        failure = stopped
-        try:
-            inputs = np.concatenate([c.inputs for c in good]) if good else np.zeros((0, 28, 28), np.float32)
-            predictions = iter(recognizer.predict_inputs(inputs) if not stopped else [])
-        except ModelTimeoutError as exc:
-            failure = stopped = str(exc)
-        except InferenceError as exc:  # the model itself failed: every file of the batch says so
-            failure = str(exc)
-        for path, (candidates, label, error) in batch:
-            if candidates is None:
+        good = {k: candidates for k, (_, (candidates, _, _)) in enumerate(batch) if candidates is not None}
+        predictions, failure, stopped = _predict(recognizer, list(good.values()), stopped)
+        numbers: dict[int, NumberReading] = {}
+        errors: dict[int, str] = {}
+        if failure is None:
+            undecided = []
+            for k, page in good.items():
+                number = decide(page, list(islice(predictions, len(page.runs))))
+                if number is None:
+                    undecided.append(k)
+                else:
+                    numbers[k] = number
+            full = {k: _prepare(batch[k][0], spec, whole_first=False) for k in undecided}
+            again = {k: candidates for k, (candidates, _, _) in full.items() if candidates is not None}
+            errors.update({k: error or "" for k, (candidates, _, error) in full.items() if candidates is None})
+            predictions, late_failure, stopped = _predict(recognizer, list(again.values()), stopped)
+            for k, page in again.items():
+                if late_failure is None:
+                    numbers[k] = choose(page, list(islice(predictions, len(page.runs))))
+                else:
+                    errors[k] = f"{batch[k][0]}: {late_failure}"
+        for k, (path, (read, label, error)) in enumerate(batch):
+            if read is None:
                 yield FileResult(path, error=error, label=label)
             elif failure is not None:
                 yield FileResult(path, error=f"{path}: {failure}", label=label)
+            elif k in errors:
+                yield FileResult(path, error=errors[k], label=label)
             else:
-                number = choose(candidates, list(islice(predictions, len(candidates.runs))))
-                yield FileResult(path, number.single, number=number, label=label)
+                yield FileResult(path, numbers[k].single, number=numbers[k], label=label)
+
+
+def _predict(
+    recognizer: Recognizer, candidates: list[Candidates], stopped: str | None
+) -> tuple[Iterator[Prediction], str | None, str | None]:
+    """(the answers for every run, in order; the failure all these files share, if any; the time
+    limit's message once the model ran past it, after which it is never run again)."""
+    if stopped is not None:
+        return iter(()), stopped, stopped
+    if not candidates:
+        return iter(()), None, None
+    try:
+        return iter(recognizer.predict_inputs(np.concatenate([c.inputs for c in candidates]))), None, None
+    except ModelTimeoutError as exc:
+        return iter(()), str(exc), str(exc)
+    except InferenceError as exc:  # the model itself failed: every file of the batch says so
+        return iter(()), str(exc), None

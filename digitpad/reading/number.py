@@ -13,6 +13,7 @@ that contain it are read again: a 10-digit number costs a few renders per stroke
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -80,6 +81,15 @@ def best_grouping(plan: Layout, scores: dict[tuple[int, int], float], pen: float
     A run's score is its digit's log probability less `Layout.digit_cost`; each boundary
     between two digits costs `Layout.boundary_cost`. Exact dynamic programme over the last run.
     """
+    found = _best_grouping(plan, scores, pen)
+    assert found is not None, "the runs cover no grouping of the pieces"
+    return found[1]
+
+
+def _best_grouping(
+    plan: Layout, scores: dict[tuple[int, int], float], pen: float
+) -> tuple[float, list[tuple[int, int]]] | None:
+    """(total score, runs) of the best grouping the scored runs allow; None if they cover none."""
     best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}
     ending: dict[int, list[tuple[int, int]]] = {}
     for run in sorted(scores, key=lambda r: (r[1], r[0])):
@@ -96,13 +106,37 @@ def best_grouping(plan: Layout, scores: dict[tuple[int, int], float], pen: float
                 continue
             best[run] = max(options, key=lambda option: option[0])
         ending.setdefault(run[1], []).append(run)
-    last = max(ending[len(plan.boxes)], key=lambda run: best[run][0])
+    complete = [run for run in ending.get(len(plan.boxes), []) if run in best]
+    if not complete:
+        return None
+    last = max(complete, key=lambda run: best[run][0])
     chosen: list[tuple[int, int]] = []
     step: tuple[int, int] | None = last
     while step is not None:
         chosen.append(step)
         step = best[step][1]
-    return chosen[::-1]
+    return best[last][0], chosen[::-1]
+
+
+def run_score(plan: Layout, run: tuple[int, int], prediction: Prediction, pen: float) -> float:
+    """How well the run reads as one digit: its log probability, weighted, less the geometric costs."""
+    probabilities = prediction.probabilities
+    digit = int(probabilities.argmax())
+    reading = READING_WEIGHT * float(np.log(max(float(probabilities[digit]), 1e-12)))
+    return reading - plan.digit_cost(*run, pen) - plan.shape_cost(*run, digit)
+
+
+def split_ceiling(plan: Layout, runs: Sequence[tuple[int, int]], pen: float) -> float:
+    """The most any reading of two digits or more can score, whatever the model says of them.
+
+    Each digit's weighted log probability is at most 0 and its shape cost at least 0, so no split
+    beats the best grouping of the runs scored by their geometric costs alone. A reading of all
+    the ink as one digit that scores above this is the best reading, without reading the others.
+    """
+    whole = (0, len(plan.boxes))
+    scores = {run: -plan.digit_cost(*run, pen) for run in runs if run != whole}
+    found = _best_grouping(plan, scores, pen) if scores else None
+    return -math.inf if found is None else found[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,6 +150,9 @@ class Candidates:
     runs: tuple[tuple[int, int], ...]
     inputs: np.ndarray  #: float32 (len(runs), 28, 28)
     size: tuple[int, int]  #: the canvas (or image) width and height: boxes end there
+    #: Set when only the run of all the ink was rendered (`whole_first_candidates`): its reading
+    #: settles the number when it scores above this (`split_ceiling`); else every run must be read.
+    ceiling: float | None = None
 
     def ink_box(self, run: tuple[int, int]) -> BoxTuple:
         """The run's ink, pen included, within the canvas: `Drawing.ink_bounds` of its strokes."""
@@ -134,15 +171,21 @@ def choose(candidates: Candidates, predictions: Sequence[Prediction]) -> NumberR
     plan, pen = candidates.plan, candidates.pen
     if not candidates.runs:
         return NumberReading(())
-    scores, found = {}, {}
-    for run, prediction in zip(candidates.runs, predictions):
-        probabilities = prediction.probabilities
-        digit = int(probabilities.argmax())
-        reading = READING_WEIGHT * float(np.log(max(float(probabilities[digit]), 1e-12)))
-        scores[run] = reading - plan.digit_cost(*run, pen) - plan.shape_cost(*run, digit)
-        found[run] = prediction
+    scores = {run: run_score(plan, run, prediction, pen) for run, prediction in zip(candidates.runs, predictions)}
+    found = dict(zip(candidates.runs, predictions))
     chosen = best_grouping(plan, scores, pen)
     return NumberReading(tuple(DigitReading(found[r], candidates.ink_box(r), plan.pieces(*r)) for r in chosen))
+
+
+def decide(candidates: Candidates, predictions: Sequence[Prediction]) -> NumberReading | None:
+    """`choose`, or None when the candidates hold only the whole page's run and its reading does not
+    settle the number (then `drawing_candidates` must render every run)."""
+    if candidates.ceiling is None:
+        return choose(candidates, predictions)
+    (whole,), (prediction,) = candidates.runs, predictions
+    if run_score(candidates.plan, whole, prediction, candidates.pen) <= candidates.ceiling:
+        return None
+    return NumberReading((DigitReading(prediction, candidates.ink_box(whole), candidates.plan.pieces(*whole)),))
 
 
 def _runs(plan: Layout) -> list[tuple[int, int]]:
@@ -158,6 +201,8 @@ def _drawing_plan(drawing: Drawing) -> tuple[Layout, list[tuple[int, int]]]:
 
 def _part(drawing: Drawing, pieces: tuple[int, ...]) -> Drawing:
     """The drawing of some of the strokes, on the same canvas, in drawing order."""
+    if len(pieces) == len(drawing.strokes):  # all of them (pieces are distinct): no new Drawing to validate
+        return drawing
     return Drawing(tuple(drawing.strokes[k] for k in pieces), drawing.width, drawing.height, drawing.pen_width)
 
 
@@ -165,10 +210,25 @@ def _input(model_input: np.ndarray | None, spec: Normalization) -> np.ndarray:
     return np.zeros((spec.frame, spec.frame), np.float32) if model_input is None else model_input
 
 
-def drawing_candidates(drawing: Drawing, spec: Normalization) -> Candidates:
-    """Each stroke is a piece; each run is read as a drawing of its own strokes on the same canvas,
-    so a one-digit reading gets exactly `drawing_input(drawing)`."""
+def whole_first_candidates(drawing: Drawing, spec: Normalization) -> Candidates:
+    """`drawing_candidates`, except that a page of several strokes that may all be one digit has
+    only that run rendered, to be read first (`decide`): most such pages are one digit, and a
+    digit of two strokes costs one rendering instead of three (`digitpad classify`)."""
     plan, runs = _drawing_plan(drawing)
+    whole = (0, len(plan.boxes))
+    if len(runs) < 2 or whole not in runs:
+        return drawing_candidates(drawing, spec, (plan, runs))
+    inputs = np.array([_input(drawing_input(drawing, spec), spec)], np.float32)
+    ceiling = split_ceiling(plan, runs, drawing.pen_width)
+    return Candidates(plan, drawing.pen_width, (whole,), inputs, (drawing.width, drawing.height), ceiling)
+
+
+def drawing_candidates(
+    drawing: Drawing, spec: Normalization, planned: tuple[Layout, list[tuple[int, int]]] | None = None
+) -> Candidates:
+    """Each stroke is a piece; each run is read as a drawing of its own strokes on the same canvas,
+    so a one-digit reading gets exactly `drawing_input(drawing)`. (`planned`: its plan and runs, if made.)"""
+    plan, runs = planned or _drawing_plan(drawing)
     parts = [_part(drawing, plan.pieces(*run)) for run in runs]
     inputs = np.array([_input(drawing_input(part, spec), spec) for part in parts], np.float32)
     return Candidates(plan, drawing.pen_width, tuple(runs), inputs, (drawing.width, drawing.height))

@@ -10,7 +10,7 @@ pixmap at device resolution; `paintEvent` blits it and adds the stroke in progre
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QCursor,
@@ -36,6 +36,10 @@ from digitpad.ui.controller import Page
 #: Space between the paper and the widget's edge, in device-independent pixels.
 MARGIN = 8
 PROMPT = "Write a digit or a number here"
+#: When the pen lifts, the screen already shows the stroke as drawn: the repaint that moves it
+#: into the finished strokes waits up to this long for the answer's (boxes, readings), so that
+#: one paint serves both and the answer is not held up behind a paint.
+STROKE_END_REPAINT_MS = 16
 
 
 def ink_pen(color: QColor, width: float) -> QPen:
@@ -153,6 +157,11 @@ class DrawingCanvas(QWidget):
         self._cursor_diameter = -1.0  # pen size, in widget pixels, that the cursor shows
         self._number = NumberReading(())  # the digits found, boxed on the paper
         self._selected: int | None = None
+        self._stroke_ending = False  # between the pen lifting and the page that holds its stroke
+        self._repaint_timer = QTimer(self)
+        self._repaint_timer.setSingleShot(True)
+        self._repaint_timer.setInterval(STROKE_END_REPAINT_MS)
+        self._repaint_timer.timeout.connect(self.update)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -181,13 +190,17 @@ class DrawingCanvas(QWidget):
         self._page = page
         self._points = None
         self._update_cursor()
-        self.update()
+        if grows and self._stroke_ending:  # the stroke just drawn: on screen already
+            self._repaint_timer.start()
+        else:
+            self.update()
 
     # -- the digits found (digitpad.reading.number) ---------------------------------------------------
 
     def set_number(self, number: NumberReading, selected: int | None) -> None:
         """Box each digit found, with its reading; the selected one stands out."""
         self._number, self._selected = number, selected
+        self._repaint_timer.stop()
         self.update()
 
     def digit_rect(self, index: int) -> QRectF:
@@ -355,8 +368,12 @@ class DrawingCanvas(QWidget):
         if position is not None:
             self._extend(position)
         points, self._points = np.asarray(self._points), None
-        self.stroke_finished.emit(points)  # the controller answers with set_page()
-        self.update()
+        self._stroke_ending = True
+        try:
+            self.stroke_finished.emit(points)  # the controller answers with set_page()
+        finally:
+            self._stroke_ending = False
+        self._repaint_timer.start()  # refused, or no answer to come: the repaint still comes soon
 
     def _update_around(self, first: int) -> None:
         """Repaint only the part of the widget that the newest segment touches."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from digitpad.ui.chart import mix
@@ -33,6 +33,7 @@ class ModelInputView(QWidget):
         super().__init__(parent)
         self._pixels: np.ndarray | None = None
         self._image = QImage()
+        self._grid_pixmap: QPixmap | None = None  # drawn for the cell size and screen resolution below
         self.setMinimumSize(MIN_CELL * 28 + 2, MIN_CELL * 28 + 2)
         self.setMaximumSize(CELL * 28 + 2, CELL * 28 + 2)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -57,6 +58,26 @@ class ModelInputView(QWidget):
         """The side of one model pixel as shown: whole device-independent pixels, so the grid stays even."""
         return max(MIN_CELL, min(CELL, (min(self.width(), self.height()) - 2) // 28))
 
+    def _grid(self) -> QPixmap:
+        """A faint grid that shows where one model pixel ends and the next begins: drawn once per cell
+        size and screen resolution and blitted, since 54 translucent lines cost milliseconds every paint."""
+        ratio, cell = self.devicePixelRatioF(), self.cell
+        side = cell * 28
+        grid = self._grid_pixmap
+        if grid is None or grid.devicePixelRatio() != ratio or grid.width() != round(side * ratio):
+            grid = QPixmap(round(side * ratio), round(side * ratio))
+            grid.setDevicePixelRatio(ratio)
+            grid.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(grid)
+            painter.setPen(QPen(QColor(128, 128, 128, 40), 0))
+            for i in range(1, 28):
+                offset = float(i * cell)
+                painter.drawLine(QPointF(offset, 0.0), QPointF(offset, float(side)))
+                painter.drawLine(QPointF(0.0, offset), QPointF(float(side), offset))
+            painter.end()
+            self._grid_pixmap = grid
+        return grid
+
     def image_rect(self) -> QRectF:
         side = self.cell * 28
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
@@ -68,12 +89,7 @@ class ModelInputView(QWidget):
         if not self._image.isNull():
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp pixels
             painter.drawImage(rect, self._image)
-        # A faint grid shows where one model pixel ends and the next begins.
-        painter.setPen(QPen(QColor(128, 128, 128, 40), 0))
-        for i in range(1, 28):
-            offset = i * self.cell
-            painter.drawLine(QPointF(rect.left() + offset, rect.top()), QPointF(rect.left() + offset, rect.bottom()))
-            painter.drawLine(QPointF(rect.left(), rect.top() + offset), QPointF(rect.right(), rect.top() + offset))
+        painter.drawPixmap(rect.topLeft(), self._grid())
         palette = self.palette()
         frame = mix(palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.WindowText), 0.3)
         painter.setPen(QPen(frame, 1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QInputDevice, QPalette, QPointingDevice, QTabletEvent, QTouchEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -13,9 +13,10 @@ from digitpad.ink.drawing import Drawing
 from digitpad.ink.model_input import drawing_input
 from digitpad.ink.normalize import normalize
 from digitpad.ink.raster import rasterize
+from digitpad.reading.number import NumberReading
 from digitpad.ui.canvas import DrawingCanvas, render_drawing
 from digitpad.ui.controller import Page
-from tests.ui.helpers import DIGITS, drag, ellipse, to_widget
+from tests.ui.helpers import ANSWER_TIMEOUT_MS, DIGITS, drag, ellipse, to_widget
 
 pytestmark = pytest.mark.gui
 
@@ -204,3 +205,31 @@ def test_a_wide_drawing_keeps_its_aspect(canvas: DrawingCanvas) -> None:
     canvas.set_page(Page(Drawing(width=560, height=280)))
     rect = canvas.paper_rect()
     assert rect.width() == pytest.approx(2 * rect.height())
+
+
+class PaintCounter(QObject):
+    """Counts the paint events a widget gets."""
+
+    def __init__(self, widget: DrawingCanvas) -> None:
+        super().__init__(widget)
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        self.count += event.type() == QEvent.Type.Paint
+        return False
+
+
+def test_a_finished_stroke_is_repainted_with_the_answer_or_soon_without_one(qtbot, canvas: DrawingCanvas) -> None:  # noqa: ANN001
+    """When the pen lifts the screen already shows the stroke: its repaint waits for the answer's
+    (one paint for both, the answer not held up behind a paint), and comes anyway when none does."""
+    pages: list[Page] = []
+    canvas.stroke_finished.connect(lambda points: pages.append(Page(Drawing([points]))) or canvas.set_page(pages[-1]))
+    paints = PaintCounter(canvas)
+    drag(canvas, DIGITS[1][0])
+    assert canvas.page is pages[-1]
+    qtbot.waitUntil(lambda: paints.count > 0, timeout=ANSWER_TIMEOUT_MS)  # no answer comes: painted all the same
+    painted = paints.count
+    drag(canvas, DIGITS[7][0])
+    canvas.set_number(NumberReading(()), None)  # the answer: it is painted now
+    qtbot.waitUntil(lambda: paints.count > painted, timeout=ANSWER_TIMEOUT_MS)
