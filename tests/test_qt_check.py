@@ -110,17 +110,6 @@ def test_a_display_nobody_serves_exits_1_with_a_paragraph(tmp_path: Path) -> Non
     assert "digitpad --self-test" in done.stderr
 
 
-def test_qt_messages_before_the_window_are_held_then_passed_on(capfd: pytest.CaptureFixture[str]) -> None:
-    from PySide6.QtCore import qWarning
-
-    fatal: list[str] = []
-    release = qt_check.catch_qt_fatal(fatal.append)
-    qWarning("a warning while Qt starts")
-    assert "a warning while Qt starts" not in capfd.readouterr().err  # held: Qt's start-up warnings mislead
-    release()
-    assert "a warning while Qt starts" in capfd.readouterr().err and fatal == []
-
-
 def test_a_fatal_qt_message_is_one_paragraph_without_the_misleading_hint() -> None:
     text = qt_check.qt_fatal_text(
         "This application failed to start because no Qt platform plugin could be initialized.",
