@@ -8,12 +8,19 @@ digits only, under two protocols:
 - enrolment: the first sample of each digit is taught (as "Teach me your hand" asks); the writer's
   other digits are judged with and without the profile;
 - corrections: the writer's digits in file order; each is judged, and when the answer (with the
-  profile so far) is wrong, it is taught with its right label, as a person correcting would do.
+  profile so far) is wrong, it is taught with its right label, as a person correcting would do;
+- mistaught: for each digit d, the writer's first d, when the network reads it right, is taught
+  alone as the network's second choice (a slip of the finger, or a form the person calls otherwise:
+  a long-flag 1 taught as a 7); of the writer's other d digits that the network reads right with
+  >= 80%, how many change answer, and how many become a confident (>= 80%) wrong answer.
+
+`--unseen-by FILE` judges only the writers who are not in FILE (the pen digits a model was trained
+on): with the repo's data/unipen-dev file, the writers the shipped model never saw.
 
 Writer-disjoint only with `--fold-models` (model k judges the writers of fold k, trained without
 them); with the shipped model, which was trained on all dev-set writers, the figures are not.
 
-    python -m training evaluate-adaptation [FILE] [--model M | --fold-models M0 ... M4]
+    python -m training evaluate-adaptation [FILE] [--model M | --fold-models M0 ... M4] [--unseen-by FILE]
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +50,8 @@ from training import unipen
 from training.replay import place_samples
 
 PROTOCOLS = ("enrolment", "corrections")
+#: The network's own confidence above which a mistaught sample must not make a confident wrong answer.
+SURE = 0.80
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,64 @@ def corrections(readings: Sequence[Reading], labels: np.ndarray,
     return np.ones(len(labels), bool), answers
 
 
+@dataclass(frozen=True)
+class MistaughtResult:
+    writer: str
+    judged: int  #: the writer's other d digits the network reads right with >= SURE, over every taught d
+    changed: int  #: of those, read otherwise with the one mistaught sample
+    confident: int  #: of those, read otherwise with >= SURE
+
+
+def mistaught(readings: Sequence[Reading], labels: np.ndarray, settings: AdaptSettings) -> tuple[int, int, int]:
+    """(judged, changed, confident) for one writer: see the module docstring."""
+    judged = changed = confident = 0
+    for digit in np.unique(labels):
+        rows = np.flatnonzero(labels == digit)
+        first, others = readings[int(rows[0])], rows[1:]
+        if int(first.probabilities.argmax()) != digit:
+            continue
+        second = int(np.argsort(-first.probabilities)[1])
+        sure = [int(i) for i in others if int(readings[int(i)].probabilities.argmax()) == digit
+                and float(readings[int(i)].probabilities.max()) >= SURE]
+        if not sure:
+            continue
+        adapter = Adapter.from_readings([first], [second], settings=settings, normalized=True)
+        answers = adapter.adjust(np.stack([readings[i].probabilities for i in sure]),
+                                 np.stack([readings[i].embeddings[0] for i in sure]))
+        wrong = answers.argmax(axis=1) != digit
+        judged += len(sure)
+        changed += int(wrong.sum())
+        confident += int((wrong & (answers.max(axis=1) >= SURE)).sum())
+    return judged, changed, confident
+
+
+def evaluate_mistaught(readings: Readings, labels: np.ndarray, writers: np.ndarray,
+                       settings: AdaptSettings = DEFAULT_SETTINGS) -> list[MistaughtResult]:
+    results = []
+    for writer in sorted(set(writers.tolist())):
+        rows = np.flatnonzero(writers == writer)
+        writer_readings = [unit_reading(Reading(readings.probabilities[i], readings.embeddings[i])) for i in rows]
+        results.append(MistaughtResult(writer, *mistaught(writer_readings, labels[rows], settings)))
+    return results
+
+
+def mistaught_summary(results: Sequence[MistaughtResult]) -> dict[str, object]:
+    judged = sum(r.judged for r in results)
+    changed, confident = sum(r.changed for r in results), sum(r.confident for r in results)
+    return {"writers": len(results), "judged": judged, "changed": changed, "confident": confident,
+            "changed_share": changed / judged if judged else float("nan"),
+            "confident_share": confident / judged if judged else float("nan"),
+            "per_writer": {r.writer: [r.judged, r.changed, r.confident] for r in results}}
+
+
+def mistaught_text(results: Sequence[MistaughtResult]) -> str:
+    s = mistaught_summary(results)
+    return (f"== mistaught: {s['writers']} writers, {s['judged']:,} digits the model alone reads right with >= "
+            f"{SURE:.0%}, judged with one sample of their digit taught as the model's second choice\n"
+            f"changed answer {s['changed']} ({s['changed_share']:.1%}), confidently wrong {s['confident']} "
+            f"({s['confident_share']:.2%})")
+
+
 def evaluate_writers(readings: Readings, labels: np.ndarray, writers: np.ndarray, protocol: str,
                      settings: AdaptSettings = DEFAULT_SETTINGS) -> list[WriterResult]:
     run = enrolment if protocol == "enrolment" else corrections
@@ -169,8 +236,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the placement on the canvas (default 0)")
     parser.add_argument("--only-fold", type=int, metavar="K",
                         help="judge only the writers of writer fold K (of 5), e.g. those a --model was trained without")
-    for name in ("midpoint", "width", "margin"):  # to study the settings; the app uses the defaults
-        parser.add_argument(f"--{name}", type=float, default=getattr(DEFAULT_SETTINGS, name), help=argparse.SUPPRESS)
+    parser.add_argument("--unseen-by", type=Path, metavar="FILE",
+                        help="judge only the writers (donor, writer) not in this pen-digit file, e.g. the one the "
+                        "--model was trained on")
+    for field in fields(AdaptSettings):  # to study the settings; the app uses the defaults
+        parser.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, type=float,
+                            default=getattr(DEFAULT_SETTINGS, field.name), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=Path("runs/adaptation"), help="folder for report.json")
 
 
@@ -183,6 +254,13 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         fold_of = unipen.writer_folds(samples, 5)
         samples = [s for s, k in zip(samples, fold_of) if k == args.only_fold]
         drawings = [d for d, k in zip(drawings, fold_of) if k == args.only_fold]
+    if args.unseen_by is not None:
+        seen = set(unipen.groups(unipen.load_samples(args.unseen_by)).tolist())
+        keep = [s.group not in seen for s in samples]
+        samples = [s for s, k in zip(samples, keep) if k]
+        drawings = [d for d, k in zip(drawings, keep) if k]
+        if not samples:
+            raise SystemExit(f"every writer of {args.file} is in {args.unseen_by}: none is left to judge")
     labels, writers = unipen.labels(samples), unipen.groups(samples)
     paths = list(args.fold_models or [args.model or shipped_model_path()])
     fold = unipen.writer_folds(samples, len(paths)) if len(paths) > 1 else np.zeros(len(samples), np.int64)
@@ -197,18 +275,23 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         probabilities[chosen], embeddings[chosen] = readings.probabilities, readings.embeddings
     assert embeddings is not None
     readings = Readings(probabilities, embeddings)
-    settings = AdaptSettings(midpoint=args.midpoint, width=args.width, margin=args.margin)
+    settings = AdaptSettings(**{field.name: getattr(args, field.name) for field in fields(AdaptSettings)})
     disjoint = "writer-disjoint if the fold models were trained without their folds" if args.fold_models else \
+        f"writer-disjoint if {paths[0].name} was trained on {args.unseen_by} only" if args.unseen_by else \
         f"writer-disjoint only if {paths[0].name} was trained without fold {args.only_fold}'s writers" \
         if args.only_fold is not None else \
         "NOT writer-disjoint if the model was trained on these writers (the shipped one was, on all of them)"
     print(f"{len(samples):,} drawings by {len(set(writers.tolist()))} writers; {disjoint}; {settings}", flush=True)
     report: dict[str, object] = {"file": str(args.file), "models": [str(p) for p in paths], "seed": args.seed,
-                                 "only_fold": args.only_fold, "settings": vars(settings)}
+                                 "only_fold": args.only_fold, "unseen_by": str(args.unseen_by or ""),
+                                 "settings": vars(settings)}
     for protocol in PROTOCOLS:
         results = evaluate_writers(readings, labels, writers, protocol, settings)
         print(text(protocol, results), flush=True)
         report[protocol] = summary(results)
+    wrongly = evaluate_mistaught(readings, labels, writers, settings)
+    print(mistaught_text(wrongly), flush=True)
+    report["mistaught"] = mistaught_summary(wrongly)
     args.out.mkdir(parents=True, exist_ok=True)
     write_text_atomically(args.out / "report.json", json.dumps(report, indent=1))
     print(f"wrote {args.out / 'report.json'}")
