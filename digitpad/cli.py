@@ -20,6 +20,7 @@ from digitpad import __version__, profile_cli, qt_check
 from digitpad.errors import ModelConventionError, ModelError
 from digitpad.model.choice import read_model_choice
 from digitpad.reading.batch import FileResult, classify_files, expand_paths, summary_line, supported_suffixes
+from digitpad.reading.number import NumberReading
 from digitpad.reading.prediction import Prediction, percent
 from digitpad.system import configure_process, usable_cpu_count
 
@@ -97,6 +98,9 @@ def _json_line(result: FileResult) -> str:
     if result.prediction is not None:  # exactly one digit: the fields every earlier version gave
         record.update(_digit_fields(result.prediction))
     record["number"] = result.number.text
+    alone = _model_alone(result.number)
+    if alone is not None:
+        record["number_from_samples"], record["number_model_alone"] = True, alone
     record["digits"] = [
         {**_digit_fields(d.prediction), "box": [round(v, 1) for v in d.box]} for d in result.number.digits
     ]
@@ -106,15 +110,34 @@ def _json_line(result: FileResult) -> str:
 
 
 def _digit_fields(p: Prediction) -> dict[str, object]:
-    return {"digit": p.digit, "probabilities": [round(float(v), 6) for v in p.probabilities], "confident": p.confident}
+    fields: dict[str, object] = {"digit": p.digit, "probabilities": [round(float(v), 6) for v in p.probabilities],
+                                 "confident": p.confident}
+    if p.network_probabilities is not None:  # read with the person's samples: what the model alone said
+        alone = p.network_probabilities
+        fields["from_samples"] = int(alone.argmax()) != p.digit
+        fields["model_alone"] = {"digit": int(alone.argmax()),
+                                 "probabilities": [round(float(v), 6) for v in alone]}
+    return fields
+
+
+def _model_alone(number: NumberReading) -> str | None:
+    """The number the model alone read, when the person's samples changed any digit of it."""
+    alone = [d.prediction.network_probabilities for d in number.digits]
+    if any(a is None for a in alone):
+        return None
+    text = "".join(str(int(a.argmax())) for a in alone if a is not None)
+    return None if text == number.text else text
 
 
 def _table_line(result: FileResult) -> str:
-    """The number, its least sure digit's confidence, the file."""
+    """The number, its least sure digit's confidence, the file; and where the samples decided."""
     number = result.number
     assert number is not None and number.digits
     weakest = min(d.prediction.confidence for d in number.digits)
     note = "" if number.confident else "  (not sure)"
+    alone = _model_alone(number)
+    if alone is not None:
+        note += f"  (from your samples; the model alone: {alone})"
     return f"{number.text:>10}  {percent(weakest):>10}  {result.path}{note}"
 
 
@@ -151,7 +174,7 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _classify(args: argparse.Namespace, paths: list[Path], recognizer: Recognizer, out: TextIO, err: TextIO) -> int:
-    failures = labelled = right = 0
+    failures = labelled = right = from_samples = 0
     if not args.json:
         print(f"{'number':>10}  {'confidence':>10}  file", file=out)
     for result in classify_files(paths, recognizer, workers=max(args.jobs, 1)):
@@ -160,6 +183,7 @@ def _classify(args: argparse.Namespace, paths: list[Path], recognizer: Recognize
         if result.label is not None:
             labelled += 1
             right += result.number is not None and result.number.text == result.label
+        from_samples += result.number is not None and _model_alone(result.number) is not None
         if args.json:
             print(_json_line(result), file=out)
         elif result.number is None:
@@ -167,7 +191,11 @@ def _classify(args: argparse.Namespace, paths: list[Path], recognizer: Recognize
         else:
             print(_table_line(result), file=out)
     if not args.json:
-        print(summary_line(len(paths) - failures, len(paths), recognizer.classifier.info), file=out)
+        adapter = recognizer.adapter
+        profile = "" if adapter is None else (
+            f" and your profile ({len(adapter)} sample{'s' if len(adapter) != 1 else ''}; "
+            f"{from_samples} answer{'s' if from_samples != 1 else ''} from your samples)")
+        print(summary_line(len(paths) - failures, len(paths), recognizer.classifier.info) + profile, file=out)
     if labelled:
         print(label_summary(right, labelled), file=err)
     if failures:

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from digitpad.errors import DigitpadError, ProfileError, SampleLabelError, UnsupportedFileError
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.drawing_file import load_labelled_drawing
-from digitpad.personal.personalize import Personalization
+from digitpad.personal.personalize import Personalization, Taught, drawing_key, import_profile
 from digitpad.personal.profile import Profile, default_profile_path, open_profile_safely
 from digitpad.reading.recognizer import Recognizer
 
@@ -30,11 +30,15 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         "teach",
         parents=parents,
         help="teach digitpad your hand: add labelled drawings to your profile",
-        description='Add drawing JSON files to a profile: each file\'s "label" (one digit), or --label D for '
-        "every file. From then on `digitpad classify` and the app read with these samples.",
+        description='Add drawing JSON files to a profile: each file\'s "label", or --label D for every file. '
+        'A file with one digit is one sample; a number drawing whose "label" has one digit per digit found '
+        "(\"2026\" for four digits) gives one sample per digit, as the app's correction of a selected digit does. "
+        "A drawing already in the profile is kept once. From then on `digitpad classify` and the app read with "
+        "these samples.",
     )
     teach.add_argument("paths", nargs="+", type=Path, metavar="FILE", help="drawing JSON file")
-    teach.add_argument("--label", type=int, choices=range(10), metavar="D", help="the digit every FILE shows")
+    teach.add_argument("--label", type=int, choices=range(10), metavar="D",
+                       help="the digit every FILE shows (each FILE must hold one digit)")
     add_profile_option(teach)
     profile = commands.add_parser(
         "profile",
@@ -56,19 +60,35 @@ def add_classify_options(classify: argparse.ArgumentParser) -> None:
     group.add_argument("--no-profile", action="store_true", help="read with the model alone")
 
 
-def labelled_sample(path: Path, label: int | None) -> tuple[Drawing, int]:
-    """A drawing file and the digit it shows: `label` (--label), else the file's own "label".
+def labelled_samples(path: Path, label: int | None, recognizer: Recognizer | None) -> list[tuple[Drawing, int]]:
+    """The samples of a drawing file: one per digit found, labelled by `label` (--label) or the file's "label".
 
-    The file is read as any drawing is (bounded, regular files only); a sample is one digit.
+    The file is read as any drawing is (bounded, regular files only). The digits are found as the
+    app finds them (`Recognizer.read_number`); a label that does not give one digit per digit found
+    is refused, never guessed at: a sample must be one digit.
     """
     drawing, written = load_labelled_drawing(path)
     if label is not None:
-        return drawing, label
-    if written is None:
+        written = str(label)
+    elif written is None:
         raise SampleLabelError(f'{path}: no "label" in the file; give the digit with --label D')
-    if len(written) != 1:
-        raise SampleLabelError(f'{path}: "label" {written!r} has {len(written)} digits; a sample is one digit')
-    return drawing, int(written)
+    if drawing.ink_bounds() is None:
+        raise DigitpadError(f"{path}: the drawing has no ink")
+    if recognizer is None:  # no model to find the digits with: only a one-digit label is safe
+        if len(written) != 1:
+            raise SampleLabelError(f'{path}: "label" {written!r} has {len(written)} digits, and without a model '
+                                "digitpad cannot find them in the drawing; a sample is one digit")
+        return [(drawing, int(written))]
+    digits = recognizer.read_number(drawing).digits
+    if len(digits) != len(written):
+        found = f"{len(digits)} digit{'s' if len(digits) != 1 else ''}"
+        given = "--label gives one" if label is not None else f'"label" {written!r} gives {len(written)}'
+        raise SampleLabelError(f"{path}: digitpad finds {found} in the drawing but {given}; a sample is one digit, "
+                            'so give a "label" with one digit per digit drawn (e.g. "2026"), or split the drawing')
+    if len(digits) == 1:
+        return [(drawing, int(written))]
+    return [(Drawing(tuple(drawing.strokes[i] for i in d.pieces), drawing.width, drawing.height, drawing.pen_width),
+             int(digit)) for d, digit in zip(digits, written)]
 
 
 def _open(path: Path | None, err: TextIO, create: bool = True) -> Profile | None:
@@ -94,6 +114,19 @@ def personalize_for_classify(args: argparse.Namespace, recognizer: Recognizer, e
     return profile
 
 
+def teach_without_model(profile: Profile, items: list[tuple[Drawing, int]]) -> Taught:
+    """Store samples with no model to embed them (they are derived when a model reads the profile), each once."""
+    held = {drawing_key(s.drawing): s for s in profile.samples()}
+    new, already = {}, []
+    for drawing, label in items:
+        key = drawing_key(drawing)
+        if key in held and held[key].label == label:
+            already.append(held[key])
+        else:
+            new[key] = (drawing, label)
+    return Taught(profile.add_many(list(new.values())), already)
+
+
 def run_teach(args: argparse.Namespace, recognizer: Recognizer | None, out: TextIO, err: TextIO) -> int:
     """Returns 0, 1 if any file could not be taught (the others are), 2 if the profile cannot be used."""
     items: list[tuple[Drawing, int]] = []
@@ -103,7 +136,7 @@ def run_teach(args: argparse.Namespace, recognizer: Recognizer | None, out: Text
             if path.suffix.lower() != ".json":
                 raise UnsupportedFileError(
                     f"{path}: only drawing JSON files can be taught (a profile keeps the strokes)")
-            items.append(labelled_sample(path, args.label))
+            items.extend(labelled_samples(path, args.label, recognizer))
         except DigitpadError as exc:
             print(f"digitpad: error: {exc}", file=err)
             failures += 1
@@ -116,13 +149,13 @@ def run_teach(args: argparse.Namespace, recognizer: Recognizer | None, out: Text
                 personalization = Personalization(profile, recognizer)
                 if personalization.notice:
                     print(f"digitpad: note: {personalization.notice}", file=err)
-                personalization.teach_many(items)
+                taught = personalization.teach_many(items)
             else:
-                profile.add_many(items)
+                taught = teach_without_model(profile, items)
         except ProfileError as exc:
             print(f"digitpad: {exc}", file=err)
             return 2
-        print(f"taught {len(items)} sample(s); {profile.path} holds {len(profile)}", file=out)
+        print(f"{taught.describe()}; {profile.path} holds {len(profile)}", file=out)
     return 1 if failures else 0
 
 
@@ -137,8 +170,9 @@ def run_profile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 print(f"wrote {args.export}: {len(profile)} sample(s)", file=out)
                 return 0
             if args.import_from:
-                added = profile.import_from(args.import_from)
-                print(f"added {added} sample(s) from {args.import_from}", file=out)
+                taught = import_profile(profile, args.import_from)
+                kept = f"; {len(taught.already)} already in the profile, kept once" if taught.already else ""
+                print(f"added {len(taught.added)} sample(s) from {args.import_from}{kept}", file=out)
         except ProfileError as exc:
             print(f"digitpad: {exc}", file=err)
             return 1

@@ -214,7 +214,7 @@ def test_a_label_is_kept_through_save_and_load(tmp_path: Path) -> None:
     assert "label" not in json.loads((tmp_path / "plain.json").read_text())
 
 
-@pytest.mark.parametrize("label", ["", "4a", "-1", 7, None, "٣", "1" * 65])
+@pytest.mark.parametrize("label", ["", "4a", "-1", -1, 7.0, True, None, "٣", "1" * 65, 10**64])
 def test_a_bad_label_is_refused_and_named(tmp_path: Path, label: object) -> None:
     from digitpad.ink.drawing_file import load_labelled_drawing
 
@@ -225,3 +225,12 @@ def test_a_bad_label_is_refused_and_named(tmp_path: Path, label: object) -> None
     if label is not None:  # None means "no label" when saving
         with pytest.raises(DrawingError):
             save_drawing(tmp_path / "out.json", Drawing(), label=label)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("label", "digits"), [(7, "7"), (2026, "2026"), (0, "0")])
+def test_a_label_written_as_a_number_is_read_as_its_digits(tmp_path: Path, label: int, digits: str) -> None:
+    from digitpad.ink.drawing_file import load_labelled_drawing
+
+    data = {"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [], "label": label}
+    (tmp_path / "n.json").write_text(json.dumps(data))
+    assert load_labelled_drawing(tmp_path / "n.json")[1] == digits

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from digitpad.cli import main
@@ -68,7 +69,7 @@ def test_bad_labels_are_clear_errors_and_the_good_files_are_taught(tmp_path: Pat
              labelled(tmp_path / "number.json", one(), "42"), labelled(tmp_path / "word.json", one(), "one"), image]
     code, out, err = run(capsys, "teach", "--profile", str(profile), *map(str, files))
     assert code == 1 and "taught 1 sample" in out
-    assert 'no "label"' in err and "has 2 digits" in err and "must be a string of 1 to 64 digits" in err
+    assert 'no "label"' in err and "finds 1 digit in the drawing but \"label\" '42' gives 2" in err and "must be a string of 1 to 64 digits" in err
     assert "only drawing JSON files can be taught" in err
     with Profile(profile) as opened:
         assert [s.label for s in opened.samples()] == [1]
@@ -98,3 +99,52 @@ def test_a_corrupt_profile_is_kept_aside_and_classify_still_reads(tmp_path: Path
     code, out, err = run(capsys, "classify", "--json", "--profile", str(broken), str(query))
     assert code == 0 and list(digits(out).values()) == [0]
     assert "not a readable digitpad profile" in err and "kept as broken.sqlite3.unreadable-" in err
+
+
+def number_drawing() -> Drawing:
+    """A 1 and a 7 side by side: two digits for the reader."""
+    return Drawing((np.array([[60.0, 60.0], [60.0, 200.0]]), np.array([[150.0, 60.0], [220.0, 60.0], [170.0, 200.0]])))
+
+
+def test_one_drawing_is_one_sample_taught_or_imported_again(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    profile = str(tmp_path / "me.sqlite3")
+    taught = labelled(tmp_path / "t.json", mouse_like(seven(), seed=1), "7")
+    assert run(capsys, "teach", "--profile", profile, str(taught))[0] == 0
+    code, out, _ = run(capsys, "teach", "--profile", profile, str(taught))
+    assert code == 0 and "taught 0 samples; 1 was already in your profile (kept once)" in out
+    assert run(capsys, "profile", "--profile", profile, "--export", str(tmp_path / "copy.sqlite3"))[0] == 0
+    code, out, _ = run(capsys, "profile", "--profile", profile, "--import", str(tmp_path / "copy.sqlite3"))
+    assert code == 0 and "added 0 sample(s)" in out and "1 already in the profile, kept once" in out
+    with Profile(tmp_path / "me.sqlite3") as opened:
+        assert len(opened) == 1
+
+
+def test_a_number_drawing_teaches_one_sample_per_digit_or_is_refused(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    profile = str(tmp_path / "me.sqlite3")
+    right = labelled(tmp_path / "17.json", number_drawing(), "17")
+    short = labelled(tmp_path / "2.json", number_drawing(), "2")
+    code, out, err = run(capsys, "teach", "--profile", profile, str(right), str(short))
+    assert code == 1 and "taught 2 samples" in out
+    assert 'digitpad finds 2 digits in the drawing but "label" \'2\' gives 1' in err
+    code, _, err = run(capsys, "teach", "--profile", profile, "--label", "3", str(right))
+    assert code == 1 and "--label gives one" in err
+    with Profile(tmp_path / "me.sqlite3") as opened:
+        assert sorted((s.label, len(s.drawing.strokes)) for s in opened.samples()) == [(1, 1), (7, 1)]
+
+
+def test_classify_says_which_answers_came_from_the_samples(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    profile = str(tmp_path / "me.sqlite3")
+    run(capsys, "teach", "--profile", profile, str(labelled(tmp_path / "t.json", mouse_like(seven(), seed=1), "1")))
+    query = tmp_path / "query.json"
+    save_drawing(query, mouse_like(seven(), seed=1))
+    _, out, _ = run(capsys, "classify", "--json", "--profile", profile, str(query))
+    record = json.loads(out)
+    assert record["from_samples"] is True and record["model_alone"]["digit"] == 7 and record["digit"] == 1
+    assert record["number_model_alone"] == "7" and record["digits"][0]["model_alone"]["digit"] == 7
+    assert not record["confident"]  # one sample against a sure model: not sure, both candidates
+    _, out, _ = run(capsys, "classify", "--profile", profile, str(query))
+    assert "(from your samples; the model alone: 7)" in out
+    assert "and your profile (1 sample; 1 answer from your samples)" in out

@@ -49,7 +49,12 @@ def drawing_to_json(drawing: Drawing, label: str | None = None) -> dict[str, Any
 
 
 def check_label(label: Any) -> str:
-    """A drawing's label: a non-empty string of the digits 0-9 ("7", "4071")."""
+    """A drawing's label: a non-empty string of the digits 0-9 ("7", "4071").
+
+    A whole number written without quotes (`"label": 7`) is read as its digits, as a person meant it.
+    """
+    if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < 10**MAX_LABEL_DIGITS:
+        label = str(label)
     if (
         not isinstance(label, str)
         or not label

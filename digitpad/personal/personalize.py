@@ -4,13 +4,23 @@ The GUI and the CLI both go through `Personalization`: it stores a sample in the
 its embeddings (cached in the profile per model, so a new model re-derives them from the ink) and
 hands the recognizer a new `Adapter`. A model without an `embedding` output still reads; the
 profile is then ignored and `notice` says so.
+
+One drawing is one sample: a drawing already in the profile (the same strokes, by `drawing_key`) is
+not stored again, whether taught again or imported; taught with another digit, it replaces the old
+sample, so that copies never vote for each other.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from digitpad.errors import ProfileError
 from digitpad.ink.drawing import Drawing
+from digitpad.ink.drawing_file import drawing_to_json
 from digitpad.personal.profile import Profile, Sample
 from digitpad.reading.adapt import (
     DEFAULT_SETTINGS,
@@ -28,6 +38,50 @@ from digitpad.reading.recognizer import Recognizer
 NO_EMBEDDING_NOTICE = "this model has no 'embedding' output, so your profile is not used with it"
 
 
+def drawing_key(drawing: Drawing) -> str:
+    """The content key of a drawing's ink: equal for the same strokes on the same canvas, as stored."""
+    text = json.dumps(drawing_to_json(drawing), separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Taught:
+    """What teaching did: new samples, drawings already held with that digit, samples relabelled."""
+
+    added: list[Sample] = field(default_factory=list)
+    already: list[Sample] = field(default_factory=list)  #: held already, with the same digit: kept once
+    replaced: list[Sample] = field(default_factory=list)  #: held with another digit: removed, the new one added
+
+    def describe(self) -> str:
+        """One line for the person: 'taught 2 samples; 1 was already in your profile'."""
+        parts = [f"taught {len(self.added)} sample{'s' if len(self.added) != 1 else ''}"]
+        if self.already:
+            parts.append(f"{len(self.already)} {'was' if len(self.already) == 1 else 'were'} already in your "
+                         "profile (kept once)")
+        if self.replaced:
+            parts.append(f"{len(self.replaced)} replaced the same drawing taught as another digit")
+        return "; ".join(parts)
+
+
+def import_profile(profile: Profile, path: str | Path) -> Taught:
+    """Add another profile file's samples to `profile`, each drawing once (one already held is kept once)."""
+    source = Path(path)
+    if not source.is_file():
+        raise ProfileError(f"no profile file at {source}")
+    held = {drawing_key(s.drawing): s for s in profile.samples()}
+    with Profile(source) as other:
+        incoming = other.samples()
+    new, already = [], []
+    for sample in incoming:
+        key = drawing_key(sample.drawing)
+        if key in held:
+            already.append(held[key])
+            continue
+        held[key] = sample
+        new.append((sample.drawing, sample.label))
+    return Taught(profile.add_many(new), already)
+
+
 class Personalization:
     """Owns no thread: call it from the thread that opened the profile."""
 
@@ -38,6 +92,7 @@ class Personalization:
         self.recognizer = recognizer
         self._key = ""
         self._samples: dict[int, Sample] = {}
+        self._keys: dict[str, int] = {}  # drawing_key -> sample id
         self._readings: dict[int, Reading] = {}  # unit-length embeddings (`unit_reading`)
         self._pending: list[Sample] = []  # samples whose readings by this model are still to be derived
         self.attach(recognizer, derive)
@@ -69,6 +124,7 @@ class Personalization:
     def reload(self, derive: bool = True) -> None:
         """Read the profile again (after an import, or a change by another program)."""
         self._samples = {s.id: s for s in self.profile.samples()}
+        self._keys = {drawing_key(s.drawing): i for i, s in self._samples.items()}
         self._readings = {}
         self._pending = []
         if self._key:
@@ -111,17 +167,37 @@ class Personalization:
 
     # -- changes -----------------------------------------------------------------------------
 
-    def teach(self, drawing: Drawing, label: int) -> Sample:
-        """Store `drawing` as a `label` (0-9) and read with it from now on."""
-        return self.teach_many([(drawing, label)])[0]
+    def teach(self, drawing: Drawing, label: int) -> Taught:
+        """Store `drawing` as a `label` (0-9) and read with it from now on (once: see the module docstring)."""
+        return self.teach_many([(drawing, label)])
 
-    def teach_many(self, items: Sequence[tuple[Drawing, int]]) -> list[Sample]:
-        added = self.profile.add_many(items)
+    def teach_many(self, items: Sequence[tuple[Drawing, int]]) -> Taught:
+        new: dict[str, tuple[Drawing, int]] = {}
+        already, replaced = [], []
+        for drawing, label in items:
+            key = drawing_key(drawing)
+            held = self._samples.get(self._keys.get(key, -1))
+            if held is not None and held.label == label:
+                already.append(held)
+            elif key not in new or new[key][1] != label:
+                if held is not None:
+                    replaced.append(held)
+                new[key] = (drawing, label)
+        if replaced:
+            self.forget([s.id for s in replaced])
+        added = self.profile.add_many(list(new.values()))
         self._samples.update({s.id: s for s in added})
+        self._keys.update({key: s.id for key, s in zip(new, added)})
         if self._key:
             self._embed(added)
         self._rebuild()
-        return added
+        return Taught(added, already, replaced)
+
+    def import_from(self, path: str | Path) -> Taught:
+        """Add another profile file's samples (each drawing once) and read with them."""
+        taught = import_profile(self.profile, path)
+        self.reload()
+        return taught
 
     def forget(self, sample_ids: Sequence[int]) -> list[Sample]:
         """Remove samples; returns them, so that `restore` can put them back (undo)."""
@@ -130,6 +206,7 @@ class Personalization:
         for sample in removed:
             self._samples.pop(sample.id, None)
             self._readings.pop(sample.id, None)
+            self._keys.pop(drawing_key(sample.drawing), None)
         self._pending = [s for s in self._pending if s.id in self._samples]
         self._rebuild()
         return removed
@@ -138,6 +215,7 @@ class Personalization:
         for sample in samples:
             self.profile.restore(sample)
             self._samples[sample.id] = sample
+            self._keys[drawing_key(sample.drawing)] = sample.id
         self._samples = dict(sorted(self._samples.items()))
         if self._key:
             self._embed([s for s in samples if s.id not in self._readings])
