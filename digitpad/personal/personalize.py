@@ -108,8 +108,13 @@ class Personalization:
 
     @property
     def pending(self) -> int:
-        """Samples not yet read by this model (after a model change, until `derive` has run)."""
+        """Samples not yet read by this model (after a model change or `teach_many(embed=False)`)."""
         return len(self._pending)
+
+    @property
+    def model_key(self) -> str:
+        """The model the readings belong to ('' for a model without embeddings): see `accept`."""
+        return self._key
 
     def attach(self, recognizer: Recognizer, derive: bool = True) -> None:
         """Use `recognizer`'s model from now on: its cached readings, or ones derived from the ink.
@@ -138,11 +143,29 @@ class Personalization:
 
     def derive(self, count: int) -> int:
         """Derive the readings of up to `count` pending samples; returns how many are still pending."""
-        batch, self._pending = self._pending[:count], self._pending[count:]
+        batch = self.take_pending(count)
         if batch:
             self._embed(batch)
             self._rebuild()
         return len(self._pending)
+
+    def take_pending(self, count: int) -> list[Sample]:
+        """Up to `count` pending samples, for a caller that reads them elsewhere (`read_drawings`, then `accept`)."""
+        batch, self._pending = self._pending[:count], self._pending[count:]
+        return batch
+
+    def accept(self, key: str, readings: dict[int, Reading]) -> bool:
+        """Readings made elsewhere by the model `key`; False (and nothing kept) if the model changed meanwhile.
+
+        A sample forgotten meanwhile is not stored again (`Profile.store_readings` skips it).
+        """
+        if key != self._key:
+            return False
+        kept = {i: r for i, r in readings.items() if i in self._samples}
+        self.profile.store_readings(self._key, kept)
+        self._readings.update({i: unit_reading(r) for i, r in kept.items()})
+        self._rebuild()
+        return True
 
     def _embed(self, samples: Sequence[Sample]) -> None:
         derived = {}
@@ -171,7 +194,8 @@ class Personalization:
         """Store `drawing` as a `label` (0-9) and read with it from now on (once: see the module docstring)."""
         return self.teach_many([(drawing, label)])
 
-    def teach_many(self, items: Sequence[tuple[Drawing, int]]) -> Taught:
+    def teach_many(self, items: Sequence[tuple[Drawing, int]], embed: bool = True) -> Taught:
+        """Store samples; `embed=False` leaves their readings pending (for the app's worker thread)."""
         new: dict[str, tuple[Drawing, int]] = {}
         already, replaced = [], []
         for drawing, label in items:
@@ -188,15 +212,17 @@ class Personalization:
         added = self.profile.add_many(list(new.values()))
         self._samples.update({s.id: s for s in added})
         self._keys.update({key: s.id for key, s in zip(new, added)})
-        if self._key:
+        if self._key and embed:
             self._embed(added)
+        elif self._key:
+            self._pending.extend(added)
         self._rebuild()
         return Taught(added, already, replaced)
 
-    def import_from(self, path: str | Path) -> Taught:
-        """Add another profile file's samples (each drawing once) and read with them."""
+    def import_from(self, path: str | Path, derive: bool = True) -> Taught:
+        """Add another profile file's samples (each drawing once) and read with them (`derive` as for `reload`)."""
         taught = import_profile(self.profile, path)
-        self.reload()
+        self.reload(derive)
         return taught
 
     def forget(self, sample_ids: Sequence[int]) -> list[Sample]:
@@ -211,14 +237,17 @@ class Personalization:
         self._rebuild()
         return removed
 
-    def restore(self, samples: Sequence[Sample]) -> None:
+    def restore(self, samples: Sequence[Sample], embed: bool = True) -> None:
+        """Put removed samples back (undo); `embed` as for `teach_many`."""
         for sample in samples:
             self.profile.restore(sample)
             self._samples[sample.id] = sample
             self._keys[drawing_key(sample.drawing)] = sample.id
         self._samples = dict(sorted(self._samples.items()))
         if self._key:
-            self._embed([s for s in samples if s.id not in self._readings])
+            self._pending.extend(s for s in samples if s.id not in self._readings)
+            if embed:
+                self.derive(len(self._pending))
         self._rebuild()
 
     # -- measuring ---------------------------------------------------------------------------

@@ -54,15 +54,20 @@ class AnswerView(QWidget):
         self._set("–", caption, muted=True)
 
     def show_prediction(self, prediction: Prediction, where: str = "") -> None:
-        """The digit and how sure; `where` prefixes the caption (which digit of a number it is)."""
+        """The digit and how sure; `where` prefixes the caption (which digit of a number it is).
+
+        When the person's samples changed the answer, the caption says so and what the model alone read."""
         digit, confidence = prediction.digit, prediction.confidence
+        alone = prediction.network_probabilities
+        source = "" if alone is None or int(alone.argmax()) == digit else \
+            f" · from your samples (the model alone: {int(alone.argmax())})"
         if prediction.confident:
-            self._set(str(digit), f"{where}{percent(confidence)} sure", muted=False)
+            self._set(str(digit), f"{where}{percent(confidence)} sure{source}", muted=False)
             return
         order = prediction.probabilities.argsort()[::-1]
         runner_up = int(order[1])
         second = percent(float(prediction.probabilities[runner_up]))
-        caption = f"{where}Not sure: {digit} ({percent(confidence)}) or {runner_up} ({second})"
+        caption = f"{where}Not sure: {digit} ({percent(confidence)}) or {runner_up} ({second}){source}"
         self._set(f"{digit}?", caption, muted=True)
 
     def _set(self, answer: str, caption: str, muted: bool) -> None:

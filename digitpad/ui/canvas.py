@@ -162,6 +162,7 @@ class DrawingCanvas(QWidget):
         self._repaint_timer.setSingleShot(True)
         self._repaint_timer.setInterval(STROKE_END_REPAINT_MS)
         self._repaint_timer.timeout.connect(self.update)
+        self.prompt = PROMPT  #: what a blank canvas says (Teach Me Your Hand asks for one digit)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -321,7 +322,7 @@ class DrawingCanvas(QWidget):
         font.setPointSizeF(max(font.pointSizeF() * 1.4, 11.0))
         painter.setFont(font)
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, PROMPT)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.prompt)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         self._pixmap_strokes = -1

@@ -45,7 +45,7 @@ def mix(a: QColor, b: QColor, amount: float) -> QColor:
 class ProbabilityChart(QWidget):
     """Ten bars; `set_probabilities(None)` shows an empty axis (a blank canvas is never a guess)."""
 
-    digit_clicked = Signal(int)  #: the person clicked a digit's column: "it is this one" (a correction)
+    digit_clicked = Signal(int)  #: the person clicked a digit's label under the bars: "it is this one"
 
     def __init__(self, labels: tuple[str, ...] = LABELS, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +56,7 @@ class ProbabilityChart(QWidget):
         self.setMinimumSize(240, 120)
         self.setAccessibleName("Probabilities of the digits 0 to 9")
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # screen-reader users can reach the figures
+        self.setMouseTracking(True)  # the pointing hand over the digits' labels
         self._describe()
 
     def sizeHint(self) -> QSize:
@@ -121,6 +122,17 @@ class ProbabilityChart(QWidget):
             return None
         return min(int((position.x() - plot.left()) / (plot.width() / len(self._labels))), len(self._labels) - 1)
 
+    def _label_rect(self, index: int, plot: QRectF) -> QRectF:
+        """The digit's label under its bar: the only part of the chart a click teaches with."""
+        slot = self._slot(index, plot)
+        return QRectF(slot.left(), plot.bottom() + 4, slot.width(), self._digit_font_metrics().height())
+
+    def label_at(self, position: QPointF) -> int | None:
+        """The digit whose label (under the bars) contains `position`, if any."""
+        plot = self._plot_rect()
+        index = self.bar_at(position)
+        return index if index is not None and self._label_rect(index, plot).contains(position) else None
+
     # -- painting ----------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
@@ -178,8 +190,7 @@ class ProbabilityChart(QWidget):
             digit_font.setBold(is_top)
             painter.setFont(digit_font)
             painter.setPen(highlight if is_top and self._confident else text)
-            digit_area = QRectF(slot.left(), plot.bottom() + 4, slot.width(), self._digit_font_metrics().height())
-            painter.drawText(digit_area, Qt.AlignmentFlag.AlignCenter, label)
+            painter.drawText(self._label_rect(index, plot), Qt.AlignmentFlag.AlignCenter, label)
 
         # The baseline over everything, so tiny bars sit on it.
         painter.setPen(QPen(mix(background, text, 0.5), 1))
@@ -187,12 +198,18 @@ class ProbabilityChart(QWidget):
         painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
-        index = self.bar_at(event.position())
+        index = self.label_at(event.position())
         if event.button() == Qt.MouseButton.LeftButton and index is not None and self._probabilities is not None:
             self.digit_clicked.emit(index)
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        """A pointing hand over a digit's label says that clicking it teaches; elsewhere the arrow."""
+        teaches = self._probabilities is not None and self.label_at(event.position()) is not None
+        self.setCursor(Qt.CursorShape.PointingHandCursor if teaches else Qt.CursorShape.ArrowCursor)
+        super().mouseMoveEvent(event)
 
     def event(self, event: QEvent) -> bool:  # Qt override
         if isinstance(event, QHelpEvent) and event.type() == QHelpEvent.Type.ToolTip:

@@ -5,25 +5,44 @@
 the model the recognition controller uses, and turns "this is a 7" into an undoable step that
 stores the ink with its label and reads the page again at once. `install` adds the window's part:
 digit keys, clicks on the chart's digits, and the Profile menu.
+
+The GUI thread only stores a sample (one SQLite insert); its readings by the model (five renderings
+through the network) are made on a worker thread, a few samples at a time, and come back with a
+signal; the page is read again when they have. The same worker reads a profile for a new model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 
 from digitpad.errors import DigitpadError, ProfileError
 from digitpad.ink.drawing import Drawing
-from digitpad.model.classifier import ModelInfo
-from digitpad.personal.personalize import Personalization
+from digitpad.ink.normalize import Normalization
+from digitpad.model.classifier import Classifier, ModelInfo
+from digitpad.personal.personalize import Personalization, Taught
 from digitpad.personal.profile import Profile, Sample, open_profile_safely
+from digitpad.reading.adapt import Reading, read_drawings
 from digitpad.ui.controller import RecognitionController
 
-#: Samples a new model reads per turn of the event loop (each takes about 2 ms on one core).
+#: Samples the worker reads in one go (each takes about 2 ms on one core), so that a new model's
+#: answers come back in steps and a correction made meanwhile waits at most one step.
 DERIVE_STEP = 8
+
+
+def article(digit: int) -> str:
+    """'an 8', 'a 7': a digit as a sentence says it."""
+    return f"an {digit}" if digit == 8 else f"a {digit}"
+
+
+def _read(classifier: Classifier, spec: Normalization, samples: Sequence[Sample]) -> dict[int, Reading]:
+    """On the worker thread: each sample's reading by the model (no profile, no Qt)."""
+    readings = read_drawings(classifier, spec, [s.drawing for s in samples])
+    return {s.id: r for s, r in zip(samples, readings) if r is not None}
 
 
 class PersonalController(QObject):
@@ -31,6 +50,9 @@ class PersonalController(QObject):
 
     profile_changed = Signal()  # samples added or removed
     message = Signal(str)  # something the person should know (status bar)
+    ready = Signal()  # every sample has been read by the model: the answers use them all
+    _read_done = Signal(str, object, object)  # (model key, readings or None, error or None), from the worker
+    checked = Signal(object, object)  # (drawing, the model's own probabilities or None): see `check`
 
     def __init__(self, controller: RecognitionController, profile: Profile | None,
                  parent: QObject | None = None) -> None:
@@ -38,7 +60,13 @@ class PersonalController(QObject):
         self.controller = controller
         self.profile = profile
         self.personalization: Personalization | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digitpad-samples")
+        self._reading = False  # a batch is on the worker
+        self._announce = False  # say "ready" when the pending samples are read (a new model's)
+        self._read_done.connect(self._accept)
+        self.destroyed.connect(lambda: self._worker.shutdown(wait=False, cancel_futures=True))
         controller.model_changed.connect(self._follow_model)
+        self.last_taught = Taught()  #: what the latest correction did
         self._follow_model(controller.model_info, recognize=False)
 
     @classmethod
@@ -77,25 +105,73 @@ class PersonalController(QObject):
             return
         if self.personalization.pending:
             self.message.emit(f"Preparing your {self.personalization.pending} samples for this model…")
-            QTimer.singleShot(0, self._derive_some)
+            self._announce = True
+            self._derive_some()
         if recognize:
             self.controller.recognize()
 
-    @Slot()
+    def check(self, drawing: Drawing) -> None:
+        """Read `drawing` with the model alone on the worker thread; `checked` brings the answer back."""
+        recognizer = self.controller.recognizer
+
+        def read() -> object:
+            if recognizer is None:
+                return None
+            prediction = recognizer.recognize(drawing)
+            if prediction is None:
+                return None
+            alone = prediction.network_probabilities
+            return prediction.probabilities if alone is None else alone
+
+        self._worker.submit(read).add_done_callback(
+            lambda done: None if done.cancelled() else self.checked.emit(
+                drawing, None if done.exception() else done.result()))
+
+    @property
+    def idle(self) -> bool:
+        """True when every sample is read by the model and no reading is under way."""
+        return not self._reading and (self.personalization is None or not self.personalization.pending)
+
     def _derive_some(self) -> None:
-        """A few samples per turn of the event loop (tens of ms), until the new model has read them all."""
-        if self.personalization is None or not self.personalization.pending:
+        """Send the next few pending samples to the worker, unless a batch is already there."""
+        personalization = self.personalization
+        if self._reading or personalization is None or not personalization.pending:
             return
-        try:
-            remaining = self.personalization.derive(DERIVE_STEP)
-        except DigitpadError as exc:
-            self.message.emit(f"Your samples cannot be read by this model: {exc}")
+        batch = personalization.take_pending(DERIVE_STEP)
+        recognizer = personalization.recognizer
+        key = personalization.model_key
+        self._reading = True
+        future = self._worker.submit(_read, recognizer.classifier, recognizer.normalization, batch)
+        future.add_done_callback(lambda done: self._deliver(key, done))
+
+    def _deliver(self, key: str, done: Future[dict[int, Reading]]) -> None:
+        """On the worker thread: hand the result to the GUI thread (a queued signal)."""
+        if done.cancelled():
             return
-        if remaining:
-            QTimer.singleShot(0, self._derive_some)
-        else:
+        error = done.exception()
+        self._read_done.emit(key, None if error else done.result(), error)
+
+    @Slot(str, object, object)
+    def _accept(self, key: str, readings: dict[int, Reading] | None, error: BaseException | None) -> None:
+        self._reading = False
+        personalization = self.personalization
+        if personalization is None:
+            return
+        if error is not None or readings is None:
+            self.message.emit(f"Your samples cannot be read by this model: {error}")
+            return
+        if not personalization.accept(key, readings):  # the model changed meanwhile: its own batches follow
+            self._derive_some()
+            return
+        if personalization.pending:
+            self._derive_some()
+            return
+        if self._announce:
+            self._announce = False
             self.message.emit("Your samples are ready for this model.")
-            self.controller.recognize()
+        self.controller.recognize()
+        self.profile_changed.emit()  # what the samples fix is known now
+        self.ready.emit()
 
     # -- changes, each followed by a fresh answer ---------------------------------------------
 
@@ -107,16 +183,20 @@ class PersonalController(QObject):
         if drawing.ink_bounds() is None:
             self.message.emit("Draw a digit first, then say which it is.")
             return False
-        self.controller.undo_stack.push(TeachCommand(self, drawing, label))
+        command = TeachCommand(self, drawing, label)
+        self.controller.undo_stack.push(command)
+        self.last_taught = command.taught
         return True
 
-    def teach(self, items: Sequence[tuple[Drawing, int]]) -> list[Sample]:
-        """Store samples (not undoable: "Teach me your hand" and imports); [] if there is no profile."""
+    def teach(self, items: Sequence[tuple[Drawing, int]]) -> Taught:
+        """Store samples (not undoable: "Teach me your hand"); nothing if there is no profile.
+
+        Stored at once; read by the model on the worker thread, then the page is read again."""
         if self.personalization is None:
-            return []
-        added = self.personalization.teach_many(items)
+            return Taught()
+        taught = self.personalization.teach_many(items, embed=False)
         self._changed()
-        return added
+        return taught
 
     def forget(self, sample_ids: Sequence[int]) -> list[Sample]:
         if self.personalization is None:
@@ -127,23 +207,25 @@ class PersonalController(QObject):
 
     def restore(self, samples: Sequence[Sample]) -> None:
         if self.personalization is not None:
-            self.personalization.restore(samples)
+            self.personalization.restore(samples, embed=False)
             self._changed()
 
     def reset(self) -> None:
         self.forget([s.id for s in self.samples])
 
-    def import_from(self, path: Path) -> int:
+    def import_from(self, path: Path) -> Taught:
+        """Add another profile's samples, each drawing once; read by the model on the worker thread."""
         if self.profile is None or self.personalization is None:
             raise ProfileError(f"cannot import: {self.notice}")
-        added = self.profile.import_from(path)
-        self.personalization.reload()
+        taught = self.personalization.import_from(path, derive=False)
         self._changed()
-        return added
+        return taught
 
     def _changed(self) -> None:
+        """Samples came or went: read the page again now, and again once new samples are read."""
         self.controller.recognize()
         self.profile_changed.emit()
+        self._derive_some()
 
 
 class TeachCommand(QUndoCommand):
@@ -155,12 +237,18 @@ class TeachCommand(QUndoCommand):
         self._drawing = drawing
         self._label = label
         self._samples: list[Sample] = []
+        self._replaced: list[Sample] = []
+        self.taught = Taught()  #: what the first redo did (the status line says it)
 
     def redo(self) -> None:
-        if self._samples:
+        if self._samples or self._replaced:
+            self._personal.forget([s.id for s in self._replaced])
             self._personal.restore(self._samples)
         else:
-            self._samples = self._personal.teach([(self._drawing, self._label)])
+            self.taught = self._personal.teach([(self._drawing, self._label)])
+            self._samples, self._replaced = self.taught.added, self.taught.replaced
 
     def undo(self) -> None:
         self._personal.forget([s.id for s in self._samples])
+        if self._replaced:
+            self._personal.restore(self._replaced)

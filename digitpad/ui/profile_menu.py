@@ -15,23 +15,10 @@ from digitpad.ui.answer import AnswerView
 from digitpad.ui.chart import ProbabilityChart
 from digitpad.ui.controller import Recognition, RecognitionController
 from digitpad.ui.number_view import NumberView
-from digitpad.ui.personal import PersonalController
+from digitpad.ui.personal import PersonalController, article
 from digitpad.ui.profile_window import ProfileWindow
 from digitpad.ui.settings import AppSettings
 from digitpad.ui.teach_session import TeachSession
-
-
-def _say_when_samples_decided(answer: AnswerView, recognition: Recognition) -> None:
-    """When the person's samples changed the answer, the caption says so and what the model alone read.
-
-    Connected after the window's own handler, so it adds to the caption that handler just set.
-    """
-    prediction = recognition.prediction
-    if prediction is None or prediction.network_probabilities is None:
-        return
-    alone = int(prediction.network_probabilities.argmax())
-    if alone != prediction.digit:
-        answer.caption_label.setText(f"{answer.caption} · from your samples (the model alone: {alone})")
 
 
 def ink_to_teach(controller: RecognitionController, number_view: NumberView) -> Drawing | None:
@@ -54,25 +41,58 @@ def install(
     """Digit keys and chart clicks correct the answer; a Profile menu opens the session and the window."""
     controller = personal.controller
 
+    awaiting: dict[str, int] = {}  # the correction whose effect the next answer shows: label, digit index
+
     def correct(label: int) -> None:
         drawing = ink_to_teach(controller, number_view)
         if drawing is None:
             window.statusBar().showMessage("Only drawings can be taught (an opened image has no strokes).", 5000)
             return
+        index = number_view.current if len(number_view.number.digits) > 1 else None
         if personal.correct(drawing, label):
-            note = f" Kept, but {personal.notice}." if personal.notice else " Undo takes it back."
-            window.statusBar().showMessage(f"Learnt: this is a {label}.{note}", 8000)
+            awaiting.clear()
+            awaiting.update(label=label, index=-1 if index is None else index,
+                            count=len(number_view.number.digits))
+            already = " (that drawing was already one of your samples)" if personal.last_taught.already else ""
+            note = f" Kept, but {personal.notice}." if personal.notice else "…"
+            window.statusBar().showMessage(f"Learnt: this is {article(label)}{already}.{note}", 8000)
+
+    def show_effect(recognition: Recognition) -> None:
+        """After a correction's samples are read: keep the corrected digit selected and say what it reads now."""
+        if not awaiting or not personal.idle:
+            return
+        label, index, count = awaiting["label"], awaiting["index"], awaiting["count"]
+        awaiting.clear()
+        digits = recognition.number.digits
+        if index >= 0 and len(digits) == count:
+            window.select_digit(index)  # type: ignore[attr-defined]
+            now = digits[index].prediction
+        elif len(digits) == 1:
+            now = digits[0].prediction
+        else:
+            return
+        if personal.notice:
+            note = f" Kept, but {personal.notice}."
+        elif now.digit != label:
+            note = (f" It still reads {now.digit}: your other samples and the model outvote this one; teach a few "
+                    "more like it, or undo.")
+        elif not now.confident:
+            note = f" It now reads {label}, not sure yet: one sample is little evidence. Undo takes it back."
+        else:
+            note = f" It now reads {label}. Undo takes it back."
+        window.statusBar().showMessage(f"Learnt: this is {article(label)}.{note}", 10_000)
 
     for digit in range(10):
-        action = QAction(f"This Is a {digit}", window)
+        action = QAction(f"This Is {article(digit).capitalize()}", window)
         action.setShortcuts([QKeySequence(Qt.Key(Qt.Key.Key_0 + digit))])
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(lambda _=False, d=digit: correct(d))
         window.addAction(action)
     chart.digit_clicked.connect(correct)
-    chart.setToolTip("Wrong? Click the right digit (or press its key) to teach digitpad your hand.")
+    chart.setToolTip("Wrong? Click the right digit under the bars (or press its key) to teach digitpad your hand; "
+                     "in a number it teaches the selected digit.")
     personal.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
-    controller.recognized.connect(lambda recognition: _say_when_samples_decided(answer, recognition))
+    controller.recognized.connect(show_effect)
 
     menu = QMenu("&Profile", window)
     menus = window.menuBar().actions()

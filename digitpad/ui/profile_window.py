@@ -256,8 +256,10 @@ class ProfileWindow(QDialog):
 
     def import_from(self, path: Path) -> bool:
         try:
-            self.personal.import_from(path)
+            taught = self.personal.import_from(path)
         except DigitpadError as exc:
             QMessageBox.warning(self, "Cannot import this profile", f"{exc}\n\nYour profile is unchanged.")
             return False
+        kept = f"; {len(taught.already)} already in your profile, kept once" if taught.already else ""
+        self.personal.message.emit(f"Imported {len(taught.added)} sample(s) from {path.name}{kept}.")
         return True

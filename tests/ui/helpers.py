@@ -19,8 +19,8 @@ from tests.drawings import DIGITS, densify, digit_drawing, ellipse
 ANSWER_TIMEOUT_S = 20.0
 ANSWER_TIMEOUT_MS = round(ANSWER_TIMEOUT_S * 1000)  #: the same, for pytest-qt's waits
 
-__all__ = ["DIGITS", "answered", "densify", "digit_drawing", "drag", "draw_digit", "ellipse", "open_model", "to_widget",
-           "use_shipped_model"]
+__all__ = ["DIGITS", "answered", "densify", "digit_drawing", "drag", "draw_digit", "ellipse", "learnt", "open_model",
+           "to_widget", "use_shipped_model"]
 
 
 def to_widget(canvas: DrawingCanvas, x: float, y: float) -> QPoint:
@@ -43,6 +43,16 @@ def answered(controller: RecognitionController) -> None:
     deadline = time.monotonic() + ANSWER_TIMEOUT_S
     while not controller.idle:
         assert time.monotonic() < deadline, "no answer came from the recognition thread"
+        QTest.qWait(2)
+
+
+def learnt(window: MainWindow) -> None:
+    """Process events until the window's profile has read its new samples (on its worker thread) and
+    the answer that uses them has come back."""
+    personal, controller = window.personal, window.controller
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S
+    while not (personal is None or personal.idle) or not controller.idle:
+        assert time.monotonic() < deadline, "the samples were not read, or no answer came"
         QTest.qWait(2)
 
 
