@@ -52,8 +52,8 @@ def install(
         if personal.correct(drawing, label):
             awaiting.clear()
             awaiting.update(label=label, index=-1 if index is None else index,
-                            count=len(number_view.number.digits))
-            already = " (that drawing was already one of your samples)" if personal.last_taught.already else ""
+                            count=len(number_view.number.digits), already=len(personal.last_taught.already))
+            already = " (already one of your samples)" if personal.last_taught.already else ""
             note = f" Kept, but {personal.notice}." if personal.notice else "…"
             window.statusBar().showMessage(f"Learnt: this is {article(label)}{already}.{note}", 8000)
 
@@ -62,6 +62,7 @@ def install(
         if not awaiting or not personal.idle:
             return
         label, index, count = awaiting["label"], awaiting["index"], awaiting["count"]
+        awaiting_already = bool(awaiting["already"])
         awaiting.clear()
         digits = recognition.number.digits
         if index >= 0 and len(digits) == count:
@@ -71,16 +72,17 @@ def install(
             now = digits[0].prediction
         else:
             return
+        already = " (already one of your samples)" if awaiting_already else ""
         if personal.notice:
-            note = f" Kept, but {personal.notice}."
+            text = f"Learnt: this is {article(label)}{already}. Kept, but {personal.notice}."
         elif now.digit != label:
-            note = (f" It still reads {now.digit}: your other samples and the model outvote this one; teach a few "
-                    "more like it, or undo.")
+            text = (f"Learnt: this is {article(label)}{already}, but it still reads {now.digit}: your other samples "
+                    "and the model outvote it.")
         elif not now.confident:
-            note = f" It now reads {label}, not sure yet: one sample is little evidence. Undo takes it back."
+            text = f"Learnt: this is {article(label)}{already}; it reads {label} now, not sure yet."
         else:
-            note = f" It now reads {label}. Undo takes it back."
-        window.statusBar().showMessage(f"Learnt: this is {article(label)}.{note}", 10_000)
+            text = f"Learnt: this is {article(label)}{already}. Undo takes it back."
+        window.statusBar().showMessage(text, 10_000)
 
     for digit in range(10):
         action = QAction(f"This Is {article(digit).capitalize()}", window)
