@@ -7,12 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from digitpad.ink.drawing import Drawing
 from digitpad.model.classifier import Classifier
 from digitpad.personal.personalize import NO_EMBEDDING_NOTICE, Personalization
 from digitpad.personal.profile import Profile
 from digitpad.reading.adapt import (
     VARIANTS,
     Adapter,
+    Reading,
     Variant,
     leave_one_out,
     model_key,
@@ -21,7 +23,7 @@ from digitpad.reading.adapt import (
     sample_inputs,
 )
 from digitpad.reading.recognizer import Recognizer
-from tests.drawings import mouse_like, one, seven, zero
+from tests.drawings import densify, mouse_like, one, seven, zero
 from tests.onnx_models import linear_model
 
 
@@ -109,3 +111,71 @@ def test_a_model_without_embedding_reads_alone_and_says_why(tmp_path: Path) -> N
 
 def test_leave_one_out_of_nothing() -> None:
     assert leave_one_out(Adapter.from_readings([], [])).samples == 0
+
+
+def flagged_one(seed: int = 0) -> Drawing:
+    """A 1 with a long flag: the model alone reads it as a 1 for sure, a 7 second."""
+    return mouse_like(Drawing((densify([(110, 90), (150, 50), (150, 230)]),)), seed=seed)
+
+
+def _sure_one(recognizer: Recognizer) -> tuple[Drawing, int]:
+    """A 1 the model alone reads for sure, and the model's second choice for it (a 7)."""
+    drawing = flagged_one()
+    alone = recognizer.recognize(drawing)
+    assert alone is not None and alone.digit == 1 and alone.confidence >= 0.99
+    return drawing, int(np.argsort(-alone.probabilities)[1])
+
+
+def test_a_lone_sample_against_a_sure_model_makes_a_near_copy_unsure_never_sure(recognizer: Recognizer,
+                                                                                tmp_path: Path) -> None:
+    drawing, second = _sure_one(recognizer)
+    with Profile(tmp_path / "p.sqlite3") as profile:
+        Personalization(profile, recognizer).teach(drawing, second)  # a slip, or "my 1 is a 7"
+        again = recognizer.recognize(drawing)
+        assert again is not None and not again.confident  # not sure, with both candidates
+        assert set(np.argsort(-again.probabilities)[:2].tolist()) == {1, second}
+        copy = recognizer.recognize(flagged_one(seed=1))  # the same form drawn again: unsure too
+        assert copy is not None and not copy.confident
+        other = recognizer.recognize(one())  # a 1 that merely shares the general shape
+        assert other is not None and other.digit == 1 and other.confident
+
+
+def test_several_consistent_samples_reach_further_than_one(recognizer: Recognizer, tmp_path: Path) -> None:
+    drawing, second = _sure_one(recognizer)
+    with Profile(tmp_path / "p.sqlite3") as profile:
+        personalization = Personalization(profile, recognizer)
+        personalization.teach(drawing, second)
+        one_sample = recognizer.recognize(drawing)
+        personalization.teach_many([(flagged_one(seed=s), second) for s in (4, 5, 6, 7)])
+        five = recognizer.recognize(drawing)
+    assert one_sample is not None and five is not None
+    assert five.probabilities[second] > one_sample.probabilities[second]
+    assert five.digit == second
+
+
+def test_capped_lift_bounds_what_one_sample_does() -> None:
+    """Pure arithmetic: a sample at similarity 1 moves a 80%-sure answer by at most the cap."""
+    embedding = np.eye(1, 8, dtype=np.float32)
+    network_read = np.full(10, 0.1 / 9, np.float32)
+    network_read[1] = 0.9  # the sample itself was a sure 1, taught as a 7: it "needs" 4.4 nats
+    taught = Reading(network_read, np.repeat(embedding, len(VARIANTS), axis=0))
+    adapter = Adapter.from_readings([taught], [7])
+    assert adapter.lift[0] == pytest.approx(adapter.settings.cap)
+    network = np.full((1, 10), 0.2 / 9, np.float32)
+    network[0, 1] = 0.8
+    answer = adapter.combine(network, np.array([[0.965]]))  # a near sample, not quite a near-copy
+    assert answer[0].argmax() == 1 and answer[0, 7] < 0.8
+
+
+def test_one_drawing_is_one_sample(recognizer: Recognizer, tmp_path: Path) -> None:
+    with Profile(tmp_path / "p.sqlite3") as profile:
+        personalization = Personalization(profile, recognizer)
+        first = personalization.teach(seven(), 7)
+        again = personalization.teach(seven(), 7)
+        assert len(first.added) == 1 and not again.added and again.already == first.added
+        assert "1 was already in your profile" in again.describe()
+        relabelled = personalization.teach(seven(), 1)  # the same drawing as another digit replaces it
+        assert relabelled.replaced == first.added and [s.label for s in profile.samples()] == [1]
+        profile.export_to(tmp_path / "copy.sqlite3")
+        imported = personalization.import_from(tmp_path / "copy.sqlite3")
+        assert not imported.added and len(imported.already) == 1 and len(profile) == 1

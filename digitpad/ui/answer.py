@@ -10,11 +10,27 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from digitpad.reading.prediction import Prediction, percent
+from digitpad.reading.prediction import CONFIDENCE_THRESHOLD, Prediction, percent
 from digitpad.ui.chart import mix
 
 #: The answer's font size as a multiple of the app font's.
 DIGIT_SCALE = 5.0
+
+
+def samples_note(prediction: Prediction) -> str:
+    """What the person's samples did to this answer, for its caption ('' when they changed nothing seen).
+
+    A changed digit says what the model alone read; a sure answer of the model's that the samples
+    made unsure says so too, with the model's own confidence."""
+    alone = prediction.network_probabilities
+    if alone is None:
+        return ""
+    own = int(alone.argmax())
+    if own != prediction.digit:
+        return f" · from your samples (the model alone: {own})"
+    if float(alone[own]) >= CONFIDENCE_THRESHOLD and not prediction.confident:
+        return f" · unsure because of your samples (the model alone: {percent(float(alone[own]))} sure)"
+    return ""
 
 
 class AnswerView(QWidget):
@@ -58,9 +74,7 @@ class AnswerView(QWidget):
 
         When the person's samples changed the answer, the caption says so and what the model alone read."""
         digit, confidence = prediction.digit, prediction.confidence
-        alone = prediction.network_probabilities
-        source = "" if alone is None or int(alone.argmax()) == digit else \
-            f" · from your samples (the model alone: {int(alone.argmax())})"
+        source = samples_note(prediction)
         if prediction.confident:
             self._set(str(digit), f"{where}{percent(confidence)} sure{source}", muted=False)
             return

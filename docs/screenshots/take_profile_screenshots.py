@@ -6,7 +6,8 @@ Needs Xvfb, xdotool and ImageMagick's `import`. Starts Xvfb and the app (`python
 with a throwaway settings folder and profile, and draws with xdotool, as a person with a mouse:
 1. one of UNIPEN writer uqb/re_3828's flagged 1s, which the shipped model reads as a 7;
 2. presses the 1 key: the drawing is stored in the profile as a 1 and read again;
-3. clears, and draws another of that writer's 1s: read as a 1 now (the model alone says 7);
+3. clears, and draws another of that writer's 1s: read as a 1 now, not sure (the model alone says 7:
+   one sample is evidence, not certainty);
 4. presses 1 on it too, then draws the writer's first 0, 2, 3, ... 9, pressing each one's key;
 then opens Profile ▸ Your Samples. Writes profile-corrected.png and profile-samples.png here.
 """
@@ -31,7 +32,7 @@ from PySide6.QtGui import QImage  # noqa: E402
 from training import unipen  # noqa: E402
 
 #: Line numbers (0-based) in the UNIPEN dev file of two of uqb/re_3828's 1s that the model reads as 7.
-TAUGHT, ASKED = 6908, 6918
+TAUGHT, ASKED = 6908, 6914
 
 
 def xdotool(*args: object) -> str:
@@ -108,9 +109,10 @@ def main() -> None:
         draw(taught, rect)
         grab(home / "misread.png", args.display)
         xdotool("key", "1")  # "it is a 1": the digit key (a click under the bars does the same)
-        time.sleep(0.5)
+        time.sleep(1.5)  # read on the worker thread, then the page again
         xdotool("key", "Escape")  # clear
         draw(asked, rect)
+        time.sleep(1.0)
         grab(HERE / "profile-corrected.png", args.display)
         xdotool("key", "1")
         for digit in (0, 2, 3, 4, 5, 6, 7, 8, 9):

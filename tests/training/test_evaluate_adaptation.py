@@ -35,3 +35,25 @@ def test_both_protocols_per_writer(tmp_path: Path, capsys: pytest.CaptureFixture
     assert corrections["writers_worse"] == 0 and enrolment["errors_alone"] == 2
     out = capsys.readouterr().out
     assert "== enrolment" in out and "== corrections" in out and "NOT writer-disjoint" in out
+
+
+def test_mistaught_counts_answers_a_lone_wrong_sample_changes(tmp_path: Path) -> None:
+    """Writer a/plain's first 1 taught as the model's second choice: their other sure 1 is judged."""
+    digits = write(tmp_path / "digits.jsonl")
+    assert main(["evaluate-adaptation", str(digits), "--out", str(tmp_path / "out")]) == 0
+    mistaught = json.loads((tmp_path / "out" / "report.json").read_text())["mistaught"]
+    judged, changed, confident = mistaught["per_writer"]["a/plain"]
+    assert judged >= 1 and confident == 0  # one sample never makes a confident answer against a sure model
+    assert mistaught["confident_share"] == 0.0
+
+
+def test_unseen_by_judges_only_the_writers_not_in_the_other_file(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    digits = write(tmp_path / "digits.jsonl")
+    seen = tmp_path / "seen.jsonl"
+    seen.write_text("".join(line + "\n" for line in digits.read_text().splitlines() if '"plain"' in line))
+    assert main(["evaluate-adaptation", str(digits), "--unseen-by", str(seen), "--out", str(tmp_path / "out")]) == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert list(report["enrolment"]["per_writer"]) == ["a/flag"] and list(report["mistaught"]["per_writer"]) == [
+        "a/flag"]
+    assert "writer-disjoint if" in capsys.readouterr().out
