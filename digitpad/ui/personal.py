@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 
@@ -124,7 +125,7 @@ class PersonalController(QObject):
             return prediction.probabilities if alone is None else alone
 
         self._worker.submit(read).add_done_callback(
-            lambda done: None if done.cancelled() else self.checked.emit(
+            lambda done: None if done.cancelled() or not shiboken6.isValid(self) else self.checked.emit(
                 drawing, None if done.exception() else done.result()))
 
     @property
@@ -146,7 +147,7 @@ class PersonalController(QObject):
 
     def _deliver(self, key: str, done: Future[dict[int, Reading]]) -> None:
         """On the worker thread: hand the result to the GUI thread (a queued signal)."""
-        if done.cancelled():
+        if done.cancelled() or not shiboken6.isValid(self):  # the window closed meanwhile
             return
         error = done.exception()
         self._read_done.emit(key, None if error else done.result(), error)

@@ -6,6 +6,7 @@ into the main window's widgets, which it is given, so that it needs nothing of t
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
@@ -59,7 +60,7 @@ def install(
 
     def show_effect(recognition: Recognition) -> None:
         """After a correction's samples are read: keep the corrected digit selected and say what it reads now."""
-        if not awaiting or not personal.idle:
+        if not awaiting or not personal.idle or not shiboken6.isValid(window):  # a window closed meanwhile
             return
         label, index, count = awaiting["label"], awaiting["index"], awaiting["count"]
         awaiting_already = bool(awaiting["already"])

@@ -172,3 +172,41 @@ def test_a_new_model_reads_the_samples_in_small_steps_without_freezing_the_windo
     qtbot.waitExposed(made)
     draw_digit(made.canvas, 7)
     assert made.answer.answer.rstrip("?") == "1"
+
+
+def test_a_correction_in_a_number_keeps_its_digit_selected_and_says_what_it_reads(window: MainWindow,
+                                                                                 profile_path: Path) -> None:
+    from tests.ui.test_numbers import ONE, SEVEN, ZERO, write
+
+    write(window, SEVEN + ZERO + ONE)
+    view = window.number_view
+    assert view.number.text == "701"
+    QTest.mouseClick(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, view.cell(1).center().toPoint())
+    QTest.keyClick(window, Qt.Key.Key_8)  # the key teaches the selected digit: "this 0 is an 8"
+    learnt(window)
+    assert stored(profile_path) == [8]
+    (sample,) = window.personal.samples  # type: ignore[union-attr]
+    assert len(sample.drawing.strokes) == 1  # the 0's stroke only
+    assert view.current == 1  # still the corrected digit, not the last one
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Learnt: this is an 8")
+    reads = view.number.digits[1].prediction.digit
+    assert ("outvote" in message) == (reads != 8)
+    if reads == 8:
+        assert "from your samples (the model alone: 0)" in window.answer.caption
+    assert view.number.text[0] == "7" and view.number.text[2] == "1"  # the other digits are the model's
+
+
+def test_only_the_digit_labels_under_the_bars_teach(window: MainWindow, profile_path: Path) -> None:
+    draw_digit(window.canvas, 7)
+    plot = window.chart._plot_rect()
+    column = plot.width() / 10
+    QTest.mouseClick(window.chart, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(round(plot.left() + 1.5 * column), round(plot.center().y())))  # on the 1's bar
+    assert stored(profile_path) == []
+    click_digit(window, 1)
+    learnt(window)
+    assert stored(profile_path) == [1]
+    click_digit(window, 1)  # the same drawing again: kept once, and said
+    learnt(window)
+    assert stored(profile_path) == [1] and "already one of your samples" in window.statusBar().currentMessage()
