@@ -86,16 +86,17 @@ class Personalization:
     """Owns no thread: call it from the thread that opened the profile."""
 
     def __init__(self, profile: Profile, recognizer: Recognizer, settings: AdaptSettings = DEFAULT_SETTINGS,
-                 derive: bool = True) -> None:
+                 derive: bool = True, key: str | None = None) -> None:
         self.profile = profile
         self.settings = settings
         self.recognizer = recognizer
         self._key = ""
         self._samples: dict[int, Sample] = {}
         self._keys: dict[str, int] = {}  # drawing_key -> sample id
+        self._loaded = False  # the samples have been read from the profile
         self._readings: dict[int, Reading] = {}  # unit-length embeddings (`unit_reading`)
         self._pending: list[Sample] = []  # samples whose readings by this model are still to be derived
-        self.attach(recognizer, derive)
+        self.attach(recognizer, derive, key)
 
     @property
     def notice(self) -> str | None:
@@ -116,20 +117,29 @@ class Personalization:
         """The model the readings belong to ('' for a model without embeddings): see `accept`."""
         return self._key
 
-    def attach(self, recognizer: Recognizer, derive: bool = True) -> None:
+    def attach(self, recognizer: Recognizer, derive: bool = True, key: str | None = None) -> None:
         """Use `recognizer`'s model from now on: its cached readings, or ones derived from the ink.
 
-        `derive=False` leaves the missing ones to `derive`, which the app calls in small steps so
-        that a new model with a big profile never freezes the window.
+        `derive=False` leaves the missing ones to `derive` (or `take_pending`), which the app runs
+        on a worker thread so that a new model with a big profile never freezes the window; `key`:
+        the model's `model_key`, if the caller hashed the model file already (the app does, on
+        that thread).
         """
+        same_model = recognizer is self.recognizer and self._loaded
         self.recognizer = recognizer
-        self._key = model_key(recognizer.classifier) if recognizer.classifier.embedding_size else ""
-        self.reload(derive)
+        if not recognizer.classifier.embedding_size:
+            self._key = ""
+        else:
+            self._key = model_key(recognizer.classifier) if key is None else key
+        self.reload(derive, samples=not same_model)
 
-    def reload(self, derive: bool = True) -> None:
-        """Read the profile again (after an import, or a change by another program)."""
-        self._samples = {s.id: s for s in self.profile.samples()}
-        self._keys = {drawing_key(s.drawing): i for i, s in self._samples.items()}
+    def reload(self, derive: bool = True, samples: bool = True) -> None:
+        """Read the profile again (after an import, or a change by another program); `samples=False`
+        keeps the samples read before and reads only the model's cached readings."""
+        if samples or not self._loaded:
+            self._samples = {s.id: s for s in self.profile.samples()}
+            self._keys = {drawing_key(s.drawing): i for i, s in self._samples.items()}
+            self._loaded = True
         self._readings = {}
         self._pending = []
         if self._key:

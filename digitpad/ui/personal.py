@@ -27,7 +27,8 @@ from digitpad.ink.normalize import Normalization
 from digitpad.model.classifier import Classifier, ModelInfo
 from digitpad.personal.personalize import Personalization, Taught
 from digitpad.personal.profile import Profile, Sample, open_profile_safely
-from digitpad.reading.adapt import Reading, read_drawings
+from digitpad.reading.adapt import Reading, model_key, read_drawings
+from digitpad.reading.recognizer import Recognizer
 from digitpad.ui.controller import RecognitionController
 
 #: Samples the worker reads in one go (each takes about 2 ms on one core), so that a new model's
@@ -54,6 +55,7 @@ class PersonalController(QObject):
     ready = Signal()  # every sample has been read by the model: the answers use them all
     _read_done = Signal(str, object, object)  # (model key, readings or None, error or None), from the worker
     checked = Signal(object, object)  # (drawing, the model's own probabilities or None): see `check`
+    _hashed = Signal(object, object, object, bool)  # (recognizer, model key or None, error or None, recognize)
 
     def __init__(self, controller: RecognitionController, profile: Profile | None,
                  parent: QObject | None = None) -> None:
@@ -65,6 +67,8 @@ class PersonalController(QObject):
         self._reading = False  # a batch is on the worker
         self._announce = False  # say "ready" when the pending samples are read (a new model's)
         self._read_done.connect(self._accept)
+        self._hashed.connect(self._attach)
+        self._attaching: Recognizer | None = None  # the model whose file is being hashed
         self.destroyed.connect(lambda: self._worker.shutdown(wait=False, cancel_futures=True))
         controller.model_changed.connect(self._follow_model)
         self.last_taught = Taught()  #: what the latest correction did
@@ -91,15 +95,39 @@ class PersonalController(QObject):
 
     @Slot(object)
     def _follow_model(self, info: ModelInfo | None, recognize: bool = True) -> None:
+        """A new model: hash its file on the worker thread (the key of its cached readings), then `_attach`."""
         recognizer = self.controller.recognizer
         if self.profile is None or recognizer is None:
             self.personalization = None
             return
-        try:
+        try:  # bound at once without readings (the model alone reads; corrections are stored), then for real
             if self.personalization is None:
-                self.personalization = Personalization(self.profile, recognizer, derive=False)
+                self.personalization = Personalization(self.profile, recognizer, derive=False, key="")
             else:
-                self.personalization.attach(recognizer, derive=False)
+                self.personalization.attach(recognizer, derive=False, key="")
+        except DigitpadError as exc:
+            self.personalization = None
+            self.message.emit(f"Your profile is not used: {exc}")
+            return
+        self._attaching = recognizer
+        classifier = recognizer.classifier
+
+        def hash_model() -> str:
+            return model_key(classifier) if classifier.embedding_size else ""
+
+        self._worker.submit(hash_model).add_done_callback(
+            lambda done: None if done.cancelled() or not shiboken6.isValid(self) else self._hashed.emit(
+                recognizer, None if done.exception() else done.result(), done.exception(), recognize))
+
+    @Slot(object, object, object, bool)
+    def _attach(self, recognizer: Recognizer, key: str | None, error: BaseException | None, recognize: bool) -> None:
+        if recognizer is not self._attaching or self.personalization is None:
+            return  # another model came meanwhile
+        self._attaching = None
+        try:
+            if error is not None:
+                raise DigitpadError(f"cannot read the model file ({error})")
+            self.personalization.attach(recognizer, derive=False, key=key)
         except DigitpadError as exc:
             self.personalization = None
             self.message.emit(f"Your profile is not used: {exc}")
@@ -108,8 +136,9 @@ class PersonalController(QObject):
             self.message.emit(f"Preparing your {self.personalization.pending} samples for this model…")
             self._announce = True
             self._derive_some()
-        if recognize:
+        elif recognize or self.personalization.samples:
             self.controller.recognize()
+        self.ready.emit()
 
     def check(self, drawing: Drawing) -> None:
         """Read `drawing` with the model alone on the worker thread; `checked` brings the answer back."""
@@ -130,7 +159,9 @@ class PersonalController(QObject):
 
     @property
     def idle(self) -> bool:
-        """True when every sample is read by the model and no reading is under way."""
+        """True when the model is bound, every sample is read by it and no reading is under way."""
+        if self._attaching is not None:
+            return False
         return not self._reading and (self.personalization is None or not self.personalization.pending)
 
     def _derive_some(self) -> None:

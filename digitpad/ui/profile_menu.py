@@ -94,7 +94,11 @@ def install(
     chart.digit_clicked.connect(correct)
     chart.setToolTip("Wrong? Click the right digit under the bars (or press its key) to teach digitpad your hand; "
                      "in a number it teaches the selected digit.")
-    personal.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
+    def say(text: str) -> None:
+        if shiboken6.isValid(window):  # not after the window closed
+            window.statusBar().showMessage(text, 8000)
+
+    personal.message.connect(say)
     controller.recognized.connect(show_effect)
 
     menu = QMenu("&Profile", window)
