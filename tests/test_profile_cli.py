@@ -149,3 +149,12 @@ def test_classify_says_which_answers_came_from_the_samples(tmp_path: Path,
     _, out, _ = run(capsys, "classify", "--profile", profile, str(query))
     assert "(from your samples; the model alone: 7)" in out
     assert "and your profile (1 sample; 1 answer from your samples)" in out
+
+
+def test_a_numeric_label_is_read_as_its_digits_by_teach_and_classify(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    numeric = labelled(tmp_path / "seven.json", mouse_like(seven(), seed=1), 7)
+    code, out, _ = run(capsys, "classify", "--json", "--no-profile", str(numeric))
+    assert code == 0 and json.loads(out)["label"] == "7" and json.loads(out)["digit"] == 7
+    code, out, _ = run(capsys, "teach", "--profile", str(tmp_path / "me.sqlite3"), str(numeric))
+    assert code == 0 and "taught 1 sample" in out

@@ -203,8 +203,8 @@ class Adapter:
             else np.broadcast_to(np.arange(count), (len(queries), count))
         similarities = np.full(as_drawn.shape, -np.inf)
         for row, (query, chosen) in enumerate(zip(queries, nearest)):
-            similarities[row, chosen] = np.einsum("kvd,d->kv", np.stack([self.renderings[j] for j in chosen]),
-                                                  query).max(axis=1)
+            rows = np.concatenate([self.renderings[j] for j in chosen])  # (K * V, D): one product for all
+            similarities[row, chosen] = (rows @ query).reshape(len(chosen), -1).max(axis=1)
         return similarities
 
     def combine(self, probabilities: np.ndarray, similarities: np.ndarray) -> np.ndarray:
