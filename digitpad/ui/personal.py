@@ -279,6 +279,8 @@ class TeachCommand(QUndoCommand):
         else:
             self.taught = self._personal.teach([(self._drawing, self._label)])
             self._samples, self._replaced = self.taught.added, self.taught.replaced
+            if not self._samples and not self._replaced:
+                self.setObsolete(True)  # the drawing was a sample already: nothing to undo
 
     def undo(self) -> None:
         self._personal.forget([s.id for s in self._samples])

@@ -212,3 +212,7 @@ def test_only_the_digit_labels_under_the_bars_teach(window: MainWindow, profile_
     click_digit(window, 1)  # the same drawing again: kept once, and said
     learnt(window)
     assert stored(profile_path) == [1] and "already one of your samples" in window.statusBar().currentMessage()
+    assert window.controller.undo_stack.undoText() == "Teach 1"  # one step to undo, not two
+    window.controller.undo_stack.undo()
+    learnt(window)
+    assert stored(profile_path) == []
