@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+import numpy as np
+
 from digitpad import __version__, profile_cli, qt_check
 from digitpad.errors import ModelConventionError, ModelError
 from digitpad.model.choice import read_model_choice
 from digitpad.reading.batch import FileResult, classify_files, expand_paths, summary_line, supported_suffixes
 from digitpad.reading.number import NumberReading
-from digitpad.reading.prediction import Prediction, percent
+from digitpad.reading.prediction import CONFIDENCE_THRESHOLD, Prediction, percent
 from digitpad.system import configure_process, usable_cpu_count
 
 if TYPE_CHECKING:
@@ -138,6 +140,10 @@ def _table_line(result: FileResult) -> str:
     alone = _model_alone(number)
     if alone is not None:
         note += f"  (from your samples; the model alone: {alone})"
+    elif not number.confident and all(d.prediction.network_probabilities is not None
+                                      and float(np.max(d.prediction.network_probabilities)) >= CONFIDENCE_THRESHOLD
+                                      for d in number.digits):
+        note += "  (unsure because of your samples; the model alone is sure)"
     return f"{number.text:>10}  {percent(weakest):>10}  {result.path}{note}"
 
 
