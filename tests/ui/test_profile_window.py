@@ -46,7 +46,8 @@ def open_dialog(window: MainWindow, qtbot) -> ProfileWindow:  # noqa: ANN001
 
 def test_samples_are_grouped_by_digit(window: MainWindow, qtbot) -> None:  # noqa: ANN001
     assert window.personal is not None
-    window.personal.teach([(digit_drawing(7), 7), (digit_drawing(1), 1), (digit_drawing(7), 7)])
+    another_seven = Drawing([stroke + 6.0 for stroke in digit_drawing(7).strokes])  # the same drawing is one sample
+    window.personal.teach([(digit_drawing(7), 7), (digit_drawing(1), 1), (another_seven, 7)])
     dialog = open_dialog(window, qtbot)
     assert sorted(dialog.rows) == [1, 7]
     assert [dialog.rows[7].item(k).text() for k in range(dialog.rows[7].count())] == ["7", "7"]
