@@ -1,5 +1,5 @@
 """python -m training COMMAND: recipe, download, train, interpolate, export, evaluate, evaluate-drawings,
-evaluate-numbers, evaluate-adaptation, personalize.
+evaluate-numbers, evaluate-adaptation, personalize, add-layer-outputs.
 
 The entry point sets the OpenMP wait policy before anything loads torch, and without the [train]
 extra every command ends in a one-line install hint instead of a traceback.
@@ -23,6 +23,8 @@ from training.data import DATA_DIR_ENV, resolve_data_dir  # noqa: E402
 
 DEFAULT_RUN = Path("runs") / "seed"
 DEFAULT_MODEL = Path("models") / "digitpad.onnx"
+#: MNIST's test set, which the repo carries (data/mnist-test/README.md).
+MNIST_TEST_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist-test"
 PRECISION_CHOICES = ("auto", "bf16", "fp32")  #: training.machine.PRECISIONS, which imports torch
 
 #: The [train] extra's modules (import names), and the hint when any is missing.
@@ -199,6 +201,19 @@ def build_parser() -> argparse.ArgumentParser:
     personal.add_argument("--out", type=Path, required=True, help="the personal ONNX model to write")
     personal.add_argument("--steps", type=int, default=300, help="training steps of 32 samples + 96 MNIST digits")
     personal.add_argument("--data-dir", type=Path, metavar="DIR", help="MNIST folder (default: as for `train`)")
+
+    # Defined here, not in training.layer_outputs, which loads onnx: --help works without the extra.
+    layers = commands.add_parser("add-layer-outputs", help="give an exported ONNX model the layer outputs that "
+                                 "Look Inside shows, probabilities unchanged",
+                                 description="Add the layer and filter outputs of digitpad's contract to an ONNX "
+                                 "file written by `export` (graph surgery, no retraining); the file is replaced "
+                                 "only if its probabilities stay bit-identical and the layers match PyTorch's.")
+    layers.add_argument("model", type=Path, nargs="?", default=DEFAULT_MODEL,
+                        help=f"ONNX file exported by `python -m training export` (default {DEFAULT_MODEL})")
+    layers.add_argument("--out", type=Path, metavar="FILE", help="file to write (default: replace MODEL)")
+    layers.add_argument("--data-dir", type=Path, metavar="DIR", default=MNIST_TEST_DIR,
+                        help=f"folder with MNIST's test-set IDX files, the check's images (default {MNIST_TEST_DIR}, "
+                             "which the repo carries)")
     return parser
 
 
@@ -381,6 +396,15 @@ def run_quantize(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_add_layer_outputs(args: argparse.Namespace) -> int:
+    from training.data import TEST_IMAGES, load_file
+    from training.layer_outputs import add_layer_outputs_to_file, summary
+
+    images = load_file(args.data_dir, TEST_IMAGES).astype("float32") / 255
+    print(summary(add_layer_outputs_to_file(args.model, args.out or args.model, images)))
+    return 0
+
+
 def run_personalize(args: argparse.Namespace) -> int:
     from training import personal_model
 
@@ -400,6 +424,7 @@ COMMANDS = {
     "evaluate-numbers": run_evaluate_numbers,
     "evaluate-adaptation": run_evaluate_adaptation,
     "personalize": run_personalize,
+    "add-layer-outputs": run_add_layer_outputs,
 }
 
 

@@ -8,7 +8,8 @@ Steps, any of which fails the export before the target file is touched:
 3. load the bytes with the app's own `Classifier` (its contract validation) and run the whole
    MNIST test set through it: probabilities within `tolerance` of PyTorch's, identical argmax, and
    the `embedding` output (the dense layer's activations, for the app's adaptation) within
-   `EMBEDDING_TOLERANCE` of PyTorch's `SeedNet.embed`;
+   `EMBEDDING_TOLERANCE` of PyTorch's `SeedNet.embed`, and the layer outputs that Look Inside shows
+   (`training.layer_outputs`, added to the exported graph) within `LAYER_TOLERANCE` of PyTorch's;
 4. only then replace the target, atomically (temp file + rename).
 """
 
@@ -49,6 +50,7 @@ from training.config import TrainConfig
 from training.data import Mnist
 from training.embedding_output import EMBEDDING_TOLERANCE
 from training.errors import ExportError
+from training.layer_outputs import add_layer_outputs, check_layer_outputs
 from training.model import ProbabilitiesAndLogits, SeedNet, count_parameters
 from training.onnx_predict import predict_with_embeddings_in_batches
 from training.split import split_train_val
@@ -90,7 +92,8 @@ def _quiet_exporter() -> Iterator[None]:
 
 
 def build_onnx(model: SeedNet) -> onnx.ModelProto:
-    """The graph image (N, 1, 28, 28) → probabilities (N, 10), logits (N, 10), embedding (N, 1764), N free."""
+    """The graph image (N, 1, 28, 28) → probabilities (N, 10), logits (N, 10), embedding (N, 1764) and the
+    layer outputs (`digitpad.model.contract.LAYER_OUTPUTS`, `FILTER_OUTPUTS`), N free."""
     wrapper = ProbabilitiesAndLogits(model.cpu().float().eval()).eval()
     example = torch.zeros(2, 1, model.config.image_size, model.config.image_size)
     with _quiet_exporter():
@@ -103,7 +106,7 @@ def build_onnx(model: SeedNet) -> onnx.ModelProto:
         raise ExportError("torch.onnx.export returned no program")
     proto = program.model_proto
     proto.ir_version = IR_VERSION
-    return proto
+    return add_layer_outputs(proto)  # the layers and filters Look Inside shows
 
 
 def architecture_text(model: SeedNet) -> str:
@@ -256,6 +259,7 @@ def export_checkpoint(checkpoint_path: str | os.PathLike[str], out_path: str | o
             try:
                 classifier = Classifier(candidate)  # the app's own contract validation
                 onnx_probabilities, onnx_embeddings = predict_with_embeddings_in_batches(classifier, images)
+                check_layer_outputs(classifier, model, images)
             except ModelError as exc:
                 raise ExportError(f"the app rejects the exported model: {exc}") from None
     except OSError as exc:

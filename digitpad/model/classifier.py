@@ -37,10 +37,15 @@ from digitpad.ink.normalize import Normalization
 from digitpad.model.adapter import Feed, Feeding, Interface, interface_of
 from digitpad.model.contract import (  # noqa: E402
     EMBEDDING_NAME,
+    FILTER_OUTPUTS,
     IMAGE_SIZE,
     LABELS,
+    LAYER_OUTPUTS,
+    LOGITS_NAME,
+    MAX_CHANNELS,
     NUM_CLASSES,
     OUTPUT_NAME,
+    LayerOutput,
     MetadataKey,
     normalization_from_metadata,
 )
@@ -201,6 +206,14 @@ class Classifier:
             raise ModelContractError(f"{self.path} does not fit digitpad: {exc}") from None
         #: width of the optional `embedding` output (None: the model has none, so no adaptation)
         self.embedding_size = self._embedding_size()
+        #: the contract's layer outputs the model has and that passed their check: name -> (C, H, W)
+        self.layer_outputs: dict[str, tuple[int, ...]] = {}
+        #: the convolution filters the model exports (`FILTER_OUTPUTS`), read once: name -> (out, in, 5, 5)
+        self.filters: dict[str, np.ndarray] = {}
+        #: why each layer or filter output the model has was not used (a wrong shape, say): name -> reason
+        self.layer_problems: dict[str, str] = {}
+        self._has_logits = False
+        self._check_layer_outputs()
         self.info = ModelInfo(
             path=self.path,
             name=metadata.get(MetadataKey.NAME) or self.path.stem,
@@ -306,6 +319,82 @@ class Classifier:
                                  "expected finite values, one row per image")
         return _checked_probabilities(np.asarray(probabilities, dtype=np.float32), len(batch)), embeddings
 
+    def _check_layer_outputs(self) -> None:
+        """Find the layer, filter and logits outputs that keep the contract; the rest are ignored, with a reason.
+
+        Declared shapes may be symbolic, so each output is run on the probe images and its real
+        shape checked: a layer view must show the model's truth or nothing."""
+        declared = {o.name: o for o in self._session.get_outputs()}
+        logits = declared.get(LOGITS_NAME)
+        wanted = [o for o in (*LAYER_OUTPUTS, *FILTER_OUTPUTS) if o.name in declared]
+        names = [o.name for o in wanted]
+        for output in wanted:
+            got = declared[output.name]
+            if got.type != "tensor(float)":
+                self.layer_problems[output.name] = f"it is {got.type}, not tensor(float)"
+            elif len(got.shape) != len(output.shape) or any(
+                want is not None and isinstance(dim, int) and dim != want for dim, want in zip(got.shape, output.shape)
+            ):
+                self.layer_problems[output.name] = f"its shape is {list(got.shape)}"
+        names = [name for name in names if name not in self.layer_problems]
+        check_logits = logits is not None and logits.type == "tensor(float)" and len(logits.shape) == 2
+        if not names and not check_logits:
+            return
+        requested = names + ([LOGITS_NAME] if check_logits else [])
+        try:
+            values = dict(zip(requested, self._run(requested, probe_images().reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE))))
+        except InferenceError as exc:
+            self.layer_problems.update({name: f"the model fails computing it: {exc}" for name in names})
+            return
+        self._has_logits = check_logits and _finite_shape(values[LOGITS_NAME], (2, NUM_CLASSES))
+        by_name = {o.name: o for o in wanted}
+        for name in names:
+            problem = _layer_problem(by_name[name], np.asarray(values[name]))
+            if problem:
+                self.layer_problems[name] = problem
+            elif name.startswith("layer."):
+                self.layer_outputs[name] = tuple(int(v) for v in np.shape(values[name])[1:])
+            else:
+                self.filters[name] = np.array(values[name], dtype=np.float32)
+        self._check_filters_fit()
+
+    def _check_filters_fit(self) -> None:
+        """A filter must fit the layers it links (conv1's count is conv2's inputs), or it is not shown."""
+        conv1, conv2 = self.filters.get("filter.conv1"), self.filters.get("filter.conv2")
+        counts = {"filter.conv1": {self.layer_outputs.get("layer.conv1", (None,))[0]},
+                  "filter.conv2": {self.layer_outputs.get("layer.conv2", (None,))[0]}}
+        for name, weights in (("filter.conv1", conv1), ("filter.conv2", conv2)):
+            if weights is not None and None not in counts[name] and weights.shape[0] not in counts[name]:
+                self.layer_problems[name] = f"it has {weights.shape[0]} filters for the layer's {counts[name]} maps"
+                del self.filters[name]
+        conv1, conv2 = self.filters.get("filter.conv1"), self.filters.get("filter.conv2")
+        pool1 = self.layer_outputs.get("layer.pool1", (None,))[0]
+        inputs = conv1.shape[0] if conv1 is not None else pool1
+        if conv2 is not None and inputs is not None and conv2.shape[1] != inputs:
+            self.layer_problems["filter.conv2"] = f"its filters read {conv2.shape[1]} maps, not {inputs}"
+            del self.filters["filter.conv2"]
+
+    def predict_layers(self, images: np.ndarray) -> LayerActivations:
+        """Everything the model shows about (N, 28, 28) images in one run: probabilities, the logits
+        and embedding if it has them, and its checked layer outputs (the plain `predict` asks for none)."""
+        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
+        extra = [*self.layer_outputs, *([LOGITS_NAME] if self._has_logits else []),
+                 *([EMBEDDING_NAME] if self.embedding_size is not None else [])]
+        values = dict(zip([OUTPUT_NAME, *extra], self._run([OUTPUT_NAME, *extra], batch)))
+        probabilities = _checked_probabilities(np.asarray(values.pop(OUTPUT_NAME), dtype=np.float32), len(batch))
+        outputs = {name: np.asarray(value, dtype=np.float32) for name, value in values.items()}
+        for name, value in outputs.items():
+            want = (len(batch), *self.layer_outputs.get(name, ()))
+            if name == LOGITS_NAME:
+                want = (len(batch), NUM_CLASSES)
+            elif name == EMBEDDING_NAME:
+                want = (len(batch), self.embedding_size or 0)
+            if not _finite_shape(value, want):
+                raise InferenceError(f"the model's '{name}' has shape {value.shape} (or values that are not "
+                                     f"finite); it gave {want} for its test images")
+        return LayerActivations(probabilities, outputs.pop(LOGITS_NAME, None), outputs.pop(EMBEDDING_NAME, None),
+                                outputs)
+
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for float32 images (N, 28, 28) or (N, 1, 28, 28) in [0, 1].
 
@@ -333,6 +422,37 @@ class Classifier:
             raise InferenceError(
                 f"the model failed while running: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
             ) from None
+
+
+@dataclass(frozen=True, eq=False)
+class LayerActivations:
+    """What `Classifier.predict_layers` returns for a batch of N images."""
+
+    probabilities: np.ndarray  #: (N, 10)
+    logits: np.ndarray | None  #: (N, 10), when the model has a `logits` output
+    embedding: np.ndarray | None  #: (N, D), the dense layer's activations, when the model has them
+    layers: dict[str, np.ndarray]  #: the checked layer outputs, name -> (N, C, H, W)
+
+
+def _finite_shape(value: np.ndarray, shape: tuple[int, ...]) -> bool:
+    return tuple(np.shape(value)) == shape and bool(np.isfinite(value).all())
+
+
+def _layer_problem(output: LayerOutput, value: np.ndarray) -> str | None:
+    """Why a layer or filter output's value on the probe images is unusable, or None."""
+    is_layer = output.name.startswith("layer.")
+    shape = value.shape[1:] if is_layer else value.shape
+    if is_layer and (value.ndim != 4 or value.shape[0] != 2):
+        return f"it gave shape {list(value.shape)} for 2 images"
+    wanted = output.shape[1:] if is_layer else output.shape
+    if len(shape) != len(wanted) or any(w is not None and g != w for g, w in zip(shape, wanted)):
+        pretty = ["C" if w is None else w for w in wanted]
+        return f"its shape is {list(shape)}; digitpad needs {pretty}"
+    if not all(1 <= dim <= MAX_CHANNELS for dim in shape[: 1 if is_layer else 2]):
+        return f"it has {list(shape[:2])} channels; digitpad shows 1 to {MAX_CHANNELS}"
+    if not np.isfinite(value).all():
+        return "its values are not all finite"
+    return None
 
 
 def _checked_probabilities(probabilities: np.ndarray, count: int) -> np.ndarray:

@@ -6,6 +6,10 @@
   sit beside it).
 - Optional output ``embedding``: float32 [N, D], the network's features for an image (the seed
   convnet's dense-layer activations); with it the app adapts to its user's hand (`digitpad.reading.adapt`).
+- Optional layer outputs (`LAYER_OUTPUTS`): float32 feature maps, e.g. ``layer.conv1`` [N, C, 28, 28]
+  after its ReLU, and the convolution filters as constant outputs (`FILTER_OUTPUTS`), e.g.
+  ``filter.conv1`` [C, 1, 5, 5]; with them Look Inside shows the network's own layers
+  (`digitpad.reading.explain`). A model without them still reads and still gets its why-map.
 - ``metadata_props`` describe the model; the keys below are the ones digitpad reads or writes.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from digitpad.errors import ModelContractError
 from digitpad.ink.normalize import MNIST, Normalization
@@ -41,6 +46,54 @@ class MetadataKey:
     DATA_CHECKSUMS = "digitpad.training_data_md5"  #: JSON {file name: md5 of decompressed content}
     RECIPE = "digitpad.recipe"  #: JSON of the training configuration
     CREATED = "digitpad.created"  #: ISO 8601 UTC time of export
+
+
+@dataclass(frozen=True)
+class LayerOutput:
+    """One optional output that shows a layer: its name in the graph and the shape digitpad accepts.
+
+    `shape` has None for the batch axis (layers only) and for the channel counts, which a model may
+    choose up to MAX_CHANNELS; the spatial sides are fixed by the seed network's 28 -> 14 -> 7.
+    """
+
+    name: str
+    title: str  #: what the layer view calls it
+    shape: tuple[int | None, ...]
+    #: one plain sentence, in the tutorial's words, of what the layer does
+    sentence: str
+
+
+#: Largest channel count of a layer output: 128 maps of 28x28 floats are 400 KB an image, the
+#: same order as the model's own activations; anything larger is not a seed-style convnet.
+MAX_CHANNELS = 128
+#: Side of both convolution kernels (the tutorial's 5x5).
+KERNEL_SIZE = 5
+
+LAYER_OUTPUTS = (
+    LayerOutput("layer.conv1", "conv1 + ReLU", (None, None, 28, 28),
+                "Convolution: each of these maps slides one 5x5 filter over the input and adds up the "
+                "products; ReLU then keeps the positive sums and sets the rest to zero, so a map lights up "
+                "where the ink looks like its filter (an edge, a stroke direction)."),
+    LayerOutput("layer.pool1", "pool1 (2x2 max)", (None, None, 14, 14),
+                "Max-pooling: each 2x2 block of a conv1 map is replaced by its largest value, halving the "
+                "size to 14x14 and keeping only whether a feature is there, not exactly where."),
+    LayerOutput("layer.conv2", "conv2 + ReLU", (None, None, 14, 14),
+                "Second convolution: each map adds up 5x5 filters over all the pooled conv1 maps, so it "
+                "responds to combinations of the first features (corners, loops, crossings)."),
+    LayerOutput("layer.pool2", "pool2 (2x2 max)", (None, None, 7, 7),
+                "Max-pooling again, down to 7x7: these maps, flattened into one long list, are all the "
+                "dense layer gets to see."),
+)
+#: The convolution weights, as outputs that do not depend on the input: [out, in, 5, 5].
+FILTER_OUTPUTS = (
+    LayerOutput("filter.conv1", "conv1 filters", (None, 1, KERNEL_SIZE, KERNEL_SIZE),
+                "conv1's filters: 5x5 weights each, applied to the normalized input."),
+    LayerOutput("filter.conv2", "conv2 filters", (None, None, KERNEL_SIZE, KERNEL_SIZE),
+                "conv2's filters: one 5x5 kernel for each pool1 map, summed."),
+)
+#: Which filter made which layer's maps, and which layer it read.
+FILTER_OF = {"layer.conv1": "filter.conv1", "layer.conv2": "filter.conv2"}
+SOURCE_OF = {"layer.conv2": "layer.pool1", "layer.pool1": "layer.conv1", "layer.pool2": "layer.conv2"}
 
 
 INPUT_CONVENTION = (

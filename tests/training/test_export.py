@@ -54,9 +54,12 @@ def test_graph_keeps_the_contract(exported: ExportReport) -> None:
     batch, *rest = _dims(image)
     assert isinstance(batch, str) and rest == [1, 28, 28]  # a symbolic, dynamic batch axis
     outputs = {o.name: _dims(o) for o in model.graph.output}
-    assert list(outputs) == [OUTPUT_NAME, LOGITS_NAME, EMBEDDING_NAME]
+    assert list(outputs) == [OUTPUT_NAME, LOGITS_NAME, EMBEDDING_NAME, "layer.conv1", "layer.pool1", "layer.conv2",
+                             "layer.pool2", "filter.conv1", "filter.conv2"]
     assert outputs[OUTPUT_NAME] == [batch, 10] and outputs[LOGITS_NAME] == [batch, 10]
     assert outputs[EMBEDDING_NAME] == [batch, 1764]
+    assert outputs["layer.conv1"] == [batch, 32, 28, 28] and outputs["layer.pool2"] == [batch, 36, 7, 7]
+    assert outputs["filter.conv2"] == [36, 32, 5, 5]
 
 
 def test_metadata_describes_model_data_and_recipe(exported: ExportReport, smoke_run: TrainResult) -> None:
