@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from digitpad import __version__, profile_cli, qt_check
+from digitpad import __version__, explain_cli, profile_cli, qt_check
 from digitpad.errors import ModelConventionError, ModelError
 from digitpad.model.choice import read_model_choice
 from digitpad.reading.batch import FileResult, classify_files, expand_paths, summary_line, supported_suffixes
@@ -33,7 +33,7 @@ EXIT_OK, EXIT_FILE_ERRORS, EXIT_USAGE = 0, 1, 2
 #: Exit status when the window cannot open (no display, missing libraries).
 EXIT_NO_WINDOW = 1
 #: The subcommands; without one, `digitpad` opens the app (and the FILE named, if any).
-COMMANDS = ("classify", "teach", "profile")
+COMMANDS = ("classify", "teach", "profile", "explain")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:
@@ -90,6 +90,8 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     # -- personalization (digitpad.profile_cli) --
     profile_cli.add_classify_options(classify)
     profile_cli.add_commands(subparsers, parents=[model_option])
+    # -- Look Inside, headless (digitpad.explain_cli) --
+    explain_cli.add_command(subparsers, parents=[model_option])
     return parser
 
 
@@ -300,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_teach(args, sys.stdout, sys.stderr)
         if args.command == "profile":
             return profile_cli.run_profile(args, sys.stdout, sys.stderr)
+        if args.command == "explain":
+            return explain_cli.run_explain(args, sys.stdout, sys.stderr)
         if args.self_test:
             if qt_args or args.file:
                 print(f"digitpad: error: --self-test takes no {'file' if args.file else 'Qt options'}",

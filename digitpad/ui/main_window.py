@@ -46,6 +46,7 @@ from digitpad.ui.controller import Page, Recognition, RecognitionController
 from digitpad.ui.document_view import DocumentView
 from digitpad.ui.elided_label import ElidedLabel
 from digitpad.ui.image_writer import save_png
+from digitpad.ui.inside_view import InsideWindow
 from digitpad.ui.model_input_view import ModelInputView
 from digitpad.ui.number_view import NumberView
 from digitpad.ui.personal import PersonalController
@@ -178,6 +179,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(window_title(None))
         self._model_loader = Worker(MODEL_THREAD, latest_wins=True, parent=self)
         self._model_loader.finished.connect(self._model_loaded)
+        self.inside: InsideWindow | None = None  # Look Inside, made when first opened
         self.setAcceptDrops(True)
 
         self.canvas = DrawingCanvas()
@@ -268,6 +270,8 @@ class MainWindow(QMainWindow):
         self.next_digit_action = action(
             "&Next Digit", lambda: self.step_digit(1), [QKeySequence(Qt.Key.Key_Right)], "Explain the digit after"
         )
+        self.look_inside_action = action("Look &Inside", self.look_inside, [QKeySequence("Ctrl+I")],
+                                         "See the selected digit go through the network's layers, and why")
         self.about_action = action("&About digitpad", self.show_about, [], "What digitpad is and which model it uses")
         self.about_qt_action = action("About &Qt", lambda: QMessageBox.aboutQt(self), [], "Qt's version and license")
 
@@ -284,6 +288,8 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.clear_action)
         edit_menu.addSeparator()
         edit_menu.addActions([self.previous_digit_action, self.next_digit_action])
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.look_inside_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addActions([self.about_action, self.about_qt_action])
 
@@ -399,6 +405,9 @@ class MainWindow(QMainWindow):
         """Stop the window's worker threads (closing, or the app quitting): nothing arrives after this."""
         self._model_loader.stop()
         self.controller.shutdown()
+        if self.inside is not None:
+            self.inside.shutdown()
+            self.inside.close()
 
     # -- showing what the controller says ----------------------------------------------------
 
@@ -454,6 +463,8 @@ class MainWindow(QMainWindow):
         self.answer.show_prompt(prompt)
         self.chart.set_probabilities(None)
         self.model_input.set_image(None)
+        if self.inside is not None:
+            self.inside.follow(None, None)
         self.number_view.set_number(NumberReading(()), None)
         self.canvas.set_number(NumberReading(()), None)
         self.timing_label.clear()
@@ -471,6 +482,28 @@ class MainWindow(QMainWindow):
         self.model_input.set_image(prediction.model_input)
         self.number_view.set_number(number, index)
         self.canvas.set_number(number, index)
+        if self.inside is not None:
+            self._follow_inside()
+
+    def _follow_inside(self) -> None:
+        """Look Inside shows the selected digit (it computes only while it is open)."""
+        assert self.inside is not None
+        number, current, recognizer = self.number_view.number, self.number_view.current, self.controller.recognizer
+        if current is None or recognizer is None:
+            self.inside.follow(None, None)
+            return
+        where = f"Digit {current + 1} of {len(number.digits)}: " if len(number.digits) > 1 else ""
+        self.inside.follow(recognizer.classifier, number.digits[current].prediction, where)
+
+    @Slot()
+    def look_inside(self) -> None:
+        """Open (or bring forward) the Look Inside window, showing the selected digit."""
+        if self.inside is None:
+            self.inside = InsideWindow(self)
+        self._follow_inside()
+        self.inside.show()
+        self.inside.raise_()
+        self.inside.activateWindow()
 
     def step_digit(self, step: int) -> None:
         """Select the digit `step` places to the right (negative: to the left), if there is one."""
