@@ -335,7 +335,9 @@ class Classifier:
             elif len(got.shape) != len(output.shape) or any(
                 want is not None and isinstance(dim, int) and dim != want for dim, want in zip(got.shape, output.shape)
             ):
-                self.layer_problems[output.name] = f"its shape is {list(got.shape)}"
+                needs = ["N" if k == 0 and output.name.startswith("layer.") else "C" if w is None else w
+                         for k, w in enumerate(output.shape)]
+                self.layer_problems[output.name] = f"its shape is {list(got.shape)}; digitpad needs {needs}"
         names = [name for name in names if name not in self.layer_problems]
         check_logits = logits is not None and logits.type == "tensor(float)" and len(logits.shape) == 2
         if not names and not check_logits:

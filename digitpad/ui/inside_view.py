@@ -233,6 +233,11 @@ class InsideWindow(QWidget):
         self._point_at: tuple[int, int] | None = None
 
     @property
+    def pointed(self) -> tuple[int, int] | None:
+        """The pixel (row, column) of the enlarged map that the pointer picked (None: the map's strongest)."""
+        return self._point_at
+
+    @property
     def idle(self) -> bool:
         """True when the picture for the latest request is on screen (or none was asked for)."""
         return self._answered == self._requests
