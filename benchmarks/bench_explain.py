@@ -1,0 +1,161 @@
+"""Figures for Look Inside (issue 18), measured through the real window and the real command.
+
+    python benchmarks/bench_explain.py [--model M] [--drawings 60] [--files 100]
+
+Prints:
+- stroke end -> probabilities with Look Inside closed and with it open, side by side: the same
+  pen-drawn UNIPEN digits replayed as mouse strokes (live answers while drawing, as in
+  bench_app), in alternating blocks so that both see the same machine; target: open <= 1.1x closed
+  at the median;
+- stroke end -> Look Inside shown: from the pen lifting to the window showing that stroke's
+  layers and why-map (answer, layers, occlusion batch and picture all included); target p50 <= 30 ms;
+- `digitpad explain`: drawings per second for FILES drawing files, model load and PNG writing
+  included (not the Python start-up); target >= 20 / s.
+Timings are wall-clock on whatever else this machine is doing: run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_app import PROFILE, WARM_UP_DRAWINGS, draw, wait_for_answer  # noqa: E402
+from bench_core import mouse_drawings, percentiles  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from digitpad.cli import build_parser  # noqa: E402
+from digitpad.explain_cli import run_explain  # noqa: E402
+from digitpad.ink.drawing import Drawing  # noqa: E402
+from digitpad.ink.drawing_file import save_drawing  # noqa: E402
+from digitpad.model.choice import resolve_model_path  # noqa: E402
+from digitpad.ui.app import create_application, create_window  # noqa: E402
+from digitpad.ui.inside_view import InsideWindow, Shown  # noqa: E402
+from digitpad.ui.main_window import MainWindow  # noqa: E402
+from digitpad.ui.settings import AppSettings  # noqa: E402
+
+#: Drawings per block; the blocks alternate between Look Inside closed and open.
+BLOCK = 10
+#: The Look Inside worker's CPU time for each picture (explain, occlusion batch, picture).
+CPU: list[float] = []
+
+
+def draw_and_follow(window: MainWindow, inside: InsideWindow, drawing: Drawing, app: QApplication,
+                    follows: list[float]) -> list[float]:
+    """Replay a drawing with Look Inside open; the stroke-end times, and (into `follows`) the time
+    from each stroke's end to Look Inside showing it."""
+    shown_at: list[float] = []
+
+    def record(shown: Shown) -> None:
+        shown_at.append(time.perf_counter())
+        CPU.append(shown.cpu_seconds)
+
+    inside.shown.connect(record)
+    ends = []
+    controller = window.controller
+    try:
+        for stroke in drawing.strokes:
+            for end in range(1, len(stroke) + 1):
+                controller.update_stroke(stroke[:end])
+                if end % 4 == 0:
+                    controller.recognize_live()
+            start = time.perf_counter()
+            controller.finish_stroke(stroke)
+            wait_for_answer(controller)
+            ends.append(time.perf_counter() - start)
+            app.processEvents()  # the answer reaches the window, which asks Look Inside for it
+            while not inside.idle:
+                QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+            follows.append(shown_at[-1] - start)
+            app.processEvents()  # Look Inside repaints between strokes, as it would
+    finally:
+        inside.shown.disconnect()
+    return ends
+
+
+def bench_window(model: Path, drawings: list[Drawing], app: QApplication, settings: AppSettings) -> None:
+    window = create_window(str(model), settings, profile=PROFILE)
+    window.show()
+    app.processEvents()
+    window.look_inside_action.trigger()
+    inside = window.inside
+    assert inside is not None
+    follows: list[float] = []
+    for drawing in drawings[:WARM_UP_DRAWINGS]:  # ONNX Runtime's, numpy's and Pillow's first calls are slow
+        window.controller.clear()
+        draw_and_follow(window, inside, drawing, app, follows)
+    follows.clear()
+    CPU.clear()
+    drawings = drawings[WARM_UP_DRAWINGS:]
+    closed, opened = [], []
+    for first in range(0, len(drawings), BLOCK):
+        block = drawings[first : first + BLOCK]
+        inside.close()
+        app.processEvents()
+        for drawing in block:
+            window.controller.clear()
+            closed += draw(window.controller, drawing, app)
+        window.look_inside_action.trigger()
+        app.processEvents()
+        for drawing in block:
+            window.controller.clear()
+            opened += draw_and_follow(window, inside, drawing, app, follows)
+    ratio = np.median(opened) / np.median(closed)
+    print(f"stroke end -> probabilities, Look Inside closed: {percentiles(closed)}  ({len(closed)} strokes)")
+    print(f"stroke end -> probabilities, Look Inside open:   {percentiles(opened)}  "
+          f"(p50 {ratio:.2f}x closed; target <= 1.1x)")
+    print(f"stroke end -> Look Inside shown (layers, why-map): {percentiles(follows)}  (target p50 <= 30 ms); "
+          f"its worker's CPU time a picture: {percentiles(CPU)}")
+    window.controller.undo_stack.setClean()
+    window.close()
+
+
+def bench_command(model: Path, drawings: list[Drawing]) -> None:
+    with tempfile.TemporaryDirectory(prefix="digitpad-bench-explain-") as folder:
+        inputs, pictures = Path(folder) / "in", Path(folder) / "out"
+        inputs.mkdir()
+        for k, drawing in enumerate(drawings):
+            save_drawing(inputs / f"{k:04d}.json", drawing)
+        args = build_parser().parse_args(["explain", "--model", str(model), str(inputs), "--out", str(pictures)])
+        with open(os.devnull, "w") as quiet:
+            start, cpu = time.perf_counter(), time.process_time()
+            code = run_explain(args, quiet, sys.stderr)
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        written = len(list(pictures.glob("*.png")))
+    if code != 0:
+        raise SystemExit(f"digitpad explain failed (exit code {code})")
+    print(f"digitpad explain: {len(drawings)} drawings ({written} pictures) in {seconds:.2f} s = "
+          f"{len(drawings) / seconds:.1f} drawings/s  (target >= 20 / s); CPU time {cpu:.2f} s, all threads")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="ONNX model (default: the shipped one)")
+    parser.add_argument("--drawings", type=int, default=60, help="UNIPEN digits replayed in the window")
+    parser.add_argument("--files", type=int, default=100, help="drawing files given to digitpad explain")
+    args = parser.parse_args()
+    model = resolve_model_path(args.model)
+    app = create_application()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"model: {model}; machine: {os.cpu_count()} CPUs, load average {load} (other work skews every figure)")
+    drawings = mouse_drawings(max(args.drawings + WARM_UP_DRAWINGS, args.files))
+    with tempfile.TemporaryDirectory() as folder:
+        settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
+        bench_window(model, drawings[: args.drawings + WARM_UP_DRAWINGS], app, settings)
+    bench_command(model, drawings[: args.files])
+
+
+if __name__ == "__main__":
+    main()
