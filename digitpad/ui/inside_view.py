@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image
-from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
@@ -237,6 +237,7 @@ class InsideWindow(QWidget):
         self.explanation: Explanation | None = None
         self._selected: tuple[str, int] | None = None
         self._point_at: tuple[int, int] | None = None
+        self._scheduled = False  # a request waits for the next turn of the event loop
 
     @property
     def pointed(self) -> tuple[int, int] | None:
@@ -246,13 +247,17 @@ class InsideWindow(QWidget):
     @property
     def idle(self) -> bool:
         """True when the picture for the latest request is on screen (or none was asked for)."""
-        return self._answered == self._requests
+        return not self._scheduled and self._answered == self._requests
 
     def follow(self, classifier: Classifier | None, prediction: Prediction | None, where: str = "") -> None:
-        """Show `prediction`'s input going through `classifier` (None: nothing to show; `where`: which digit)."""
+        """Show `prediction`'s input going through `classifier` (None: nothing to show; `where`: which digit).
+
+        The work starts at the next turn of the event loop, once every view of the window shows the
+        answer: the answer comes first, and several calls in one turn cost one picture."""
         self._wanted = None if classifier is None or prediction is None else (classifier, prediction, where)
-        if self.isVisible():
-            self._request()
+        if self.isVisible() and not self._scheduled:
+            self._scheduled = True
+            QTimer.singleShot(0, self._request)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         self._request()
@@ -264,6 +269,9 @@ class InsideWindow(QWidget):
         self._worker.stop()
 
     def _request(self) -> None:
+        self._scheduled = False
+        if not self.isVisible():  # closed since: nothing is computed for a window nobody sees
+            return
         if self._wanted is None:
             self._requests += 1
             self._answered = self._requests

@@ -482,10 +482,8 @@ class MainWindow(QMainWindow):
         self.model_input.set_image(prediction.model_input)
         self.number_view.set_number(number, index)
         self.canvas.set_number(number, index)
-        if self.inside is not None and self.controller.idle:
-            # The answer first: Look Inside starts once every view shows it (a live answer that a newer
-            # request follows is not looked into at all).
-            QTimer.singleShot(0, self._follow_inside)
+        if self.inside is not None and self.controller.idle:  # a live answer with a newer one coming: skipped
+            self._follow_inside()
 
     def _follow_inside(self) -> None:
         """Look Inside shows the selected digit (it computes only while it is open)."""
