@@ -110,9 +110,13 @@ def gray(values: np.ndarray) -> np.ndarray:
 
 def overlay(model_input: np.ndarray, why: WhyMap, reach: float) -> np.ndarray:
     """The why-map over the input: gray ink, tinted red (supports the digit) or blue (speaks against it)."""
-    base = gray(model_input).astype(np.float64) * 0.55
-    tint = diverging(why.values, reach).astype(np.float64)
-    strength = np.clip(np.abs(why.values) / reach if reach > 0 else 0 * why.values, 0, 1)[..., None] * 0.85
+    base = gray(model_input).astype(np.float64) * 0.6
+    tint = diverging(np.sign(why.values) * reach, reach).astype(np.float64)  # full red or full blue...
+    share = np.clip(np.abs(why.values) / reach if reach > 0 else 0 * why.values, 0, 1)
+    # ...mixed in by strength (square root: weak evidence stays visible), on the ink only: blanking
+    # a square changes only its ink, so the background beside it is no evidence.
+    ink = np.clip(model_input * 2, 0, 1)
+    strength = (np.sqrt(share) * ink)[..., None] * 0.9
     mixed: np.ndarray = np.round(base * (1 - strength) + tint * strength)
     return mixed.astype(np.uint8)
 
