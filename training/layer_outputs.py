@@ -73,7 +73,8 @@ def layer_tensors(model: onnx.ModelProto) -> dict[str, str]:
         if source is not None and conv.input[0] != source:
             raise ExportError(f"conv{number} does not read pool{number - 1}: not a digitpad seed convnet graph")
         if len(conv.input) < 2 or conv.input[1] not in initializers:
-            raise ExportError(f"conv{number}'s weights are not a constant: not a digitpad seed convnet graph")
+            raise ExportError(f"conv{number}'s weights are not a float constant (a quantized model?): add the layer "
+                              "outputs to the float model, before `quantize`, which keeps them")
         relu = _only([n for n in consumers.get(conv.output[0], []) if n.op_type == "Relu"], f"ReLU after conv{number}")
         pool = _only([n for n in consumers.get(relu.output[0], []) if n.op_type == "MaxPool"],
                      f"max-pool after conv{number}")
