@@ -162,11 +162,20 @@ class _Pen:
     def text(self, text: str, size: int = 13, colour: tuple[int, int, int] = INK, x: int = MARGIN,
              width: int | None = None) -> None:
         for line in wrap(text, width or self.image.width - x - MARGIN, size):
+            self.room(size + 4)
             put(self.image, (x, self.y), line, size, colour)
             self.y += size + 4
 
+    def room(self, height: int) -> None:
+        """Make the picture tall enough for `height` more pixels below the cursor."""
+        if self.y + height + MARGIN > self.image.height:
+            taller = Image.new("RGB", (self.image.width, 2 * (self.y + height + MARGIN)), BACKGROUND)
+            taller.paste(self.image, (0, 0))
+            self.image, self.draw = taller, ImageDraw.Draw(taller)
+
     def scale_bar(self, anchors: tuple[tuple[int, int, int], ...], low: str, high: str, note: str) -> None:
         """A colour bar with its end values and what it means."""
+        self.room(18)
         bar = np.repeat(_lut(anchors)[None], 10, axis=0)
         put(self.image, (MARGIN, self.y), low, 11, MUTED)
         left = MARGIN + int(font(11).getlength(low)) + 6
@@ -194,6 +203,7 @@ def _tiles(pen: _Pen, name: str, maps: np.ndarray, top: float) -> list[Tile]:
     per_row = max(1, min(count, (pen.image.width - 2 * MARGIN + GAP) // (side_x + GAP)))
     per_row = math.ceil(count / math.ceil(count / per_row))  # rows of equal length
     colours = sequential(maps, top)
+    pen.room(math.ceil(count / per_row) * (side_y + GAP) + 6)
     tiles = []
     for channel in range(count):
         left = MARGIN + (channel % per_row) * (side_x + GAP)
@@ -204,7 +214,7 @@ def _tiles(pen: _Pen, name: str, maps: np.ndarray, top: float) -> list[Tile]:
     return tiles
 
 
-def _bars(pen: _Pen, x: int, width: int, values: np.ndarray, signed: bool, labels: list[str], best: int) -> int:
+def _bars(pen: _Pen, x: int, width: int, values: np.ndarray, signed: bool, best: int) -> int:
     """Ten horizontal bars from (x, pen.y); returns the height used."""
     reach = float(np.abs(values).max()) or 1.0
     zero = x + 24 + (width - 24 - 60) // 2 if signed else x + 24
@@ -240,7 +250,7 @@ def missing_line(explanation: Explanation) -> str:
 
 def overview(explanation: Explanation) -> Overview:
     """The whole explanation, top to bottom, as one picture; where each feature-map tile is."""
-    pen = _Pen(WIDTH, 2400)
+    pen = _Pen(WIDTH, 1600)  # the seed network's picture is about 1,300 high: it grows when needed
     tiles: list[Tile] = []
     pen.text(answer_line(explanation), size=16)
     pen.y += 4
@@ -288,21 +298,22 @@ def overview(explanation: Explanation) -> Overview:
         dense_top = _layer_scale(dense)
         pen.scale_bar(SEQUENTIAL, "0", _number(dense_top), "black = 0 (silent), yellow = the largest")
         scale = max(1, 126 // side_count)
+        pen.room(side_count * scale + 10 + 260)  # the square, then the logits and softmax below it
         pen.image.paste(enlarge(sequential(square.reshape(side_count, side_count), dense_top), scale),
                         (MARGIN, pen.y))
         pen.y += side_count * scale + 10
     column = (WIDTH - 2 * MARGIN - 20) // 2
+    pen.room(260)
     top = pen.y
     best = explanation.digit
-    labels = [str(d) for d in range(10)]
     if explanation.logits is not None:
         pen.text(SENTENCES["logits"], size=12, width=column)
     pen.y = top
     pen.text(SENTENCES["softmax"], size=12, x=MARGIN + column + 20, width=column)
     pen.y = max(pen.y, top + 36)
     if explanation.logits is not None:
-        _bars(pen, MARGIN, column, explanation.logits, True, labels, best)
-    height = _bars(pen, MARGIN + column + 20, column, explanation.probabilities, False, labels, best)
+        _bars(pen, MARGIN, column, explanation.logits, True, best)
+    height = _bars(pen, MARGIN + column + 20, column, explanation.probabilities, False, best)
     pen.y += height + MARGIN
     return Overview(pen.image.crop((0, 0, WIDTH, pen.y)), tuple(tiles))
 
@@ -390,12 +401,12 @@ def detail(explanation: Explanation, layer: str, channel: int, point: tuple[int,
         below = explanation.layers.get(source)
         pen.text(f"the {source.removeprefix('layer.')} map it pools", size=12, x=right)
         if below is not None:
-            below_scale = max(1, 196 // below.shape[1] // 2)
-            _patch(pen, right, pen.y, below[channel], below_scale, _layer_scale(below), False)
+            below_scale = max(1, 196 // below.shape[1])
+            _patch(pen, right, pen.y, below[channel], below_scale, _layer_scale(values), False)  # same colours
             _frame(pen.draw, _cell_box(right, pen.y, below_scale, 2 * y, 2 * x, 2))
             pen.y += below.shape[1] * below_scale + 6
         pen.y = max(pen.y, map_box[3] + 12)
-        pen.text("Each pixel here is the largest of the 2x2 block framed in the map below it.", size=12,
-                 colour=MUTED)
+        pen.text(f"Each pixel here is the largest value of one 2x2 block of the {source.removeprefix('layer.')} map "
+                 "beside it (the pointed pixel's block is framed).", size=12, colour=MUTED)
     pen.y += MARGIN
     return Detail(pen.image.crop((0, 0, pen.image.width, pen.y)), map_box, (rows, cols))
