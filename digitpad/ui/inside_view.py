@@ -74,6 +74,16 @@ class ExplainWorker(QObject):
                 self._thread.start()
             self._condition.notify()
 
+    @property
+    def superseded(self) -> bool:
+        """True when a newer request waits: the one running is no longer wanted (read on the worker thread)."""
+        return self._pending is not None
+
+    def discard(self) -> None:
+        """Drop the request that waits, if any."""
+        with self._condition:
+            self._pending = None
+
     def stop(self) -> None:
         with self._condition:
             self._stopped = True
@@ -98,11 +108,15 @@ class ExplainWorker(QObject):
                 return
 
 
-def _look(number: int, classifier: Classifier, prediction: Prediction, start: float) -> Shown:
-    """The worker's job: nothing raised here may escape the thread."""
+def _look(number: int, classifier: Classifier, prediction: Prediction, start: float,
+          superseded: Callable[[], bool]) -> Shown:
+    """The worker's job: nothing raised here may escape the thread. A job that a newer request
+    replaced while it ran is not drawn: the CPU goes to the drawing and the newer request."""
     cpu = time.thread_time()
     try:
         explanation = explain(classifier, prediction.model_input)
+        if superseded():
+            return Shown(number, None, None, QImage(), None, time.perf_counter() - start, time.thread_time() - cpu)
         picture = overview(explanation)
         image = to_qimage(picture.image)
         return Shown(number, explanation, picture, image, None, time.perf_counter() - start, time.thread_time() - cpu)
@@ -263,7 +277,10 @@ class InsideWindow(QWidget):
         self._request()
 
     def closeEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
-        self._requests = self._answered  # what waits is not wanted any more
+        self._worker.discard()  # what waits is not wanted any more, and what runs is dropped when it ends
+        self._scheduled = False  # (the turn of the event loop it waited for finds the window closed)
+        self._requests += 1
+        self._answered = self._requests
 
     def shutdown(self) -> None:
         self._worker.stop()
@@ -283,7 +300,8 @@ class InsideWindow(QWidget):
         classifier, prediction, _ = self._wanted
         self._requests += 1
         number, start = self._requests, time.perf_counter()
-        self._worker.submit(number, lambda: _look(number, classifier, prediction, start))
+        worker = self._worker
+        self._worker.submit(number, lambda: _look(number, classifier, prediction, start, lambda: worker.superseded))
 
     @Slot(object)
     def _deliver(self, shown: Shown) -> None:

@@ -110,3 +110,14 @@ def test_a_closed_window_computes_nothing(window: MainWindow, qtbot) -> None:  #
     inside.close()
     draw_digit(window.canvas, 1)
     assert inside.idle and inside.explanation is None
+
+
+def test_closed_while_it_computes_and_opened_again_it_shows_the_digit(window: MainWindow, qtbot) -> None:  # noqa: ANN001
+    inside = opened(window, qtbot)
+    draw_digit(window.canvas, 7)  # the answer is in; Look Inside's picture is on its way
+    inside.close()
+    assert inside.idle
+    window.look_inside_action.trigger()
+    shown_after(inside, qtbot)
+    assert inside.explanation is not None and window.model_input.pixels is not None
+    assert np.array_equal(inside.explanation.model_input, window.model_input.pixels)
