@@ -9,6 +9,8 @@ Prints:
   at the median;
 - stroke end -> Look Inside shown: from the pen lifting to the window showing that stroke's
   layers and why-map (answer, layers, occlusion batch and picture all included); target p50 <= 30 ms;
+- the same at a person's pace (`--paced N`): mouse events 8 ms apart with the event loop running,
+  so live answers come from the app's own throttle and Look Inside follows them while drawing;
 - `digitpad explain`: drawings per second for FILES drawing files, model load and PNG writing
   included (not the Python start-up); target >= 20 / s.
 Timings are wall-clock on whatever else this machine is doing: run it on a quiet machine.
@@ -48,6 +50,8 @@ from digitpad.ui.settings import AppSettings  # noqa: E402
 
 #: Drawings per block; the blocks alternate between Look Inside closed and open.
 BLOCK = 10
+#: Milliseconds between mouse events in the paced replay (a mouse reports every 8 ms or so).
+EVENT_MS = 8
 #: The Look Inside worker's CPU time for each picture (explain, occlusion batch, picture).
 CPU: list[float] = []
 #: The whole process's CPU time (all threads) from each stroke's end to its answer, by condition.
@@ -146,6 +150,50 @@ def bench_window(model: Path, drawings: list[Drawing], app: QApplication, settin
     window.close()
 
 
+def paced(window: MainWindow, drawing: Drawing, app: QApplication) -> list[float]:
+    """Replay a drawing at a person's pace: a mouse event every EVENT_MS, the event loop running in
+    between (the live answers come from the controller's own throttle, and Look Inside, when open,
+    follows them); the stroke-end times."""
+    controller, ends = window.controller, []
+    for stroke in drawing.strokes:
+        for end in range(1, len(stroke) + 1):
+            controller.update_stroke(stroke[:end])
+            due = time.perf_counter() + EVENT_MS / 1000
+            while time.perf_counter() < due:
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 2)
+        start = time.perf_counter()
+        controller.finish_stroke(stroke)
+        wait_for_answer(controller)
+        ends.append(time.perf_counter() - start)
+        app.processEvents()
+    return ends
+
+
+def bench_paced(model: Path, drawings: list[Drawing], app: QApplication, settings: AppSettings) -> None:
+    window = create_window(str(model), settings, profile=PROFILE)
+    window.show()
+    window.look_inside_action.trigger()
+    inside = window.inside
+    assert inside is not None
+    closed, opened = [], []
+    for first in range(0, len(drawings), BLOCK // 2):
+        block = drawings[first : first + BLOCK // 2]
+        inside.close()
+        for drawing in block:
+            window.controller.clear()
+            closed += paced(window, drawing, app)
+        window.look_inside_action.trigger()
+        for drawing in block:
+            window.controller.clear()
+            opened += paced(window, drawing, app)
+    print(f"at a person's pace (a mouse event every {EVENT_MS} ms, live answers and pictures while drawing):")
+    print(f"  stroke end -> probabilities, Look Inside closed: {percentiles(closed)}  ({len(closed)} strokes)")
+    print(f"  stroke end -> probabilities, Look Inside open:   {percentiles(opened)}  "
+          f"(p50 {np.median(opened) / np.median(closed):.2f}x closed; target <= 1.1x)")
+    window.controller.undo_stack.setClean()
+    window.close()
+
+
 def bench_command(model: Path, drawings: list[Drawing]) -> None:
     with tempfile.TemporaryDirectory(prefix="digitpad-bench-explain-") as folder:
         inputs, pictures = Path(folder) / "in", Path(folder) / "out"
@@ -169,6 +217,8 @@ def main() -> None:
     parser.add_argument("--model", help="ONNX model (default: the shipped one)")
     parser.add_argument("--drawings", type=int, default=60, help="UNIPEN digits replayed in the window")
     parser.add_argument("--files", type=int, default=100, help="drawing files given to digitpad explain")
+    parser.add_argument("--paced", type=int, default=20, metavar="N",
+                        help="UNIPEN digits replayed at a person's pace, Look Inside closed and open (0: none)")
     args = parser.parse_args()
     model = resolve_model_path(args.model)
     app = create_application()
@@ -178,6 +228,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
         bench_window(model, drawings[: args.drawings + WARM_UP_DRAWINGS], app, settings)
+        if args.paced:
+            bench_paced(model, drawings[WARM_UP_DRAWINGS : WARM_UP_DRAWINGS + args.paced], app, settings)
     bench_command(model, drawings[: args.files])
 
 

@@ -27,6 +27,9 @@ from digitpad.reading.prediction import Prediction
 
 #: The worker thread ends after this long with nothing to do (the next request starts another).
 IDLE_SECONDS = 5.0
+#: Longest a Look Inside stage waits for an answer being computed to finish (a slow model's answer
+#: may take seconds: the picture then goes ahead).
+ANSWER_FIRST_SECONDS = 0.1
 HINT = "Click a feature map to see it beside its filter; move the pointer over it to see the patch it read."
 
 
@@ -108,15 +111,27 @@ class ExplainWorker(QObject):
                 return
 
 
+def _wait_while(busy: Callable[[], bool]) -> None:
+    """Let an answer being computed finish first (a few milliseconds), up to ANSWER_FIRST_SECONDS."""
+    deadline = time.perf_counter() + ANSWER_FIRST_SECONDS
+    while busy() and time.perf_counter() < deadline:
+        time.sleep(0.002)
+
+
 def _look(number: int, classifier: Classifier, prediction: Prediction, start: float,
-          superseded: Callable[[], bool]) -> Shown:
-    """The worker's job: nothing raised here may escape the thread. A job that a newer request
-    replaced while it ran is not drawn: the CPU goes to the drawing and the newer request."""
+          superseded: Callable[[], bool], busy: Callable[[], bool]) -> Shown:
+    """The worker's job: nothing raised here may escape the thread.
+
+    Each of its two stages (the model runs, the picture) starts only when no answer is being
+    computed, so that a pen lifted meanwhile gets its answer first; a job that a newer request
+    replaced is not drawn at all (an empty Shown)."""
     cpu = time.thread_time()
     try:
+        _wait_while(busy)
         explanation = explain(classifier, prediction.model_input)
         if superseded():
             return Shown(number, None, None, QImage(), None, time.perf_counter() - start, time.thread_time() - cpu)
+        _wait_while(busy)
         picture = overview(explanation)
         image = to_qimage(picture.image)
         return Shown(number, explanation, picture, image, None, time.perf_counter() - start, time.thread_time() - cpu)
@@ -218,8 +233,10 @@ class InsideWindow(QWidget):
 
     shown = Signal(object)  # Shown: a picture is on screen (for the benchmark and the tests)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, busy: Callable[[], bool] = lambda: False) -> None:
+        """`busy` says, from any thread, whether an answer is being computed: Look Inside lets it go first."""
         super().__init__(parent, Qt.WindowType.Window)
+        self._busy = busy
         self.setWindowTitle("Look Inside — digitpad")
         self.status = QLabel("Write a digit to look inside the network.")
         self.status.setWordWrap(True)
@@ -301,7 +318,9 @@ class InsideWindow(QWidget):
         self._requests += 1
         number, start = self._requests, time.perf_counter()
         worker = self._worker
-        self._worker.submit(number, lambda: _look(number, classifier, prediction, start, lambda: worker.superseded))
+        busy = self._busy
+        self._worker.submit(number, lambda: _look(number, classifier, prediction, start, lambda: worker.superseded,
+                                                  busy))
 
     @Slot(object)
     def _deliver(self, shown: Shown) -> None:
@@ -309,6 +328,8 @@ class InsideWindow(QWidget):
         if shown.number != self._requests:
             return  # an older digit's: a newer one is on its way
         where = self._wanted[2] if self._wanted else ""
+        if shown.error is None and shown.explanation is None:
+            return  # dropped by the worker for a newer request
         if shown.error is not None or shown.explanation is None:
             self.status.setText(f"Cannot look inside: {shown.error}")
             self.shown.emit(shown)

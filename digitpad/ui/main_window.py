@@ -499,7 +499,7 @@ class MainWindow(QMainWindow):
     def look_inside(self) -> None:
         """Open (or bring forward) the Look Inside window, showing the selected digit."""
         if self.inside is None:
-            self.inside = InsideWindow(self)
+            self.inside = InsideWindow(self, busy=lambda: not self.controller.idle)
         self._follow_inside()
         self.inside.show()
         self.inside.raise_()
