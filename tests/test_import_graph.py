@@ -93,7 +93,8 @@ FLOORS = (
     ("digitpad.reading",),
     ("digitpad.personal",),
     ("digitpad.ui",),
-    ("digitpad.cli", "digitpad.profile_cli", "digitpad.explain_cli", "digitpad.selftest", "digitpad.qt_check", "digitpad.__main__"),
+    ("digitpad.cli", "digitpad.profile_cli", "digitpad.explain_cli", "digitpad.selftest", "digitpad.qt_check",
+     "digitpad.__main__"),
 )
 
 

@@ -9,24 +9,21 @@ the pointer).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image
-from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from digitpad.errors import DigitpadError
 from digitpad.model.classifier import Classifier
 from digitpad.reading.explain import Explanation, explain
 from digitpad.reading.inside_picture import Detail, Overview, Tile, answer_line, detail, missing_line, overview
 from digitpad.reading.prediction import Prediction
+from digitpad.ui.worker import Outcome, Worker
 
-#: The worker thread ends after this long with nothing to do (the next request starts another).
-IDLE_SECONDS = 5.0
 #: Longest a Look Inside stage waits for an answer being computed to finish (a slow model's answer
 #: may take seconds: the picture then goes ahead).
 ANSWER_FIRST_SECONDS = 0.1
@@ -55,62 +52,6 @@ class Shown:
     cpu_seconds: float = 0.0  #: of that, the worker thread's own CPU time (the rest is waiting for a core)
 
 
-class ExplainWorker(QObject):
-    """Runs one request at a time on a daemon thread; a newer request replaces any that waits."""
-
-    finished = Signal(object)  # Shown, delivered on the GUI thread
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._condition = threading.Condition()
-        self._pending: tuple[int, Callable[[], Shown]] | None = None
-        self._thread: threading.Thread | None = None
-        self._stopped = False
-
-    def submit(self, number: int, work: Callable[[], Shown]) -> None:
-        with self._condition:
-            if self._stopped:
-                return
-            self._pending = (number, work)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._serve, name="digitpad-look-inside", daemon=True)
-                self._thread.start()
-            self._condition.notify()
-
-    @property
-    def superseded(self) -> bool:
-        """True when a newer request waits: the one running is no longer wanted (read on the worker thread)."""
-        return self._pending is not None
-
-    def discard(self) -> None:
-        """Drop the request that waits, if any."""
-        with self._condition:
-            self._pending = None
-
-    def stop(self) -> None:
-        with self._condition:
-            self._stopped = True
-            self._pending = None
-            self._condition.notify()
-
-    def _serve(self) -> None:
-        emit = self.finished.emit
-        while True:
-            with self._condition:
-                while self._pending is None and not self._stopped:
-                    if not self._condition.wait(IDLE_SECONDS) and self._pending is None:
-                        self._thread = None
-                        return
-                if self._stopped or self._pending is None:
-                    return
-                _, work = self._pending
-                self._pending = None
-            try:
-                emit(work())
-            except RuntimeError:  # the window is gone
-                return
-
-
 def _wait_while(busy: Callable[[], bool]) -> None:
     """Let an answer being computed finish first (a few milliseconds), up to ANSWER_FIRST_SECONDS."""
     deadline = time.perf_counter() + ANSWER_FIRST_SECONDS
@@ -120,25 +61,20 @@ def _wait_while(busy: Callable[[], bool]) -> None:
 
 def _look(number: int, classifier: Classifier, prediction: Prediction, start: float,
           superseded: Callable[[], bool], busy: Callable[[], bool]) -> Shown:
-    """The worker's job: nothing raised here may escape the thread.
+    """The worker's job (its exceptions become the Outcome's error).
 
     Each of its two stages (the model runs, the picture) starts only when no answer is being
     computed, so that a pen lifted meanwhile gets its answer first; a job that a newer request
-    replaced is not drawn at all (an empty Shown)."""
+    replaced is not drawn at all (a Shown without an explanation)."""
     cpu = time.thread_time()
-    try:
-        _wait_while(busy)
-        explanation = explain(classifier, prediction.model_input)
-        if superseded():
-            return Shown(number, None, None, QImage(), None, time.perf_counter() - start, time.thread_time() - cpu)
-        _wait_while(busy)
-        picture = overview(explanation)
-        image = to_qimage(picture.image)
-        return Shown(number, explanation, picture, image, None, time.perf_counter() - start, time.thread_time() - cpu)
-    except DigitpadError as exc:
-        return Shown(number, None, None, QImage(), str(exc), time.perf_counter() - start)
-    except Exception as exc:  # a bug or an exhausted machine must not kill the worker
-        return Shown(number, None, None, QImage(), f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
+    _wait_while(busy)
+    explanation = explain(classifier, prediction.model_input)
+    if superseded():
+        return Shown(number, None, None, QImage(), None, time.perf_counter() - start, time.thread_time() - cpu)
+    _wait_while(busy)
+    picture = overview(explanation)
+    image = to_qimage(picture.image)
+    return Shown(number, explanation, picture, image, None, time.perf_counter() - start, time.thread_time() - cpu)
 
 
 class OverviewWidget(QWidget):
@@ -260,7 +196,7 @@ class InsideWindow(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(body, 1)
         self.resize(1600, 900)
-        self._worker = ExplainWorker(self)
+        self._worker = Worker("digitpad-look-inside", latest_wins=True, parent=self)
         self._worker.finished.connect(self._deliver)
         self._requests = 0
         self._answered = 0
@@ -317,13 +253,20 @@ class InsideWindow(QWidget):
         classifier, prediction, _ = self._wanted
         self._requests += 1
         number, start = self._requests, time.perf_counter()
-        worker = self._worker
-        busy = self._busy
-        self._worker.submit(number, lambda: _look(number, classifier, prediction, start, lambda: worker.superseded,
-                                                  busy))
+        worker, busy = self._worker, self._busy
+        self._worker.submit(lambda: _look(number, classifier, prediction, start, lambda: worker.has_waiting, busy),
+                            tag=(number, start))
 
     @Slot(object)
-    def _deliver(self, shown: Shown) -> None:
+    def _deliver(self, outcome: Outcome) -> None:
+        tag = outcome.job.tag
+        assert isinstance(tag, tuple)
+        number, start = int(tag[0]), float(tag[1])  # set by _request
+        if outcome.error is not None:
+            shown = Shown(number, None, None, QImage(), outcome.message, outcome.finished_at - start)
+        else:
+            assert isinstance(outcome.result, Shown)
+            shown = outcome.result
         self._answered = max(self._answered, shown.number)
         if shown.number != self._requests:
             return  # an older digit's: a newer one is on its way

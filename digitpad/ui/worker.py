@@ -76,6 +76,11 @@ class Worker(QObject):
         """Drop the jobs that are waiting (the one running, if any, still ends and is delivered)."""
         self._queue.discard()
 
+    @property
+    def has_waiting(self) -> bool:
+        """True when a job waits: with latest wins, the one running is no longer the newest (any thread)."""
+        return self._queue.has_waiting
+
     def stop(self) -> None:
         """No job runs after this; the thread ends as soon as the job it runs, if any, returns.
 
@@ -111,6 +116,10 @@ class _Queue:
     def discard(self) -> None:
         with self._condition:
             self._waiting.clear()
+
+    @property
+    def has_waiting(self) -> bool:
+        return bool(self._waiting)
 
     def stop(self) -> None:
         with self._condition:

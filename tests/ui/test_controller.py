@@ -207,6 +207,27 @@ def test_the_worker_runs_the_latest_request_and_drops_the_ones_it_replaced(qtbot
     assert ran == [1, 4] and [o.job.tag for o in outcomes] == [1, 4] and [o.result for o in outcomes] == [1, 4]
 
 
+def test_a_running_job_can_tell_that_a_newer_one_waits(qtbot, request) -> None:  # noqa: ANN001
+    """Look Inside's jobs stop early when a newer request waits (`Worker.has_waiting`)."""
+    worker = Worker("test-waiting", latest_wins=True)
+    request.addfinalizer(worker.stop)
+    release, seen, outcomes = threading.Event(), [], []
+    worker.finished.connect(outcomes.append)
+
+    def first() -> int:
+        seen.append(worker.has_waiting)
+        assert release.wait(ANSWER_TIMEOUT_S)
+        seen.append(worker.has_waiting)
+        return 1
+
+    worker.submit(first, 1)
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=ANSWER_TIMEOUT_MS)  # it runs, and nothing waits
+    worker.submit(lambda: 2, 2)
+    release.set()
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=ANSWER_TIMEOUT_MS)
+    assert seen == [False, True] and not worker.has_waiting
+
+
 def test_an_ordered_worker_runs_every_job_in_turn(qtbot, request) -> None:  # noqa: ANN001
     """Teaching and imports: every job counts, so none is dropped, and they run in the order given."""
     ran, outcomes = run_four_jobs(qtbot, request, Worker("test-ordered", latest_wins=False), expected=4)

@@ -15,7 +15,7 @@ from digitpad.ui.inside_view import InsideWindow
 from digitpad.ui.main_window import MainWindow
 from tests import numpy_convnet
 from tests.onnx_models import linear_model
-from tests.ui.helpers import ANSWER_TIMEOUT_S, answered, draw_digit
+from tests.ui.helpers import ANSWER_TIMEOUT_S, answered, draw_digit, open_model
 
 TIMEOUT_MS = round(ANSWER_TIMEOUT_S * 1000)
 SEVEN = [[300.0, 60.0], [400.0, 60.0], [340.0, 220.0]]
@@ -95,7 +95,7 @@ def test_it_follows_the_selected_digit_of_a_number(window: MainWindow, qtbot) ->
 
 def test_a_model_without_layers_gets_its_why_map_and_a_note_on_re_exporting(window: MainWindow, qtbot,  # noqa: ANN001
                                                                              tmp_path: Path) -> None:
-    assert window.open_model(linear_model(tmp_path / "linear.onnx"), remember=False)
+    assert open_model(qtbot, window, linear_model(tmp_path / "linear.onnx"), remember=False)
     inside = opened(window, qtbot)
     draw_digit(window.canvas, 1)
     shown_after(inside, qtbot)
