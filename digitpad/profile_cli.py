@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from digitpad.errors import DigitpadError, ProfileError, SampleLabelError, UnsupportedFileError
+from digitpad.errors import BlankInputError, DigitpadError, ProfileError, SampleLabelError, UnsupportedFileError
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.drawing_file import load_labelled_drawing
 from digitpad.personal.personalize import Personalization, Taught, drawing_key, import_profile
@@ -73,7 +73,7 @@ def labelled_samples(path: Path, label: int | None, recognizer: Recognizer | Non
     elif written is None:
         raise SampleLabelError(f'{path}: no "label" in the file; give the digit with --label D')
     if drawing.ink_bounds() is None:
-        raise DigitpadError(f"{path}: the drawing has no ink")
+        raise BlankInputError(f"{path}: the drawing has no ink")
     if recognizer is None:  # no model to find the digits with: only a one-digit label is safe
         if len(written) != 1:
             raise SampleLabelError(f'{path}: "label" {written!r} has {len(written)} digits, and without a model '

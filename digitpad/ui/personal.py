@@ -21,7 +21,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 
-from digitpad.errors import DigitpadError, ProfileError
+from digitpad.errors import DigitpadError, FileReadError, ProfileError
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.normalize import Normalization
 from digitpad.model.classifier import Classifier, ModelInfo
@@ -126,7 +126,7 @@ class PersonalController(QObject):
         self._attaching = None
         try:
             if error is not None:
-                raise DigitpadError(f"cannot read the model file ({error})")
+                raise FileReadError(f"cannot read the model file ({error})")
             self.personalization.attach(recognizer, derive=False, key=key)
         except DigitpadError as exc:
             self.personalization = None
