@@ -46,7 +46,7 @@ from training.augment import NO_AUGMENTATION, AugmentConfig
 from training.checkpoint import BEST, LAST
 from training.config import Distillation, PenDrawings, TrainConfig
 from training.data import Mnist
-from training.errors import CheckpointError
+from training.errors import CheckpointError, ExportError
 from training.evaluate import evaluate_probabilities, probabilities_of, write_report
 from training.export import export_checkpoint, read_drawing_accuracy
 from training.interpolate import interpolate_checkpoints
@@ -360,13 +360,19 @@ class RecipeRun:
 
     def quantize(self) -> bool:
         """The int8 model (training/quantize.py): calibrated on the run's training digits, checked on the test set
-        and, when the run read pen drawings, on all of them."""
+        and, when the run read pen drawings, on all of them. An int8 model that strays from the float one is
+        not written, and says why in quantize.json: the float model is the run's model, so the run still ends."""
         config = self.recipe.mnist
         drawings = pen_inputs(self.pen.drawings.file, self.model) if self.pen.drawings is not None else None
-        report = quantize_file(
-            self.model, self.out / f"{self.name}-int8.onnx",
-            calibration_images(self.mnist.train_images, self.mnist.train_labels, config.val_size, config.seed),
-            self.mnist.test_images.astype(np.float32) / 255, self.mnist.test_labels, drawings)
+        try:
+            report = quantize_file(
+                self.model, self.out / f"{self.name}-int8.onnx",
+                calibration_images(self.mnist.train_images, self.mnist.train_labels, config.val_size, config.seed),
+                self.mnist.test_images.astype(np.float32) / 255, self.mnist.test_labels, drawings)
+        except ExportError as exc:
+            write_text_atomically(self.out / "quantize.json", json.dumps({"refused": str(exc)}, indent=1) + "\n")
+            self.progress.write(f"no int8 model: {exc}")
+            return True
         write_text_atomically(self.out / "quantize.json", json.dumps(report.as_dict(), indent=1) + "\n")
         self.progress.write(report.summary())
         return True

@@ -36,6 +36,8 @@ def test_the_int8_model_answers_like_the_float_one(mnist: Mnist, tmp_path: Path)
     assert {"QuantizeLinear", "DequantizeLinear", "Softmax"} <= ops
     float_model, int8_model = Classifier(shipped_model_path()), Classifier(out)
     assert int8_model.info.name == float_model.info.name  # the float model's metadata came along
+    assert int8_model.info.metadata["digitpad.mnist_test_accuracy"] == f"{report.int8_accuracy:.4f}"  # its own
+    assert "int8" in int8_model.info.metadata["digitpad.architecture"]
     probabilities = int8_model.predict(test[:50])
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)  # softmax left in float
     assert int8_model.embedding_size == float_model.embedding_size
