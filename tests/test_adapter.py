@@ -142,7 +142,7 @@ def test_two_conventions_that_read_alike_are_the_persons_choice_and_it_is_rememb
     right = next(c for c in choices if c.convention.pixels.scale is Scale.UNIT)
     model = Classifier(path, choice=right, cache=cache(tmp_path))
     assert model.info.feeding is not None and model.info.feeding.chosen
-    assert model.info.feeding.note() == "PyTorch layout, 0-1, logits; 99.6% on 1,000 MNIST test digits, your choice"
+    assert model.info.feeding.note() == "PyTorch layout, 0-1, logits; 99.8% on 1,000 MNIST test digits, your choice"
     images = mnist_test[0][UNSEEN]
     own_scale = images / images.max(axis=(1, 2), keepdims=True)
     assert np.abs(model.predict(images) - shipped.predict(own_scale)).max() < 1e-4

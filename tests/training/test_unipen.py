@@ -73,6 +73,7 @@ def test_too_few_writers_for_the_folds(tmp_path: Path) -> None:
 
 def test_the_dev_set_has_its_documented_size() -> None:
     samples = unipen.load_samples()
-    assert len(samples) == 8385
-    assert len(set(unipen.groups(samples))) == 57
+    assert len(samples) == 11218
+    assert len(set(unipen.groups(samples))) == 186
+    assert len({s.donor for s in samples}) == 12
     assert sorted(set(unipen.labels(samples).tolist())) == list(range(10))
