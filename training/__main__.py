@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     recipe.add_argument("--distill", type=int, default=0, metavar="K", choices=range(5),  # recipe.TEACHER_VARIANTS
                         help="train K teachers (1-4; stage 2 varied: pen width, seed, augmentation) and make the "
                              "pen stage their student (issue 15; experimental, see models/README.md)")
+    recipe.add_argument("--resume", action="store_true",
+                        help="continue the run in --out with the settings it was started with (its recipe.json), "
+                             "without repeating its flags")
     recipe.add_argument("--progress-json", metavar="FILE",
                         help="also write the progress as JSON lines to FILE ('-': standard output, then the "
                              "rest of the output goes to standard error); see README, Training")
@@ -370,14 +373,18 @@ def _run_recipe_streamed(args: argparse.Namespace, stream: Any) -> int:
 def _run_recipe(args: argparse.Namespace, stream: Any) -> int:
     from training.download import obtain_mnist
     from training.recipe import run_recipe as run
+    from training.recipe import saved_recipe
 
     again = (f"python -m training recipe --out {args.out}{' --quick' if args.quick else ''}"
              f"{' --cv' if args.cv else ''}{f' --distill {args.distill}' if args.distill else ''}")
+    saved = saved_recipe(args.out) if args.resume else None
+    if saved is not None:
+        again = f"python -m training recipe --out {args.out} --resume"
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
     try:
         outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings,
                       precision=args.precision, threads=args.threads, progress=not args.quiet, distill=args.distill,
-                      stream=stream)
+                      stream=stream, recipe=saved)
     except KeyboardInterrupt:  # between two training steps' checkpoints: the finished stages are kept
         outcome = None
     if outcome is None or outcome.interrupted:

@@ -273,6 +273,18 @@ def load_or_save_settings(out: Path, wanted: Recipe, precision: Precision | None
     return saved
 
 
+def saved_recipe(out: Path) -> Recipe:
+    """The recipe a run folder was started with (`recipe --resume`: continue it without repeating its flags)."""
+    path = out / SETTINGS_FILE
+    try:
+        return Recipe.from_dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise CheckpointError(f"{out} holds no run to resume (no {SETTINGS_FILE}): start it without --resume") \
+            from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{path} is not a recipe's settings ({exc}); use another --out") from None
+
+
 def _training_steps(config: TrainConfig, pen_images: int) -> int:
     mnist_images = config.train_subset if config.train_subset is not None else 60_000 - config.val_size
     return config.epochs * ((mnist_images + pen_images) // config.batch_size)

@@ -53,21 +53,26 @@ class ModelFigures:
     samples: Measured | None  #: the person's own samples, by the model alone
 
 
-def figures_folder(model: Path, root: Path) -> Path:
-    """Where the figures of this model file go: one folder per file (path, size, time of change)."""
+def figures_folder(model: Path, root: Path, pen_digits: Path | None = None) -> Path:
+    """Where the figures of this model file go: one folder per file (path, size, time of change) and pen file."""
     resolved = model.resolve()
     status = resolved.stat()
-    key = hashlib.sha256(f"{resolved}\0{status.st_size}\0{status.st_mtime_ns}".encode()).hexdigest()[:16]
+    identity = f"{resolved}\0{status.st_size}\0{status.st_mtime_ns}\0{pen_digits or ''}"
+    key = hashlib.sha256(identity.encode()).hexdigest()[:16]
     return root / f"{resolved.stem}-{key}"
 
 
-def measurement_commands(model: Path, folder: Path) -> list[list[str]]:
-    """The `python -m training` arguments that measure `model` into `folder` (skipped once measured)."""
+def measurement_commands(model: Path, folder: Path, pen_digits: Path | None = None) -> list[list[str]]:
+    """The `python -m training` arguments that measure `model` into `folder` (skipped once measured).
+
+    `pen_digits`: another pen-digit file than the repository's (data/unipen-dev), e.g. a test's small one.
+    """
     commands = []
     if read_mnist(folder) is None:
         commands.append(["evaluate", str(model), "--out", str(folder / MNIST_DIR), "--quiet"])
     if read_pen(folder) is None:
-        commands.append(["evaluate-drawings", "--model", str(model), "--out", str(folder / DRAWINGS_DIR)])
+        pen = [str(pen_digits)] if pen_digits is not None else []
+        commands.append(["evaluate-drawings", *pen, "--model", str(model), "--out", str(folder / DRAWINGS_DIR)])
     return commands
 
 

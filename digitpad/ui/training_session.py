@@ -43,17 +43,6 @@ class Choice:
     cv: bool = False
 
 
-def recipe_arguments(run: Run) -> list[str]:
-    """The flags that continue `run` as it was started (`recipe` refuses a folder of another recipe)."""
-    flags = ["--quick"] if run.kind.startswith("quick") else []
-    if run.cv:
-        flags.append("--cv")
-    distill = run.recipe.get("distill")
-    if isinstance(distill, int) and distill:
-        flags += ["--distill", str(distill)]
-    return flags
-
-
 class TrainingSession(QObject):
     """See the module docstring; `state` is idle, training, stopping or measuring."""
 
@@ -84,6 +73,7 @@ class TrainingSession(QObject):
         self._queue: list[list[str]] = []
         self._measuring: list[Path] = []
         self._pid = 0
+        self.pen_digits: Path | None = None  #: the pen digits measured (None: the repository's, data/unipen-dev)
 
     @property
     def command(self) -> list[str]:
@@ -111,7 +101,7 @@ class TrainingSession(QObject):
     def resume(self, run: Run) -> None:
         """Continue a stopped run where it stopped (the recipe skips its finished stages)."""
         self._check_free()
-        self._launch(run.folder, recipe_arguments(run))
+        self._launch(run.folder, ["--resume"])  # with the settings it was started with
 
     def _check_free(self) -> None:
         if self.process.running or self.state in ("training", "stopping"):
@@ -181,14 +171,17 @@ class TrainingSession(QObject):
     def figures_root(self) -> Path:
         return self.root / FIGURES_DIR
 
+    def _figures_folder(self, model: Path) -> Path:
+        return figures_folder(model, self.figures_root, self.pen_digits)
+
     def measure(self, models: Sequence[Path]) -> None:
         """Measure each model the same way (MNIST test, pen digits, the person's samples); emits `measured`."""
         if self.measurer.running or self._measuring:
             raise TrainingRunError("a comparison is being measured: wait for it to end")
         self._measuring = [Path(m) for m in models]
         try:
-            self._queue = [command for model in self._measuring
-                           for command in measurement_commands(model, figures_folder(model, self.figures_root))]
+            self._queue = [command for model in self._measuring for command in
+                           measurement_commands(model, self._figures_folder(model), self.pen_digits)]
         except OSError as exc:
             self._measuring = []
             raise TrainingRunError(f"cannot measure: {exc}") from None
@@ -198,7 +191,7 @@ class TrainingSession(QObject):
         if self._queue:
             command = self._queue.pop(0)
             what = "MNIST's test set" if command[0] == "evaluate" else "the pen digits"
-            model = command[1] if command[0] == "evaluate" else command[2]
+            model = command[command.index("--model") + 1] if "--model" in command else command[1]
             self.measuring.emit(f"Measuring {Path(model).name} on {what}…")
             self.measurer.start(command)
             return
@@ -218,7 +211,7 @@ class TrainingSession(QObject):
         """Worker thread: each model alone on the person's samples, and its writer-disjoint figure."""
         figures = []
         for model in models:
-            folder = figures_folder(model, self.figures_root)
+            folder = self._figures_folder(model)
             try:
                 classifier = Classifier(model)
                 unseen, mine = classifier.info.drawing_accuracy, measure_samples(classifier, samples)

@@ -1,0 +1,56 @@
+"""The Models menu without a training subprocess: the install hint without PyTorch, one training at a time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import digitpad.ui.training_menu
+from digitpad.ui.app import create_window
+from digitpad.ui.main_window import MainWindow
+from digitpad.ui.settings import AppSettings
+from digitpad.ui.training_process import install_command
+
+
+def _window(qtbot: Any, settings: AppSettings, shipped_model: Path, profile_path: Path) -> MainWindow:
+    made = create_window(str(shipped_model), settings, profile=profile_path)
+    qtbot.addWidget(made)
+    return made
+
+
+def test_without_pytorch_the_menu_says_how_to_install_the_training_extra(
+        qtbot: Any, settings: AppSettings, shipped_model: Path, profile_path: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGITPAD_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setattr(digitpad.ui.training_menu, "training_available", lambda: False)
+    window = _window(qtbot, settings, shipped_model, profile_path)
+    menu = window.models_menu
+    texts = [action.text() for action in menu.menu.actions() if not action.isSeparator()]
+    assert texts[0] == "&Train a Model…" and not menu.train_action.isEnabled()
+    assert texts[1].startswith("Training needs the training extra") and texts[2] == install_command()
+    assert "pip install" in install_command() and "[train]" in install_command()
+    assert "Your &Models…" in texts  # using, exporting and deleting models needs no PyTorch
+    models = menu.show_models()
+    assert [entry.run for entry in models.entries] == [None]  # the built-in model, first and alone
+    models.select(0)
+    assert models.buttons["Use"].isEnabled() and not models.buttons["Delete"].isEnabled()
+    assert [action.text() for action in window.menuBar().actions()][-2:] == ["&Models", "&Help"]
+
+
+def test_a_second_training_is_refused_while_one_holds_the_lock(
+        qtbot: Any, settings: AppSettings, shipped_model: Path, profile_path: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGITPAD_RUNS_DIR", str(tmp_path / "runs"))
+    window = _window(qtbot, settings, shipped_model, profile_path)
+    session = window.models_menu.session
+    session.lock.acquire(tmp_path / "runs" / "elsewhere", os.getpid())  # a live process: this one
+    trainer = window.models_menu.show_training()
+    trainer.start_button.click()
+    assert not session.process.running and session.state == "idle"
+    assert trainer.message_box is not None and "elsewhere" in trainer.message_box.text()
+    assert "one run at a time" in trainer.message_box.text()
+    trainer.message_box.close()
+    assert not (tmp_path / "runs" / trainer.name.text()).exists()
