@@ -69,10 +69,10 @@ class TrainingCurves(QWidget):
         painter.drawRect(box)
         painter.setPen(text)
         painter.drawText(QRectF(box.left(), box.bottom() + 2, box.width(), line), Qt.AlignmentFlag.AlignLeft, "0")
-        painter.drawText(QRectF(box.left(), box.bottom() + 2, box.width(), line), Qt.AlignmentFlag.AlignRight,
-                         f"{self.steps:,} steps")
         if not points:
             return
+        painter.drawText(QRectF(box.left(), box.bottom() + 2, box.width(), line), Qt.AlignmentFlag.AlignRight,
+                         f"{self.steps:,} steps")
         low, high = min(p[1] for p in points), max(p[1] for p in points)
         if high - low < 1e-6:
             low, high = low - 0.01, high + 0.01

@@ -7,12 +7,13 @@ same way and shown side by side, with Use This Model, Show Files and Delete.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Slot
+from PySide6.QtCore import Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,6 +40,10 @@ KINDS = (("Quick: a usable model in minutes (2 + 1 epochs)", True),
          ("Full: the shipped model's recipe (30 + 3 epochs, hours on a laptop)", False))
 
 
+def default_name() -> str:
+    return datetime.now().strftime("model-%Y-%m-%d-%H%M")
+
+
 def duration(seconds: float) -> str:
     seconds = max(0, int(seconds))
     if seconds < 90:
@@ -48,10 +53,12 @@ def duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def time_text(record: dict[str, Any]) -> str:
+def time_text(record: dict[str, Any], since: float = 0.0) -> str:
+    """Elapsed and remaining time of a progress line, `since` seconds after it came."""
     remaining = record.get("remaining_s")
-    left = f", about {duration(remaining)} left" if isinstance(remaining, (int, float)) else ", measuring the speed…"
-    return f"{duration(float(record.get('elapsed_s', 0)))} elapsed{left}"
+    left = (f", about {duration(remaining - since)} left" if isinstance(remaining, (int, float)) and remaining > since
+            else ", finishing the stage" if isinstance(remaining, (int, float)) else ", measuring the speed…")
+    return f"{duration(float(record.get('elapsed_s', 0)) + since)} elapsed{left}"
 
 
 class TrainingWindow(QDialog):
@@ -65,7 +72,7 @@ class TrainingWindow(QDialog):
         self.message_box: QMessageBox | None = None
         self.run: Run | None = None  # the run shown (training, stopped or finished)
 
-        self.name = QLineEdit(datetime.now().strftime("model-%Y-%m-%d-%H%M"))
+        self.name = QLineEdit(default_name())
         self.kind = QComboBox()
         for text, quick in KINDS:
             self.kind.addItem(text, quick)
@@ -82,6 +89,10 @@ class TrainingWindow(QDialog):
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.time = QLabel("")
+        self._last: tuple[dict[str, Any], float] | None = None  # the last progress line, when it came
+        self._clock = QTimer(self)  # the times move on between lines (a stage that renders or evaluates)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
         self.curves = TrainingCurves()
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after the step in progress; the run keeps its checkpoint")
@@ -214,15 +225,27 @@ class TrainingWindow(QDialog):
         self.bar.setValue(min(step, max(steps, 1)))
         self.stage.setText(f"Stage {record.get('title', record.get('stage', ''))}")
         self.time.setText(time_text(record))
+        self._last = (record, time.monotonic())
         if isinstance(record.get("loss"), (int, float)):
             self.curves.add_loss(step, float(record["loss"]), steps)
         if isinstance(record.get("val_accuracy"), (int, float)):
             self.curves.add_accuracy(str(record["stage"]), int(record.get("epoch", 0)), step,
                                      float(record["val_accuracy"]), steps)
 
+    @Slot()
+    def _tick(self) -> None:
+        if self._last is not None:
+            record, when = self._last
+            self.time.setText(time_text(record, time.monotonic() - when))
+
     @Slot(str)
     def _state(self, state: str) -> None:
         training = state in ("training", "stopping")
+        if training:
+            self._clock.start()
+        else:
+            self._clock.stop()
+            self._last = None
         stoppable = state == "training"
         self.start_button.setEnabled(not training)
         self.name.setEnabled(not training)
@@ -240,6 +263,7 @@ class TrainingWindow(QDialog):
         if ended == "finished" and self.run is not None:
             self.bar.setValue(self.bar.maximum())
             self.stage.setText(f"Finished: {self.run.name}")
+            self.name.setText(default_name() if self.name.text() == self.run.name else self.name.text())
             self._measure_against_current()
         elif ended == "stopped":
             self.stage.setText("Stopped. Resume continues where it stopped.")
