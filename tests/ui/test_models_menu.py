@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 
 import digitpad.ui.training_menu
 from digitpad.ui.app import create_window
 from digitpad.ui.main_window import MainWindow
 from digitpad.ui.settings import AppSettings
 from digitpad.ui.training_process import install_command
+from digitpad.ui.training_session import Choice
 
 
 def _window(qtbot: Any, settings: AppSettings, shipped_model: Path, profile_path: Path) -> MainWindow:
@@ -54,3 +57,30 @@ def test_a_second_training_is_refused_while_one_holds_the_lock(
     assert "one run at a time" in trainer.message_box.text()
     trainer.message_box.close()
     assert not (tmp_path / "runs" / trainer.name.text()).exists()
+
+
+def test_closing_the_app_during_a_run_asks_and_stops_it_only_when_told(
+        qtbot: Any, settings: AppSettings, shipped_model: Path, profile_path: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGITPAD_RUNS_DIR", str(tmp_path / "runs"))
+    window = _window(qtbot, settings, shipped_model, profile_path)
+    window.show()
+    session = window.models_menu.session
+    session.command = [sys.executable, "-c", "import time; time.sleep(120)"]  # stands in for a long training
+    with qtbot.waitSignal(session.process.process.started, timeout=30_000):
+        session.start(Choice("long"))
+    assert session.training and session.lock.holder() is not None
+    answers: list[str] = []
+
+    def answer(reply: QMessageBox.StandardButton) -> Any:
+        def ask(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
+            answers.append(text)
+            return reply
+        return ask
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    assert not window.close()  # kept open, the run going
+    assert session.process.running and "long is training" in answers[-1] and "Resume" in answers[-1]
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    assert window.close()
+    assert not session.process.running and session.lock.holder() is None
