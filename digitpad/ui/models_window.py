@@ -105,7 +105,7 @@ class ModelsWindow(QDialog):
         in_use = " (in use)" if current is not None and _same(entry.model, current) else ""
         run = entry.run
         if run is None:
-            return [f"Built-in model{in_use}", "—", "shipped", "ready", "", str(entry.model)]
+            return [f"Built-in model{in_use}", "—", "shipped", "ready", "see its model card", str(entry.model)]
         accuracy = f"{run.mnist_accuracy:.2%}" if run.mnist_accuracy is not None else "—"
         return [run.name + in_use, run.started.astimezone().strftime("%Y-%m-%d %H:%M"), run.kind,
                 run.state(self.session.lock), accuracy, str(run.model if run.finished else run.folder)]
