@@ -119,7 +119,8 @@ class TrainingSession(QObject):
         self._pid = self.process.pid
         if self._pid:
             self.lock.acquire(folder, self._pid)
-        self._set_state("training")
+        if self.process.running:  # else it failed to start, and `run_ended` said so
+            self._set_state("training")
 
     def stop(self) -> None:
         """Ask the run to stop; it saves a checkpoint after the step in progress and stays resumable."""
@@ -157,8 +158,10 @@ class TrainingSession(QObject):
             ended = "stopped"
         elif "error" in self.outcome:
             ended = str(self.outcome["error"])
+        elif code in (0, 130) or (code == -1 and not stderr):  # interrupted, or killed from outside
+            ended = "stopped"
         else:
-            ended = TrainingProcess.error_message(stderr) if code not in (0, 130) else "stopped"
+            ended = TrainingProcess.error_message(stderr)
         self._set_state("idle")
         self.run_ended.emit(str(pid_run or ""), ended)
 

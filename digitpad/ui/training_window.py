@@ -267,6 +267,9 @@ class TrainingWindow(QDialog):
             self._measure_against_current()
         elif ended == "stopped":
             self.stage.setText("Stopped. Resume continues where it stopped.")
+        elif self.run is None:  # it failed before it made its run folder (e.g. no MNIST)
+            self.stage.setText("The training could not start; Start tries again once that is fixed.")
+            self._error("The training could not start", ended)
         else:
             self.stage.setText("The training stopped with an error; Resume continues once it is fixed.")
             self._error("The training stopped", ended)

@@ -25,7 +25,7 @@ def test_the_recipe_streams_its_progress_as_json_lines_on_stdout(training_comman
     write_digits(digits, writers=5, per_writer=3)
     out = tmp_path / "runs" / "streamed"
     done = subprocess.run([*_recipe_command(training_command, digits), "recipe", "--out", str(out), "--quick",
-                           "--data-dir", str(mnist_dir), "--threads", str(THREADS), "--progress-json", "-"],
+                           "--data-dir", str(mnist_dir), "--threads", str(THREADS), "--quiet", "--progress-json", "-"],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]  # standard output holds JSON lines only

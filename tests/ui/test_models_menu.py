@@ -84,3 +84,25 @@ def test_closing_the_app_during_a_run_asks_and_stops_it_only_when_told(
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
     assert window.close()
     assert not session.process.running and session.lock.holder() is None
+
+
+@pytest.mark.slow
+def test_missing_mnist_gives_a_clear_message_and_start_can_try_again(
+        qtbot: Any, settings: AppSettings, shipped_model: Path, profile_path: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("torch", reason="a real training command")
+    monkeypatch.setenv("DIGITPAD_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(tmp_path / "no-mnist"))  # a folder without MNIST
+    monkeypatch.setenv("DIGITPAD_MNIST_MIRRORS", "http://127.0.0.1:9/")  # were it to download: no network
+    (tmp_path / "no-mnist").mkdir()
+    window = _window(qtbot, settings, shipped_model, profile_path)
+    session = window.models_menu.session
+    trainer = window.models_menu.show_training()
+    trainer.name.setText("offline")
+    with qtbot.waitSignal(session.run_ended, timeout=300_000) as ended:
+        trainer.start_button.click()
+    assert "lacks train-images-idx3-ubyte" in ended.args[1], ended.args  # the recipe's own message
+    assert trainer.message_box is not None and trainer.message_box.text() == ended.args[1]
+    assert "could not start" in trainer.stage.text() and trainer.start_button.isEnabled()
+    assert session.state == "idle" and session.lock.holder() is None
+    trainer.message_box.close()
