@@ -96,6 +96,8 @@ def test_names_delete_and_export(tmp_path: Path) -> None:
     copied = export_run(run, tmp_path / "out")
     assert sorted(p.name for p in copied) == ["mine-model-card.md", "mine.onnx"]
     assert (tmp_path / "out" / "mine.onnx").read_bytes() == b"model"
+    with pytest.raises(TrainingRunError, match="mine.onnx, mine-model-card.md already"):
+        export_run(run, tmp_path / "out")  # never over another file
     unfinished = read_run(make_run(runs, "half", finished=False))
     assert unfinished is not None
     with pytest.raises(TrainingRunError, match="no model yet"):
@@ -115,7 +117,12 @@ def test_figures_read_back_and_the_digits_each_model_misses_more(tmp_path: Path)
                                                                         "confusion_matrix": confusion.tolist()}))
     measured = read_mnist(tmp_path / "f")
     assert measured is not None and measured.accuracy == 0.995 and measured.count == 1005
+    good = (tmp_path / "f" / "mnist" / "metrics.json").read_text()
     assert [c[0] for c in measurement_commands(model, tmp_path / "f")] == ["evaluate-drawings"]
+    for bad in ([[1, 2], [3]], [["a"] * 10] * 10, [[-1] * 10] * 10, "text"):
+        (tmp_path / "f" / "mnist" / "metrics.json").write_text(json.dumps({"accuracy": 0.5, "confusion_matrix": bad}))
+        assert read_mnist(tmp_path / "f") is None
+    (tmp_path / "f" / "mnist" / "metrics.json").write_text(good)
     perfect = Measured(1.0, 1000, np.diag([100] * 10))
     mine = ModelFigures(model, measured, None, None, None)
     other = ModelFigures(model, perfect, None, None, None)

@@ -151,12 +151,13 @@ def export_run(run: Run, destination: Path) -> list[Path]:
         raise TrainingRunError(f"{run.name} has no model yet: finish its training first")
     destination.mkdir(parents=True, exist_ok=True)
     sources = [run.model, *(p for p in (run.folder / f"{run.model.name}.data", run.card) if p.is_file())]
-    copied = []
-    for source in sources:
-        target = destination / (f"{run.name}-{source.name}" if source == run.card else source.name)
+    targets = [destination / (f"{run.name}-{source.name}" if source == run.card else source.name) for source in sources]
+    taken = [target.name for target in targets if target.exists()]
+    if taken:
+        raise TrainingRunError(f"{destination} has {', '.join(taken)} already: export to another folder")
+    for source, target in zip(sources, targets):
         shutil.copyfile(source, target)
-        copied.append(target)
-    return copied
+    return targets
 
 
 def _process_alive(pid: int) -> bool:

@@ -77,8 +77,12 @@ def measurement_commands(model: Path, folder: Path, pen_digits: Path | None = No
 
 
 def _confusion(value: object) -> np.ndarray | None:
-    matrix = np.asarray(value) if isinstance(value, list) else None
-    if matrix is None or matrix.shape != (10, 10) or not np.issubdtype(matrix.dtype, np.number):
+    """A 10x10 matrix of counts from a JSON file, or None for anything else (ragged, text, NaN)."""
+    try:
+        matrix = np.asarray(value, dtype=np.float64) if isinstance(value, list) else None
+    except (ValueError, TypeError):  # ragged rows, or not numbers
+        return None
+    if matrix is None or matrix.shape != (10, 10) or not np.isfinite(matrix).all() or (matrix < 0).any():
         return None
     return matrix.astype(np.int64)
 
