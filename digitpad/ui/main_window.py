@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         self.personal = personal
         if personal is not None:
             install_personalization(self, personal, self.chart, self.answer, self.number_view, settings)
-        self.models_menu = ModelsMenu(self, controller, self.open_model, personal)  # Models: train, your models
+        self.models_menu = ModelsMenu(self, controller, self.open_model, self.model_opened, personal)  # Models menu
         if profile_problem:
             QTimer.singleShot(0, lambda: self._show_error("Your profile cannot be read", profile_problem,
                                                           "digitpad reads with the model alone until you teach it."))

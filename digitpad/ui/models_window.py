@@ -48,7 +48,7 @@ class Entry:
 class ModelsWindow(QDialog):
     """See the module docstring; `resume` shows a stopped run in the Train window and resumes it."""
 
-    def __init__(self, session: TrainingSession, use_model: Callable[[Path], bool],
+    def __init__(self, session: TrainingSession, use_model: Callable[[Path], None],
                  current_model: Callable[[], Path | None], resume: Callable[[Run], None],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,9 +138,9 @@ class ModelsWindow(QDialog):
     @Slot()
     def use(self) -> None:
         chosen = self.selected()
-        if len(chosen) == 1 and self.use_model(chosen[0].model):
-            self.status.setText(f"digitpad now reads with {model_label(chosen[0].model)}.")
-            self.refresh()
+        if len(chosen) == 1:
+            self.status.setText(f"Switching to {model_label(chosen[0].model)}…")
+            self.use_model(chosen[0].model)  # the list shows "(in use)" once the app has it
 
     @Slot()
     def compare(self) -> None:

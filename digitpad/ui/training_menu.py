@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import SignalInstance
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 from digitpad.ink.drawing import Drawing
+from digitpad.model.choice import shipped_model_path
 from digitpad.model.runs import Run
 from digitpad.ui.controller import RecognitionController
 from digitpad.ui.models_window import ModelsWindow
@@ -27,9 +29,12 @@ NEEDS_EXTRA = "Training needs the training extra (PyTorch). Install it with:"
 class ModelsMenu:
     """The menu, the training session and its two windows (made when first opened, kept after)."""
 
-    def __init__(self, window: QMainWindow, controller: RecognitionController,
-                 open_model: Callable[[Path], bool], personal: PersonalController | None) -> None:
+    def __init__(self, window: QMainWindow, controller: RecognitionController, open_model: Callable[..., None],
+                 model_opened: SignalInstance, personal: PersonalController | None) -> None:
+        """`open_model(path, remember=...)` opens a model on the window's model thread; `model_opened` says
+        when it is in use (the app remembers the choice, or goes back to the built-in one at the next start)."""
         self.window, self.controller, self._open_model, self.personal = window, controller, open_model, personal
+        model_opened.connect(self._model_opened)
         self.available = training_available()
         self.session = TrainingSession(self.samples, parent=window)
         self.training_window: TrainingWindow | None = None
@@ -63,8 +68,16 @@ class ModelsMenu:
         info = self.controller.model_info
         return info.path if info is not None else None
 
-    def use_model(self, path: Path) -> bool:
-        return self._open_model(path)
+    def use_model(self, path: Path) -> None:
+        """Switch the app to `path` (checked on the model thread; a dialog says why if it cannot be used)."""
+        shipped = path.resolve() == shipped_model_path().resolve()
+        self._open_model(path, remember=not shipped)  # as File ▸ Use Built-in Model does for the built-in one
+
+    def _model_opened(self, opened: bool) -> None:
+        if self.training_window is not None:
+            self.training_window.model_switched(opened)
+        if self.models_window is not None:
+            self.models_window.refresh()
 
     def show_training(self) -> TrainingWindow:
         if self.training_window is None:

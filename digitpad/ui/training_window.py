@@ -62,9 +62,9 @@ def time_text(record: dict[str, Any], since: float = 0.0) -> str:
 
 
 class TrainingWindow(QDialog):
-    """See the module docstring; `use_model` switches the app to a model file (True when it did)."""
+    """See the module docstring; `use_model` asks the app to switch to a model file (`model_switched` follows)."""
 
-    def __init__(self, session: TrainingSession, use_model: Callable[[Path], bool],
+    def __init__(self, session: TrainingSession, use_model: Callable[[Path], None],
                  current_model: Callable[[], Path | None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Train a Model — digitpad")
@@ -186,9 +186,18 @@ class TrainingWindow(QDialog):
 
     @Slot()
     def use_this_model(self) -> None:
-        if self.run is not None and self.use_model(self.run.model):
+        if self.run is not None:
+            self.status.setText(f"Switching to {self.run.name}…")
+            self.use_model(self.run.model)
+
+    def model_switched(self, opened: bool) -> None:
+        """The app opened a model (or could not): say so if it is this run's."""
+        current = self.current_model()
+        if self.run is not None and current is not None and current.resolve() == self.run.model.resolve():
             self.status.setText(f"digitpad now reads with {self.run.name}.")
             self.use_button.setEnabled(False)
+        elif not opened and self.status.text().startswith("Switching to"):
+            self.status.setText("digitpad keeps the model it had (the dialog says why).")
 
     @Slot()
     def show_files(self) -> None:

@@ -40,6 +40,10 @@ def test_without_pytorch_the_menu_says_how_to_install_the_training_extra(
     assert [entry.run for entry in models.entries] == [None]  # the built-in model, first and alone
     models.select(0)
     assert models.buttons["Use"].isEnabled() and not models.buttons["Delete"].isEnabled()
+    with qtbot.waitSignal(window.model_opened, timeout=60_000) as opened:
+        models.buttons["Use"].click()
+    assert opened.args == [True] and window.settings.model_path is None  # the built-in one: nothing to remember
+    assert models.table.item(0, 0).text() == "Built-in model (in use)"
     assert [action.text() for action in window.menuBar().actions()][-2:] == ["&Models", "&Help"]
 
 

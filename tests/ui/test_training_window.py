@@ -112,7 +112,9 @@ def test_train_stop_resume_compare_and_use_a_model_from_the_window(
     assert [entry.run.name if entry.run else "built-in" for entry in models.entries] == ["built-in", "tiny"]
     assert models.table.item(1, 3).text() == "finished"
     assert models.table.item(1, 4).text() == f"{run.mnist_accuracy:.2%}"
-    trainer.use_button.click()
+    with qtbot.waitSignal(window.model_opened, timeout=START_S * 1000) as opened:
+        trainer.use_button.click()  # the model opens on the window's model thread
+    assert opened.args == [True] and trainer.status.text() == "digitpad now reads with tiny."
     assert window.controller.model_info is not None and window.controller.model_info.path.resolve() == \
         run.model.resolve()
     models.refresh()
