@@ -142,6 +142,14 @@ class ModelsWindow(QDialog):
             self.status.setText(f"Switching to {model_label(chosen[0].model)}…")
             self.use_model(chosen[0].model)  # the list shows "(in use)" once the app has it
 
+    def model_switched(self, opened: bool) -> None:
+        """The app opened a model (or could not): the list marks the one in use."""
+        self.refresh()
+        if self.status.text().startswith("Switching to"):
+            current = self.current_model()
+            self.status.setText(f"digitpad now reads with {model_label(current)}." if opened and current is not None
+                                else "digitpad keeps the model it had (the dialog says why).")
+
     @Slot()
     def compare(self) -> None:
         chosen = self.selected()

@@ -77,7 +77,7 @@ class ModelsMenu:
         if self.training_window is not None:
             self.training_window.model_switched(opened)
         if self.models_window is not None:
-            self.models_window.refresh()
+            self.models_window.model_switched(opened)
 
     def show_training(self) -> TrainingWindow:
         if self.training_window is None:

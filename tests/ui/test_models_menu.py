@@ -44,6 +44,7 @@ def test_without_pytorch_the_menu_says_how_to_install_the_training_extra(
         models.buttons["Use"].click()
     assert opened.args == [True] and window.settings.model_path is None  # the built-in one: nothing to remember
     assert models.table.item(0, 0).text() == "Built-in model (in use)"
+    assert models.status.text() == "digitpad now reads with Built-in model."
     assert [action.text() for action in window.menuBar().actions()][-2:] == ["&Models", "&Help"]
 
 
