@@ -71,3 +71,7 @@ class ProfileError(DigitpadError):
 
 class SelfTestFailure(DigitpadError):
     """One check found a problem; the message says what and where."""
+
+
+class TrainingRunError(DigitpadError):
+    """A training run cannot be started, deleted or exported: a name taken, another run in progress."""

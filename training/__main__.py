@@ -12,6 +12,7 @@ from training.threads import set_thread_policy
 set_thread_policy()  # before torch is first imported, by any module below
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import importlib.util  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
@@ -87,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     recipe.add_argument("--distill", type=int, default=0, metavar="K", choices=range(5),  # recipe.TEACHER_VARIANTS
                         help="train K teachers (1-4; stage 2 varied: pen width, seed, augmentation) and make the "
                              "pen stage their student (issue 15; experimental, see models/README.md)")
+    recipe.add_argument("--resume", action="store_true",
+                        help="continue the run in --out with the settings it was started with (its recipe.json), "
+                             "without repeating its flags")
+    recipe.add_argument("--progress-json", metavar="FILE",
+                        help="also write the progress as JSON lines to FILE ('-': standard output, then the "
+                             "rest of the output goes to standard error); see README, Training")
     _add_machine_options(recipe)
 
     download = add("download", help="fetch and verify the MNIST files",
@@ -352,20 +359,59 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_recipe(args: argparse.Namespace) -> int:
+    if args.progress_json is None:
+        return _run_recipe(args, None)
+    from training.recipe import ProgressStream
+
+    if args.progress_json == "-":  # standard output carries the JSON lines only
+        with contextlib.redirect_stdout(sys.stderr):
+            return _run_recipe_streamed(args, ProgressStream(sys.__stdout__ or sys.stdout))
+    with open(args.progress_json, "w", encoding="utf-8", buffering=1) as file:
+        return _run_recipe_streamed(args, ProgressStream(file))
+
+
+def _run_recipe_streamed(args: argparse.Namespace, stream: Any) -> int:
+    """The recipe, its stream ended by `{"error": ...}` when it fails (main still reports the failure)."""
+    try:
+        return _run_recipe(args, stream)
+    except DigitpadError as exc:
+        stream.write({"error": str(exc)})
+        raise
+    except OSError as exc:
+        stream.write({"error": f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}"})
+        raise
+    except Exception as exc:
+        stream.write({"error": f"{type(exc).__name__}: {exc}"})
+        raise
+
+
+def _run_recipe(args: argparse.Namespace, stream: Any) -> int:
     from training.download import obtain_mnist
     from training.recipe import run_recipe as run
+    from training.recipe import saved_recipe
 
     again = (f"python -m training recipe --out {args.out}{' --quick' if args.quick else ''}"
              f"{' --cv' if args.cv else ''}{f' --distill {args.distill}' if args.distill else ''}")
+    saved = saved_recipe(args.out) if args.resume else None
+    if saved is not None:
+        again = f"python -m training recipe --out {args.out} --resume"
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
     try:
         outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings,
-                      precision=args.precision, threads=args.threads, progress=not args.quiet, distill=args.distill)
+                      precision=args.precision, threads=args.threads, progress=not args.quiet, distill=args.distill,
+                      stream=stream, recipe=saved)
     except KeyboardInterrupt:  # between two training steps' checkpoints: the finished stages are kept
         outcome = None
     if outcome is None or outcome.interrupted:
+        if stream is not None:
+            stream.write({"stopped": True, "resume": again})
         print(f"stopped; rerun the same command to continue: {again}", file=sys.stderr)
         return 130
+    if stream is not None:
+        assert outcome.model is not None and outcome.metrics is not None
+        stream.write({"done": True, "model": str(outcome.model.resolve()),
+                      "mnist_test_accuracy": outcome.metrics["accuracy"],
+                      "drawing_accuracy": outcome.drawing_accuracy, "elapsed_s": stream.elapsed()})
     print(outcome.summary())
     return 0
 

@@ -30,11 +30,12 @@ import dataclasses
 import functools
 import io
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from tqdm import tqdm
@@ -52,7 +53,7 @@ from training.export import export_checkpoint, read_drawing_accuracy
 from training.interpolate import interpolate_checkpoints
 from training.machine import Precision, choose_precision
 from training.quantize import calibration_images, pen_inputs, quantize_file
-from training.run_report import write_curves, write_model_card
+from training.run_report import read_history, write_curves, write_model_card
 from training.train import train
 from training.trainer import StepReport
 
@@ -131,34 +132,118 @@ class Stage:
     steps: int = 0  #: estimated training steps, for the progress bar (0: not a training stage)
 
 
+class ProgressStream:
+    """`--progress-json`: one JSON object per line, for a program that shows the run (the app's window).
+
+    Lines: `{"stage", "title", "step", "steps", "elapsed_s", "remaining_s", "loss"}` while a stage runs (at
+    most every `interval` seconds), `{"stage", "epoch", "epochs", "val_accuracy", ...}` after each epoch of
+    a training stage, and last `{"done": true, "model", "mnist_test_accuracy"}`, `{"stopped": true}` or
+    `{"error": MESSAGE}`. `remaining_s` is the steps left at the rate measured in this call (null until
+    measured); `loss` is the mean training loss of the steps since the line before.
+    """
+
+    def __init__(self, stream: IO[str], interval: float = 0.5) -> None:
+        self.stream, self.interval = stream, interval
+        self.started = time.perf_counter()
+        self.last_line = -math.inf
+        self.stage, self.title = "", ""
+        self.losses: list[float] = []
+        self.epochs_told: dict[str, int] = {}  # stage -> epochs already written
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.stream.write(json.dumps(record) + "\n")
+        self.stream.flush()
+
+    def elapsed(self) -> float:
+        return round(time.perf_counter() - self.started, 3)
+
+    def begin(self, stage: str, title: str, step: int, steps: int, rate: float | None) -> None:
+        self.stage, self.title, self.losses = stage, title, []
+        remaining = round((steps - step) / rate, 1) if rate else None
+        self.write({"stage": stage, "title": title, "step": step, "steps": steps, "elapsed_s": self.elapsed(),
+                    "remaining_s": remaining})
+        self.last_line = time.perf_counter()
+
+    def step(self, step: int, steps: int, rate: float | None, loss: float, force: bool = False) -> None:
+        self.losses.append(loss)
+        if not force and time.perf_counter() - self.last_line < self.interval:
+            return
+        remaining = round((steps - step) / rate, 1) if rate else None
+        self.write({"stage": self.stage, "title": self.title, "step": step, "steps": steps,
+                    "elapsed_s": self.elapsed(), "remaining_s": remaining,
+                    "loss": sum(self.losses) / len(self.losses)})
+        self.losses, self.last_line = [], time.perf_counter()
+
+    def epochs(self, folder: Path, epochs: int, step: int, steps: int) -> None:
+        """The epochs of a training stage that history.json has and this stream has not told yet."""
+        history = read_history(folder)
+        for entry in history[self.epochs_told.get(self.stage, 0):]:
+            self.write({"stage": self.stage, "title": self.title, "step": step, "steps": steps,
+                        "elapsed_s": self.elapsed(), "epoch": int(entry["epoch"]), "epochs": epochs,
+                        "train_loss": entry.get("train_loss"), "val_accuracy": entry.get("val_accuracy")})
+        self.epochs_told[self.stage] = len(history)
+
+
 class Progress:
     """One bar for the whole recipe, counted in training steps; its remaining time is the estimate."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, total: int, enabled: bool, stream: ProgressStream | None = None) -> None:
         self.bar = tqdm(total=total, unit="step", disable=not enabled, dynamic_ncols=True, smoothing=0.05,
                         bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} steps "
                                    "[{elapsed} elapsed, about {remaining} left]")
         self.enabled = enabled
+        self.stream = stream
+        self.steps_done = 0  # the bar's count, kept here too: a disabled tqdm bar does not count
+        self.rate_start: tuple[int, float] | None = None  # (steps, time) when this call's first step began
 
-    def stage(self, title: str) -> None:
+    @property
+    def total(self) -> int:
+        return int(self.bar.total)
+
+    def stage(self, name: str, title: str) -> None:
         self.bar.set_description_str(title)
+        if self.stream is not None:
+            self.stream.begin(name, title, self.steps_done, self.total, self.rate())
 
-    def on_step(self, estimated: int) -> Callable[[StepReport], None]:
+    def rate(self) -> float | None:
+        """Training steps per second in this call (from the second step on: the first includes loading)."""
+        if self.rate_start is None:
+            return None
+        steps, since = self.rate_start
+        seconds = time.perf_counter() - since
+        return (self.steps_done - steps) / seconds if self.steps_done > steps and seconds > 0 else None
+
+    def on_step(self, estimated: int, folder: Path | None = None, epochs: int = 0) -> Callable[[StepReport], None]:
         """A training stage's on_step: moves the bar, first correcting the estimate to the exact count."""
-        start = self.bar.n
+        start = self.steps_done
         corrected = False
+        epoch_seen = -1
 
         def update(report: StepReport) -> None:
-            nonlocal corrected
+            nonlocal corrected, epoch_seen
             if not corrected:
                 self.bar.total += report.total_steps - estimated
                 corrected = True
-            self.bar.update(start + report.global_step - self.bar.n)
+            self.steps_done = start + report.global_step
+            self.bar.update(self.steps_done - self.bar.n)
+            if self.rate_start is None:
+                self.rate_start = (self.steps_done, time.perf_counter())
+            if self.stream is not None:
+                if folder is not None and report.epoch != epoch_seen:  # the epoch before has its history entry
+                    epoch_seen = report.epoch
+                    self.stream.epochs(folder, epochs, self.steps_done, self.total)
+                self.stream.step(self.steps_done, self.total, self.rate(), report.loss,
+                                 force=report.global_step == report.total_steps)
 
         return update
 
+    def epochs(self, folder: Path, epochs: int) -> None:
+        if self.stream is not None:
+            self.stream.epochs(folder, epochs, self.steps_done, self.total)
+
     def skip(self, steps: int) -> None:
         self.bar.update(steps)
+        self.steps_done += steps
 
     def write(self, line: str) -> None:
         if self.enabled:
@@ -186,6 +271,18 @@ def load_or_save_settings(out: Path, wanted: Recipe, precision: Precision | None
         raise CheckpointError(f"{out} holds a run of another recipe (it differs in: {', '.join(changed)}); "
                               "rerun it with the flags it was started with, or use another --out")
     return saved
+
+
+def saved_recipe(out: Path) -> Recipe:
+    """The recipe a run folder was started with (`recipe --resume`: continue it without repeating its flags)."""
+    path = out / SETTINGS_FILE
+    try:
+        return Recipe.from_dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise CheckpointError(f"{out} holds no run to resume (no {SETTINGS_FILE}): start it without --resume") \
+            from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{path} is not a recipe's settings ({exc}); use another --out") from None
 
 
 def _training_steps(config: TrainConfig, pen_images: int) -> int:
@@ -303,7 +400,8 @@ class RecipeRun:
     def train(self, config: TrainConfig, folder: Path, steps: int) -> bool:
         """A training stage, resumed from its last.pt if an earlier call got that far."""
         result = train(config, self.mnist, folder, resume=(folder / LAST).exists(), threads=self.threads,
-                       on_step=self.progress.on_step(steps), progress=False)
+                       on_step=self.progress.on_step(steps, folder, config.epochs), progress=False)
+        self.progress.epochs(folder, config.epochs)
         for entry in result.history:
             if "val_accuracy" in entry:
                 self.progress.write(f"  {folder.name} epoch {entry['epoch']:.0f}/{config.epochs}: "
@@ -394,11 +492,12 @@ def stage_seconds(out: Path) -> dict[str, float]:
 def run_recipe(out: str | Path, mnist: Mnist, *, quick: bool = False, cv: bool = False,
                drawings: str | Path | None = None, precision: Precision | None = None,
                threads: int | None = None, progress: bool = True, recipe: Recipe | None = None,
-               distill: int = 0) -> Outcome:
+               distill: int = 0, stream: ProgressStream | None = None) -> Outcome:
     """Run (or continue) the recipe into `out`; see the module docstring.
 
     `recipe` replaces the shipped or quick one (tests use a tiny recipe); `drawings` the pen file;
-    `distill` trains that many teachers and makes stage 2 their student (issue 15).
+    `distill` trains that many teachers and makes stage 2 their student (issue 15); `stream` gets
+    the progress as JSON lines (`--progress-json`), its last line written by the caller.
     """
     started = time.perf_counter()
     out = Path(out)
@@ -407,7 +506,7 @@ def run_recipe(out: str | Path, mnist: Mnist, *, quick: bool = False, cv: bool =
     if drawings is not None:
         wanted = wanted.with_drawings(str(drawings))
     recipe = load_or_save_settings(out, wanted, precision)
-    bar = Progress(0, progress)
+    bar = Progress(0, progress, stream)
     stages = RecipeRun(recipe, out, mnist, bar, threads).stages()
     bar.bar.total = sum(stage.steps for stage in stages)
     bar.write(f"{out}: {len(stages)} stages, {bar.bar.total:,} training steps, "
@@ -418,7 +517,7 @@ def run_recipe(out: str | Path, mnist: Mnist, *, quick: bool = False, cv: bool =
             if marker(out, stage.name).exists():
                 bar.skip(stage.steps)
                 continue
-            bar.stage(stage.title)
+            bar.stage(stage.name, stage.title)
             stage_start = time.perf_counter()
             if not stage.run():
                 return Outcome(out, interrupted=True, seconds=time.perf_counter() - started)

@@ -52,6 +52,7 @@ from digitpad.ui.number_view import NumberView
 from digitpad.ui.personal import PersonalController
 from digitpad.ui.profile_menu import install as install_personalization
 from digitpad.ui.settings import AppSettings
+from digitpad.ui.training_menu import ModelsMenu
 from digitpad.ui.worker import Outcome, Worker
 
 IMAGE_FILTER = "Images ({})".format(" ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES))
@@ -217,6 +218,7 @@ class MainWindow(QMainWindow):
         self.personal = personal
         if personal is not None:
             install_personalization(self, personal, self.chart, self.answer, self.number_view, settings)
+        self.models_menu = ModelsMenu(self, controller, self.open_model, self.model_opened, personal)  # Models menu
         if profile_problem:
             QTimer.singleShot(0, lambda: self._show_error("Your profile cannot be read", profile_problem,
                                                           "digitpad reads with the model alone until you teach it."))
@@ -393,9 +395,10 @@ class MainWindow(QMainWindow):
             self.restoreState(self.settings.window_state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        if not self.maybe_save():
+        if not self.models_menu.may_close() or not self.maybe_save():
             event.ignore()
             return
+        self.models_menu.shutdown()
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         self.shutdown()

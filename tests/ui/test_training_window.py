@@ -1,0 +1,123 @@
+"""Models ▸ Train a Model and Your Models, driven offscreen through a real (tiny) training subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digitpad.model.choice import shipped_model_path
+from digitpad.ui.main_window import MainWindow
+from tests.drawings import digit_drawing
+
+pytest.importorskip("torch", reason="training from the window needs the [train] extra")
+
+from tests.training.conftest import ACCEPT_STAND_IN, MNIST_TEST_DIR  # noqa: E402
+from tests.training.drawing_fixtures import write_digits  # noqa: E402
+from tests.training.tiny_recipe import tiny_quick_recipe_code  # noqa: E402
+from training import data  # noqa: E402
+
+#: Generous bounds on waits for a subprocess on a loaded 2-core machine; they only stop a hang.
+START_S, RUN_S = 120, 400
+
+
+@pytest.fixture
+def training_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
+    """A runs folder, MNIST's stand-in (the repo's test set under the training files' names) and pen digits."""
+    mnist = tmp_path / "mnist"
+    mnist.mkdir()
+    for test_name, train_name in ((data.TEST_IMAGES, data.TRAIN_IMAGES), (data.TEST_LABELS, data.TRAIN_LABELS)):
+        shutil.copy(MNIST_TEST_DIR / f"{test_name}.gz", mnist / f"{test_name}.gz")
+        shutil.copy(MNIST_TEST_DIR / f"{test_name}.gz", mnist / f"{train_name}.gz")
+    digits = tmp_path / "digits.jsonl.gz"
+    write_digits(digits, writers=5, per_writer=3)
+    monkeypatch.setenv("DIGITPAD_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(mnist))
+    yield {"runs": tmp_path / "runs", "mnist": mnist, "digits": digits}
+
+
+def _command(digits: Path, mnist_epochs: int = 0) -> list[str]:
+    """`python -m training` in a subprocess that accepts the stand-in MNIST (and makes --quick tiny)."""
+    tiny = tiny_quick_recipe_code(digits, mnist_epochs) if mnist_epochs else ""
+    return [sys.executable, "-c", ACCEPT_STAND_IN + tiny + "import sys\nfrom training.__main__ import main\n"
+            "sys.exit(main(sys.argv[1:]))"]
+
+
+@pytest.mark.slow
+def test_train_stop_resume_compare_and_use_a_model_from_the_window(
+        training_folders: dict[str, Path], window: MainWindow, qtbot: Any, tmp_path: Path) -> None:
+    menu = window.models_menu
+    assert menu.available and menu.train_action.isEnabled()
+    session = menu.session
+    assert session.root == training_folders["runs"]
+    session.command = _command(training_folders["digits"], mnist_epochs=8)
+    session.threads, session.pen_digits = 1, training_folders["digits"]
+    assert window.personal is not None and window.personal.profile is not None
+    window.personal.profile.add_many([(digit_drawing(1), 1), (digit_drawing(7), 7), (digit_drawing(0), 0)])
+
+    trainer = menu.show_training()
+    trainer.name.setText("tiny")
+    with qtbot.waitSignal(session.progress, timeout=START_S * 1000,
+                          check_params_cb=lambda record: record.get("loss") is not None):
+        trainer.start_button.click()
+    assert session.training and not trainer.start_button.isEnabled() and trainer.stop_button.isEnabled()
+    assert trainer.bar.maximum() > 1 and trainer.bar.value() > 0 and trainer.curves.loss
+    assert trainer.stage.text().startswith("Stage 1 MNIST")
+    second = session.lock.holder()
+    assert second is not None and Path(second["run"]).name == "tiny"  # the lock holds the training's pid
+
+    with qtbot.waitSignal(session.run_ended, timeout=RUN_S * 1000) as ended:
+        trainer.stop_button.click()
+    assert ended.args[1] == "stopped" and session.lock.holder() is None
+    assert trainer.resume_button.isEnabled() and not trainer.result_panel.isVisible()
+    models = menu.show_models()
+    assert [entry.run.state(session.lock) if entry.run else "built-in" for entry in models.entries] == \
+        ["built-in", "stopped"]
+    models.select(1)
+    assert models.buttons["Resume"].isEnabled() and not models.buttons["Use"].isEnabled()
+
+    with qtbot.waitSignal(session.measured, timeout=RUN_S * 1000) as measured:
+        models.buttons["Resume"].click()  # continues in the Train window, then measures both models
+    run = trainer.run
+    assert run is not None and run.finished and run.name == "tiny"
+    figures = measured.args[0]
+    assert [f.model.resolve() for f in figures] == [run.model.resolve(), shipped_model_path().resolve()]
+    assert trainer.result_panel.isVisible()
+    assert {(stage, epoch) for stage, epoch in trainer.curves.accuracy} >= {("mnist", 1), ("mnist", 8), ("pen", 1)}
+
+    # the comparison's figures are those of `python -m training evaluate` and `evaluate-drawings`
+    for column, model in enumerate([run.model, shipped_model_path()]):
+        out = tmp_path / f"check-{column}"
+        for arguments in (["evaluate", str(model), "--out", str(out), "--quiet"],
+                          ["evaluate-drawings", str(training_folders["digits"]), "--model", str(model),
+                           "--out", str(out)]):
+            subprocess.run([*_command(training_folders["digits"]), *arguments], check=True, capture_output=True,
+                           timeout=RUN_S)
+        mnist = json.loads((out / "metrics.json").read_text())
+        pen = json.loads((out / "report.json").read_text())["app"]
+        assert trainer.comparison.cell(0, column) == f"{mnist['accuracy']:.2%} of {mnist['test_images']:,} test digits"
+        assert trainer.comparison.cell(1, column) == f"{pen['accuracy']:.2%} of {pen['samples']:,} pen digits"
+        assert figures[column].mnist.accuracy == mnist["accuracy"]
+        assert figures[column].samples is not None and figures[column].samples.count == 3
+    assert trainer.comparison.cell(0, 0) == f"{json.loads((run.folder / 'metrics.json').read_text())['accuracy']:.2%}" \
+        " of 10,000 test digits"  # the run's own evaluation stage measured the same
+
+    models.refresh()
+    assert [entry.run.name if entry.run else "built-in" for entry in models.entries] == ["built-in", "tiny"]
+    assert models.table.item(1, 3).text() == "finished"
+    assert models.table.item(1, 4).text() == f"{run.mnist_accuracy:.2%}"
+    with qtbot.waitSignal(window.model_opened, timeout=START_S * 1000) as opened:
+        trainer.use_button.click()  # the model opens on the window's model thread
+    assert opened.args == [True] and trainer.status.text() == "digitpad now reads with tiny."
+    assert window.controller.model_info is not None and window.controller.model_info.path.resolve() == \
+        run.model.resolve()
+    models.refresh()
+    assert models.table.item(1, 0).text() == "tiny (in use)"
+    exported = models.export(tmp_path / "exported") if models.select(1) is None else []
+    assert sorted(p.name for p in exported) == ["tiny-model-card.md", "tiny.onnx"]
