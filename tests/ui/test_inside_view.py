@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
@@ -16,6 +17,8 @@ from digitpad.ui.main_window import MainWindow
 from tests import numpy_convnet
 from tests.onnx_models import linear_model
 from tests.ui.helpers import ANSWER_TIMEOUT_S, answered, draw_digit, open_model
+
+pytestmark = pytest.mark.gui
 
 TIMEOUT_MS = round(ANSWER_TIMEOUT_S * 1000)
 SEVEN = [[300.0, 60.0], [400.0, 60.0], [340.0, 220.0]]

@@ -17,6 +17,8 @@ from digitpad.ui.settings import AppSettings
 from digitpad.ui.training_process import install_command
 from digitpad.ui.training_session import Choice
 
+pytestmark = pytest.mark.gui
+
 
 def _window(qtbot: Any, settings: AppSettings, shipped_model: Path, profile_path: Path) -> MainWindow:
     made = create_window(str(shipped_model), settings, profile=profile_path)

@@ -23,6 +23,8 @@ from tests.training.drawing_fixtures import write_digits  # noqa: E402
 from tests.training.tiny_recipe import tiny_quick_recipe_code  # noqa: E402
 from training import data  # noqa: E402
 
+pytestmark = pytest.mark.gui
+
 #: Generous bounds on waits for a subprocess on a loaded 2-core machine; they only stop a hang.
 START_S, RUN_S = 120, 400
 
