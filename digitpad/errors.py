@@ -66,7 +66,22 @@ class SampleLabelError(DigitpadError):
 
 
 class ProfileError(DigitpadError):
-    """A profile file cannot be used: corrupt, made by a newer digitpad, not writable, or none is open."""
+    """A profile file cannot be used: corrupt, made by a newer digitpad, not writable, or none is open.
+
+    The subclasses say whether the file is to blame (only `UnusableProfileError` sets a profile aside)."""
+
+
+class UnusableProfileError(ProfileError):
+    """The file is not a profile digitpad can use (corrupt, another program's, newer, hostile):
+    the only kind of profile error that sets the person's own profile aside."""
+
+
+class ProfileStorageError(ProfileError):
+    """The disk failed the profile (full, an I/O error, read-only): the file is not to blame and stays."""
+
+
+class ProfileLockedError(ProfileError):
+    """Another program holds the profile's lock; trying again later may work."""
 
 
 class SelfTestFailure(DigitpadError):

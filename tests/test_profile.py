@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from digitpad.errors import ProfileError
-from digitpad.personal.profile import SCHEMA_VERSION, Profile, default_profile_path, open_profile_safely
+from digitpad.errors import ProfileError, ProfileLockedError, ProfileStorageError, UnusableProfileError
+from digitpad.personal import profile as profile_module
+from digitpad.personal.profile import SCHEMA_VERSION, Imported, Profile, default_profile_path, open_profile_safely
 from digitpad.reading.adapt import Reading
 from tests.drawings import one, seven, zero
+from tests.hostile_profiles import (
+    BAD_ROWS,
+    REFUSED_PROFILES,
+    drawing_text,
+    full_disk_connection,
+    profile_with_bad_rows,
+    profile_with_rows,
+)
 
 
 def test_samples_keep_their_ink_label_and_time(tmp_path: Path) -> None:
@@ -67,7 +79,7 @@ def test_export_and_import_move_the_samples(tmp_path: Path) -> None:
         profile.export_to(tmp_path / "moved.sqlite3")
     with Profile(tmp_path / "b.sqlite3") as other:
         other.add(zero(), 0)
-        assert other.import_from(tmp_path / "moved.sqlite3") == 2
+        assert other.import_from(tmp_path / "moved.sqlite3").added == 2
         assert sorted(s.label for s in other.samples()) == [0, 1, 7]
     assert sorted(p.name for p in tmp_path.iterdir() if "moved" in p.name) == ["moved.sqlite3"]
 
@@ -104,3 +116,196 @@ def test_an_unusable_file_is_kept_aside_and_a_new_profile_started(tmp_path: Path
 def test_the_default_profile_is_in_the_per_user_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_profile_path() == tmp_path / "digitpad" / "profile.sqlite3"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("name", REFUSED_PROFILES)
+def test_a_hostile_profile_is_refused_before_any_query_and_never_changed(tmp_path: Path, name: str) -> None:
+    """A view of endless rows once hung every command and filled the disk; a trigger ran on insert;
+    another program's file with user_version 1 was switched to WAL before being refused."""
+    make, message = REFUSED_PROFILES[name]
+    source = tmp_path / "source"
+    source.mkdir()
+    path = source / "profile.sqlite3"
+    make(path)
+    before = _files(source)
+    with Profile(tmp_path / "mine.sqlite3") as mine:
+        with pytest.raises(UnusableProfileError, match=message):
+            mine.import_from(path)
+        assert len(mine) == 0
+    assert _files(source) == before  # an import only reads: no byte changed, no journal beside it
+    profile, problem = open_profile_safely(path)  # as the person's own profile: kept aside, unchanged
+    assert profile is not None and len(profile) == 0
+    profile.close()
+    assert problem is not None and message in problem and "kept as" in problem
+    (kept,) = [p for p in source.iterdir() if ".unreadable-" in p.name]
+    assert kept.read_bytes() == before["profile.sqlite3"]
+
+
+def test_bad_rows_are_skipped_and_counted_and_the_good_ones_read(tmp_path: Path) -> None:
+    """Labels 99, -1, 3.5, NULL, "١٢٣", drawings that are null, a number or nested 100,000 deep once
+    crashed the CLI or locked the app out; 3.5 was read as 3 and then broke --export."""
+    path = profile_with_bad_rows(tmp_path / "bad.sqlite3")
+    before = path.read_bytes()
+    with Profile(tmp_path / "mine.sqlite3") as mine:
+        assert mine.import_from(path) == Imported(added=2, skipped=len(BAD_ROWS))
+        assert sorted(s.label for s in mine.samples()) == [1, 7]
+    assert path.read_bytes() == before
+    with Profile(path) as own:  # as the person's own profile it opens, reads the good rows and exports them
+        assert [s.label for s in own.samples()] == [1, 7] and own.skipped == len(BAD_ROWS)
+        assert own.counts()[1] == 1 and own.counts()[3] == 0
+        own.export_to(tmp_path / "exported.sqlite3")
+    with Profile(tmp_path / "exported.sqlite3") as exported:
+        assert [s.label for s in exported.samples()] == [1, 7] and exported.skipped == 0
+
+
+def test_at_most_max_samples_rows_are_read_and_a_full_profile_takes_no_more(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(profile_module, "MAX_SAMPLES", 20)
+    path = profile_with_rows(tmp_path / "many.sqlite3", [(7, drawing_text(), "2026-01-01")] * 25)
+    with Profile(path) as profile:
+        assert len(profile.samples()) == 20 and profile.skipped == 5
+        with pytest.raises(ProfileError, match="holds at most 20"):
+            profile.add(one(), 1)
+    with Profile(tmp_path / "mine.sqlite3") as mine:
+        assert mine.import_from(path) == Imported(added=20, skipped=5)
+
+
+def test_a_full_disk_is_reported_as_such_and_nothing_is_set_aside(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk once set a good profile aside as "unreadable" and left a 0-byte one in its place."""
+    path = tmp_path / "profile.sqlite3"
+    with Profile(path) as profile:
+        profile.add(one(), 1)
+    before = _files(tmp_path)
+    connect = sqlite3.connect
+    monkeypatch.setattr(profile_module.sqlite3, "connect", functools.partial(
+        connect, factory=full_disk_connection(("PRAGMA USER_VERSION", "PRAGMA JOURNAL_MODE"))))
+    profile, message = open_profile_safely(path)
+    assert profile is None and message is not None and "the disk is full" in message
+    assert "reads without a profile" in message and _files(tmp_path) == before  # nothing moved or emptied
+    monkeypatch.setattr(profile_module.sqlite3, "connect", functools.partial(
+        connect, factory=full_disk_connection(("INSERT",))))
+    with Profile(path) as profile:
+        with pytest.raises(ProfileStorageError, match="the disk is full"):
+            profile.add(seven(), 7)
+        assert [s.label for s in profile.samples()] == [1]
+
+
+def test_a_locked_profile_is_reported_as_locked_within_its_wait(tmp_path: Path) -> None:
+    path = tmp_path / "profile.sqlite3"
+    Profile(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program is writing
+    try:
+        with Profile(path, busy_seconds=0.05) as profile:
+            with pytest.raises(ProfileLockedError, match="another program is using it"):
+                profile.add(one(), 1)
+        profile, message = open_profile_safely(path, busy_seconds=0.05)
+        assert profile is not None and message is None  # reading is not blocked by a writer
+        profile.close()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert [p.name for p in tmp_path.iterdir() if "unreadable" in p.name] == []
+
+
+def _teach_in_rounds(folder: str, rounds: int, worker: int, barrier: multiprocessing.synchronize.Barrier) -> None:
+    for round_ in range(rounds):
+        barrier.wait()
+        profile, message = open_profile_safely(Path(folder) / f"{round_}.sqlite3")
+        assert profile is not None, message
+        with profile:
+            profile.add(one() if worker else seven(), worker)
+
+
+@pytest.mark.slow
+def test_two_processes_creating_a_profile_at_once_lose_no_sample(tmp_path: Path) -> None:
+    """The loser of the race once said "table samples already exists" and set the winner's file aside."""
+    rounds = 12
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    workers = [context.Process(target=_teach_in_rounds, args=(str(tmp_path), rounds, w, barrier)) for w in (0, 1)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    for round_ in range(rounds):
+        with Profile(tmp_path / f"{round_}.sqlite3") as profile:
+            assert sorted(s.label for s in profile.samples()) == [0, 1], round_
+    assert [p.name for p in tmp_path.iterdir() if "unreadable" in p.name] == []
+
+
+def test_a_profile_path_that_is_not_a_regular_file_is_refused_before_sqlite_opens_it(tmp_path: Path) -> None:
+    """As root, SQLite once left /dev/null-journal behind when --profile was a link to /dev/null."""
+    link = tmp_path / "null.sqlite3"
+    link.symlink_to(os.devnull)
+    fifo = tmp_path / "fifo.sqlite3"
+    os.mkfifo(fifo)
+    journal_existed = os.path.exists(f"{os.devnull}-journal")
+    with pytest.raises(ProfileError, match="is a device, not a profile file"):
+        Profile(link).add(one(), 1)
+    with pytest.raises(ProfileError, match="is a FIFO, not a profile file"):
+        Profile(fifo)
+    with pytest.raises(ProfileError, match="is a folder, not a profile file"):
+        Profile(tmp_path)
+    assert os.path.exists(f"{os.devnull}-journal") == journal_existed
+    profile, message = open_profile_safely(link)
+    assert profile is None and message is not None and "reads without a profile" in message
+    assert link.is_symlink()  # not set aside: the file is not a profile at all
+
+
+def test_an_import_reads_its_source_only(tmp_path: Path) -> None:
+    """Import once wrote into its source: an empty file became a 16 KB profile."""
+    empty = tmp_path / "empty.sqlite3"
+    empty.write_bytes(b"")
+    with Profile(tmp_path / "a.sqlite3") as profile:
+        profile.add(one(), 1)
+        profile.export_to(tmp_path / "exported.sqlite3")
+    before = _files(tmp_path)
+    with Profile(tmp_path / "mine.sqlite3") as mine:
+        with pytest.raises(UnusableProfileError, match="holds no digitpad profile"):
+            mine.import_from(empty)
+        with pytest.raises(ProfileError, match="no profile file at"):
+            mine.import_from(tmp_path / "missing.sqlite3")
+        assert mine.import_from(tmp_path / "exported.sqlite3").added == 1
+    after = _files(tmp_path)
+    assert {name: after[name] for name in before} == before
+    assert not (tmp_path / "missing.sqlite3").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder anyway")
+def test_an_import_from_a_read_only_folder_works(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with Profile(tmp_path / "a.sqlite3") as profile:
+        profile.add(one(), 1)
+        profile.export_to(folder / "exported.sqlite3")
+    folder.chmod(0o555)
+    try:
+        with Profile(tmp_path / "mine.sqlite3") as mine:
+            assert mine.import_from(folder / "exported.sqlite3").added == 1
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_profile_is_never_imported_into_itself_nor_exported_over_its_journal(tmp_path: Path) -> None:
+    """Importing a profile into itself once doubled it; --export onto its own -wal file "succeeded" and
+    the file vanished; a folder at .NAME.tmp made --export NAME fail with a traceback."""
+    path = tmp_path / "profile.sqlite3"
+    with Profile(path) as profile:
+        profile.add(one(), 1)
+        with pytest.raises(ProfileError, match="is this profile itself"):
+            profile.import_from(path)
+        for target in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with pytest.raises(ProfileError, match="over itself or its journal files"):
+                profile.export_to(target)
+        (tmp_path / ".out.sqlite3.tmp").mkdir()
+        profile.export_to(tmp_path / "out.sqlite3")
+        assert len(profile) == 1
+    with Profile(tmp_path / "out.sqlite3") as out:
+        assert [s.label for s in out.samples()] == [1]

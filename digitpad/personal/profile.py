@@ -5,6 +5,12 @@ The ink is stored, not only numbers derived from it, so that a new model can der
 one transaction in a write-ahead-logged database: a crash or a kill loses at most the sample being
 written. A file that is not a readable profile (corrupt, or made by a newer digitpad) is never
 deleted: `open_profile_safely` renames it aside, says so, and starts an empty one.
+
+A profile may come from anyone (`import_from`), so nothing in it is trusted: the file must be a
+regular file of bounded size, its schema must be exactly the one this digitpad writes (no views,
+no triggers, no other tables) before any query runs, at most MAX_SAMPLES rows are read, each
+value's size is looked at before it is read, and every row is validated; a bad row is skipped and
+counted. Imports open the source read-only and immutable: nothing in it can run or change.
 """
 
 from __future__ import annotations
@@ -13,30 +19,52 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
-from digitpad.errors import DigitpadError, ProfileError
+from digitpad.errors import (
+    DigitpadError,
+    ProfileError,
+    ProfileLockedError,
+    ProfileStorageError,
+    UnusableProfileError,
+)
 from digitpad.ink.drawing import Drawing
-from digitpad.ink.drawing_file import drawing_from_json, drawing_to_json
+from digitpad.ink.drawing_file import drawing_from_json, drawing_to_json, parse_drawing_json
 from digitpad.reading.adapt import Reading
 
 #: The schema this digitpad writes (PRAGMA user_version); a file with a higher one is refused.
 SCHEMA_VERSION = 1
 PROFILE_FILE_NAME = "profile.sqlite3"
+#: Samples read from a profile, and the most one may hold: a person teaches hundreds, and every
+#: sample costs memory and time in each answer (a view of endless rows once filled the disk).
+MAX_SAMPLES = 10_000
+#: Bytes of one sample's drawing JSON (a digit drawn with a mouse takes a few KB); a larger value
+#: is skipped before it is read.
+MAX_SAMPLE_BYTES = 65_536
+#: Bytes of a profile file: 10,000 samples with their cached readings take about 100 MB.
+MAX_PROFILE_BYTES = 256 * 1024 * 1024
+#: Seconds a change waits for another program's lock (the app passes less: its GUI thread waits).
+BUSY_SECONDS = 5.0
+_MAX_CREATED_BYTES = 64
+_MAX_READING_BYTES = 1024 * 1024
 
 _SCHEMA = """
-CREATE TABLE samples (
+CREATE TABLE IF NOT EXISTS samples (
     id INTEGER PRIMARY KEY,
     label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
     drawing TEXT NOT NULL,  -- drawing JSON (digitpad.ink.drawing_file), the ink as drawn
     created TEXT NOT NULL   -- ISO 8601 UTC
 );
-CREATE TABLE embeddings (  -- a cache: derived from the ink, rebuilt for every new model
+CREATE TABLE IF NOT EXISTS embeddings (  -- a cache: derived from the ink, rebuilt for every new model
     sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
     model TEXT NOT NULL,
     data BLOB NOT NULL,     -- float32 (variants, width), C order
@@ -45,6 +73,68 @@ CREATE TABLE embeddings (  -- a cache: derived from the ink, rebuilt for every n
     PRIMARY KEY (sample_id, model)
 );
 """
+_STATEMENTS = [statement for statement in _SCHEMA.split(";") if statement.strip()]
+#: What SQLite's quick check says of a row that breaks a constraint, rather than of a damaged file.
+_ROW_PROBLEMS = ("CHECK constraint failed in ", *(f"{kind} value in " for kind in ("NULL", "TEXT", "INTEGER", "REAL", "BLOB", "NUMERIC", "NON-NUMERIC")))
+#: Entries of sqlite_master read at most: a profile has three.
+_MAX_SCHEMA_ENTRIES = 16
+
+# SQLite's primary result codes (the low byte of `sqlite3.Error.sqlite_errorcode`).
+_CORRUPT_CODES = {11, 24, 26}  # SQLITE_CORRUPT, SQLITE_FORMAT, SQLITE_NOTADB
+_FULL, _IOERR, _BUSY, _LOCKED = 13, 10, 5, 6
+_STORAGE_CODES = {3: "permission denied", 8: "the file or its folder is read-only", 14: "it cannot be opened"}
+
+
+def profile_error(path: Path, exc: sqlite3.Error, doing: str = "use") -> ProfileError:
+    """The error class for what SQLite said: only a damaged file is `UnusableProfileError`."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in _CORRUPT_CODES:
+        return UnusableProfileError(f"{path} is not a readable digitpad profile ({exc})")
+    if code == _FULL:
+        return ProfileStorageError(f"{path}: cannot {doing} the profile: the disk is full ({exc})")
+    if code == _IOERR:
+        return ProfileStorageError(f"{path}: cannot {doing} the profile: an I/O error ({exc})")
+    if code in (_BUSY, _LOCKED):
+        return ProfileLockedError(f"{path}: cannot {doing} the profile: another program is using it ({exc})")
+    if code in _STORAGE_CODES:
+        return ProfileStorageError(f"{path}: cannot {doing} the profile: {_STORAGE_CODES[code]} ({exc})")
+    return ProfileError(f"{path}: cannot {doing} the profile ({exc})")
+
+
+@cache
+def expected_schema() -> dict[tuple[str, str], str | None]:
+    """{(type, name): sql} of sqlite_master in a profile this digitpad writes, as SQLite stores it."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for statement in _STATEMENTS:
+            db.execute(statement)
+        return {(kind, name): sql for kind, name, sql in db.execute("SELECT type, name, sql FROM sqlite_master")}
+    finally:
+        db.close()
+
+
+def _same_sql(a: str | None, b: str | None) -> bool:
+    return a is None and b is None or (a is not None and b is not None and a.split() == b.split())
+
+
+def _check_path(path: Path, must_exist: bool) -> None:
+    """Refuse what SQLite must never open: a device, a FIFO, a folder (as root, SQLite would leave
+    /dev/null-journal), a path the system cannot name, a file larger than MAX_PROFILE_BYTES."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        if must_exist:
+            raise ProfileError(f"no profile file at {path}") from None
+        return
+    except (OSError, ValueError, UnicodeError) as exc:
+        raise ProfileError(f"{path}: cannot open the profile ({getattr(exc, 'strerror', None) or exc})") from None
+    if not stat.S_ISREG(status.st_mode):
+        kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a FIFO" if stat.S_ISFIFO(status.st_mode) \
+            else "a device" if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode) else "not a regular file"
+        raise ProfileError(f"{path} is {kind}, not a profile file")
+    if status.st_size > MAX_PROFILE_BYTES:
+        raise UnusableProfileError(f"{path} is larger than the {MAX_PROFILE_BYTES:,}-byte limit for profiles "
+                                   f"({status.st_size:,} bytes)")
 
 
 def default_profile_path() -> Path:
@@ -78,67 +168,152 @@ def _check_label(label: int) -> int:
     return int(label)
 
 
-class Profile:
-    """An open profile file. Not shared between threads: each thread opens its own."""
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: samples added, and rows of the source that could not be used."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    added: int
+    skipped: int
+
+
+class Profile:
+    """An open profile file. Not shared between threads: each thread opens its own.
+
+    `read_only`: open an existing file to read it only (an import's source): immutable, so no
+    lock, no journal and no write ever touches it, and it works from a read-only folder.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False,
+                 busy_seconds: float = BUSY_SECONDS) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        #: Rows the last `samples()` skipped: a bad label or drawing, too large, or past MAX_SAMPLES.
+        self.skipped = 0
+        _check_path(self.path, must_exist=read_only)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)  # we open transactions
-        except (OSError, sqlite3.Error) as exc:
-            raise ProfileError(f"{self.path}: cannot open the profile ({exc})") from None
+            if read_only:
+                uri = f"file:{quote(os.path.abspath(self.path))}?mode=ro&immutable=1"
+                self._db = sqlite3.connect(uri, uri=True, timeout=busy_seconds, isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, timeout=busy_seconds, isolation_level=None)
+        except (OSError, ValueError) as exc:
+            raise ProfileStorageError(f"{self.path}: cannot open the profile ({getattr(exc, 'strerror', None) or exc})"
+                                      ) from None
+        except sqlite3.Error as exc:
+            raise profile_error(self.path, exc, "open") from None
         try:
             self._prepare()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             self._db.close()
-            raise ProfileError(f"{self.path} is not a readable digitpad profile ({exc})") from None
+            raise profile_error(self.path, exc) from None
         except ProfileError:
             self._db.close()
             raise
+
+    def _schema(self) -> dict[tuple[str, str], str | None]:
+        rows = self._db.execute("SELECT type, name, sql FROM sqlite_master LIMIT ?", (_MAX_SCHEMA_ENTRIES + 1,))
+        return {(str(kind), str(name)): sql for kind, name, sql in rows}
+
+    def _check_schema(self, found: dict[tuple[str, str], str | None]) -> None:
+        """Exactly the tables this digitpad writes: a view, a trigger, another table or column is refused
+        before any of it is queried (a view of endless rows, a trigger that deletes what is inserted)."""
+        expected = expected_schema()
+        for (kind, name), sql in found.items():
+            if kind in ("view", "trigger"):
+                raise UnusableProfileError(f"{self.path} is not a digitpad profile: it has a {kind} ({name!r})")
+            if (kind, name) not in expected:
+                raise UnusableProfileError(f"{self.path} is an SQLite database but not a digitpad profile "
+                                           f"(it has the {kind} {name!r})")
+            if not _same_sql(sql, expected[(kind, name)]):
+                raise UnusableProfileError(f"{self.path} is not a digitpad profile: its {kind} {name!r} is not "
+                                           f"the one digitpad writes")
+        missing = sorted(name for kind, name in expected if (kind, name) not in found)
+        if missing:
+            raise UnusableProfileError(f"{self.path} is an SQLite database but not a digitpad profile "
+                                       f"(no {', '.join(missing)})")
 
     def _prepare(self) -> None:
         db = self._db
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise ProfileError(f"{self.path} was written by a newer digitpad (profile version {version}; this one "
-                               f"reads up to {SCHEMA_VERSION})")
-        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise ProfileError(f"{self.path} is damaged (SQLite's integrity check fails)")
-        if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise ProfileError(f"{self.path} is an SQLite database but not a digitpad profile")
+            raise UnusableProfileError(f"{self.path} was written by a newer digitpad (profile version {version}; "
+                                       f"this one reads up to {SCHEMA_VERSION})")
+        found = self._schema()
+        if version == 0 and not found:
+            if self.read_only:
+                raise UnusableProfileError(f"{self.path} holds no digitpad profile (an empty database)")
+            self._create()
+        elif version != SCHEMA_VERSION:
+            raise UnusableProfileError(f"{self.path} is an SQLite database but not a digitpad profile")
+        else:
+            self._check_schema(found)
+        if self._damaged():
+            raise UnusableProfileError(f"{self.path} is damaged (SQLite's integrity check fails)")
+        if self.read_only:
+            db.execute("PRAGMA query_only = ON")
+            return
         # Only now, with the file known to be ours, may anything in it change.
-        db.execute("PRAGMA journal_mode = WAL")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
         # WAL with synchronous=NORMAL: a committed change survives the app crashing or being killed
         # (the OS holds it); only a power cut may lose the last commits, and never corrupts the file.
         # FULL would add an fsync (several ms, more on a busy disk) to every correction.
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
-        if version == 0:
-            with self._transaction():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+
+    def _damaged(self) -> bool:
+        """SQLite's quick check finds the file's structure damaged. A row that breaks a constraint
+        (a NULL or out-of-range label written by another program) is not damage: `samples` skips it."""
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check(100)")]
+        return any(not problem.startswith(_ROW_PROBLEMS) for problem in problems if problem != "ok")
+
+    def _create(self) -> None:
+        """The tables and the version in one write transaction: two programs that start a new
+        profile at once both find it whole (the second sees the first one's, and adds nothing)."""
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            found = self._schema()
+            if version == 0 and not found:
+                for statement in _STATEMENTS:
+                    db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                return
+        if version != SCHEMA_VERSION:  # someone else wrote something else meanwhile
+            raise UnusableProfileError(f"{self.path} is an SQLite database but not a digitpad profile")
+        self._check_schema(found)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic change: all of it is written, or (on any error) none of it."""
+        if self.read_only:
+            raise ProfileError(f"{self.path} is open for reading only")
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise ProfileError(f"{self.path}: cannot write the profile ({exc})") from None
+            raise profile_error(self.path, exc, "write") from None
         try:
             yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise profile_error(self.path, exc, "write") from None
             raise
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
-            raise ProfileError(f"{self.path}: cannot write the profile ({exc})") from None
+            raise profile_error(self.path, exc, "write") from None
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read whose SQLite errors (a page damaged past the check, a lock) become profile errors."""
+        try:
+            yield self._db
+        except sqlite3.Error as exc:
+            raise profile_error(self.path, exc, "read") from None
 
     def close(self) -> None:
         self._db.close()
@@ -151,38 +326,70 @@ class Profile:
 
     # -- samples -----------------------------------------------------------------------------
 
+    def _text(self, row: int, column: str, limit: int) -> str | None:
+        """A text value of a row, if it holds at most `limit` bytes: the size is looked at before
+        anything is read (a 120 MB value costs nothing), and bad UTF-8 is None."""
+        with self._db.blobopen("samples", column, row, readonly=True) as blob:
+            if len(blob) > limit:
+                return None
+            data = blob.read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
     def samples(self) -> list[Sample]:
-        """Every sample, oldest first. A row whose ink no longer validates is skipped, not fatal."""
-        found = []
-        for sample_id, label, text, created in self._db.execute(
-            "SELECT id, label, drawing, created FROM samples ORDER BY id"
-        ):
-            try:
-                drawing = drawing_from_json(json.loads(text))
-            except (ValueError, DigitpadError):
-                continue
-            found.append(Sample(sample_id, label, drawing, created))
+        """Every usable sample, oldest first (at most MAX_SAMPLES). A row that does not validate (a
+        label other than 0-9, a drawing too large, not JSON or not a drawing) is skipped and
+        counted in `skipped`, never fatal."""
+        found, skipped = [], 0
+        with self._reading() as db:
+            total = int(db.execute("SELECT count(*) FROM samples").fetchone()[0])
+            rows = db.execute(
+                "SELECT id, label, typeof(label), typeof(drawing), typeof(created) FROM samples ORDER BY id LIMIT ?",
+                (MAX_SAMPLES,),
+            ).fetchall()
+            for sample_id, label, label_type, drawing_type, created_type in rows:
+                if label_type != "integer" or not 0 <= label <= 9 or drawing_type != "text" or created_type != "text":
+                    skipped += 1
+                    continue
+                text = self._text(sample_id, "drawing", MAX_SAMPLE_BYTES)
+                created = self._text(sample_id, "created", _MAX_CREATED_BYTES)
+                drawing = _drawing(text)
+                if drawing is None or created is None:
+                    skipped += 1
+                    continue
+                found.append(Sample(int(sample_id), int(label), drawing, created))
+        self.skipped = skipped + max(total - len(rows), 0)
         return found
 
     def counts(self) -> dict[int, int]:
-        """Samples per digit, every digit 0-9 present."""
+        """Usable samples per digit, every digit 0-9 present."""
         counts = dict.fromkeys(range(10), 0)
-        counts.update(self._db.execute("SELECT label, count(*) FROM samples GROUP BY label").fetchall())
+        for sample in self.samples():
+            counts[sample.label] += 1
         return counts
 
     def __len__(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM samples").fetchone()[0])
+        """Rows with a label 0-9 (their drawings are checked only by `samples`)."""
+        with self._reading() as db:
+            return int(db.execute("SELECT count(*) FROM samples WHERE typeof(label) = 'integer' "
+                                  "AND label BETWEEN 0 AND 9").fetchone()[0])
 
     def add(self, drawing: Drawing, label: int) -> Sample:
         return self.add_many([(drawing, label)])[0]
 
     def add_many(self, items: Iterable[tuple[Drawing, int]]) -> list[Sample]:
-        """Store samples, all in one transaction."""
+        """Store samples, all in one transaction (none of them if the profile would pass MAX_SAMPLES)."""
         rows = [(_check_label(label), json.dumps(drawing_to_json(drawing), separators=(",", ":")), drawing)
                 for drawing, label in items]
         created = _now()
         added = []
         with self._transaction() as db:
+            held = int(db.execute("SELECT count(*) FROM samples").fetchone()[0])
+            if held + len(rows) > MAX_SAMPLES:
+                raise ProfileError(f"{self.path} holds {held:,} samples; a profile holds at most {MAX_SAMPLES:,}, "
+                                   f"so these {len(rows):,} were not added")
             for label, text, drawing in rows:
                 cursor = db.execute("INSERT INTO samples (label, drawing, created) VALUES (?, ?, ?)",
                                     (label, text, created))
@@ -207,15 +414,20 @@ class Profile:
     # -- the embedding cache -----------------------------------------------------------------
 
     def cached_readings(self, model: str) -> dict[int, Reading]:
-        """{sample id: the network's reading} stored for `model`."""
+        """{sample id: the network's reading} stored for `model` (values too large are not read)."""
         found = {}
-        for sample_id, data, variants, probabilities in self._db.execute(
-            "SELECT sample_id, data, variants, probabilities FROM embeddings WHERE model = ?", (model,)
-        ):
-            values = np.frombuffer(data, dtype=np.float32)
-            network = np.frombuffer(probabilities, dtype=np.float32)
-            if variants > 0 and values.size % variants == 0 and network.shape == (10,):
-                found[int(sample_id)] = Reading(network, values.reshape(variants, -1))
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT sample_id, CASE WHEN typeof(data) = 'blob' AND length(data) <= ? THEN data END, variants, "
+                "CASE WHEN typeof(probabilities) = 'blob' AND length(probabilities) = 40 THEN probabilities END "
+                "FROM embeddings WHERE model = ? LIMIT ?", (_MAX_READING_BYTES, model, MAX_SAMPLES))
+            for sample_id, data, variants, probabilities in rows:
+                if data is None or probabilities is None or not isinstance(variants, int) or variants <= 0:
+                    continue
+                values = np.frombuffer(data, dtype=np.float32)
+                network = np.frombuffer(probabilities, dtype=np.float32)
+                if values.size and values.size % variants == 0:
+                    found[int(sample_id)] = Reading(network, values.reshape(variants, -1))
         return found
 
     def forget_other_models(self, model: str) -> None:
@@ -237,30 +449,63 @@ class Profile:
 
     # -- moving a profile --------------------------------------------------------------------
 
+    def _own_files(self) -> list[str]:
+        """The profile's file and its journals, as real paths: no export may write over them."""
+        return [os.path.realpath(f"{self.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
+
     def export_to(self, path: str | os.PathLike[str]) -> None:
-        """A copy of this profile (samples only) at `path`, written beside it and renamed into place."""
+        """A copy of this profile (samples only) at `path`, written beside it and renamed into place.
+
+        The copy is built in a new temporary file (created exclusively: never a file, folder or
+        link already there), so a failed export leaves `path` as it was.
+        """
         target = Path(path)
-        temporary = target.with_name(f".{target.name}.tmp")
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+        if os.path.realpath(target) in self._own_files():
+            raise ProfileError(f"{target}: cannot export the profile over itself or its journal files")
+        samples = self.samples()
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".tmp", dir=target.parent)
+        except OSError as exc:
+            raise ProfileStorageError(f"{target}: cannot write the profile ({exc.strerror or exc})") from None
+        os.close(handle)
+        temporary = Path(name)
         try:
             with Profile(temporary) as copy:
-                copy.add_many((s.drawing, s.label) for s in self.samples())
+                copy.add_many((s.drawing, s.label) for s in samples)
             os.replace(temporary, target)
         except OSError as exc:
-            raise ProfileError(f"{target}: cannot write the profile ({exc.strerror or exc})") from None
+            raise ProfileStorageError(f"{target}: cannot write the profile ({exc.strerror or exc})") from None
         finally:
             for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
 
-    def import_from(self, path: str | os.PathLike[str]) -> int:
-        """Add the samples of another profile file; returns how many."""
+    def import_from(self, path: str | os.PathLike[str]) -> Imported:
+        """Add the usable samples of another profile file, read without changing it in any way."""
         source = Path(path)
-        if not source.is_file():
-            raise ProfileError(f"no profile file at {source}")
-        with Profile(source) as other:
-            return len(self.add_many((s.drawing, s.label) for s in other.samples()))
+        if os.path.realpath(source) in self._own_files() or _same_file(source, self.path):
+            raise ProfileError(f"{source} is this profile itself: there is nothing to import")
+        with Profile(source, read_only=True) as other:
+            samples = other.samples()
+            skipped = other.skipped
+        return Imported(len(self.add_many((s.drawing, s.label) for s in samples)), skipped)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def _drawing(text: str | None) -> Drawing | None:
+    """A stored drawing, or None if it is not one (not JSON, nested too deeply, a number, bad strokes)."""
+    if text is None:
+        return None
+    try:
+        return drawing_from_json(parse_drawing_json(text.encode("utf-8")))
+    except (DigitpadError, ValueError, TypeError):
+        return None
 
 
 def set_aside(path: Path) -> Path:
@@ -279,24 +524,28 @@ def set_aside(path: Path) -> Path:
     return target
 
 
-def open_profile_safely(path: str | os.PathLike[str]) -> tuple[Profile | None, str | None]:
+def open_profile_safely(path: str | os.PathLike[str],
+                        busy_seconds: float = BUSY_SECONDS) -> tuple[Profile | None, str | None]:
     """The profile at `path`, and a message for the person if something had to be done about it.
 
-    A file that is not a readable profile is renamed aside (kept, never deleted) and an empty
-    profile is started in its place; if even that fails, (None, message): run without a profile.
+    Only a file that is not a usable profile (`UnusableProfileError`) is renamed aside (kept,
+    never deleted or changed) and an empty profile started in its place. A full disk, an I/O
+    error or a lock is not the file's fault: nothing moves, and (None, message): run without a
+    profile this time.
     """
     path = Path(path)
     try:
-        return Profile(path), None
-    except ProfileError as exc:
+        return Profile(path, busy_seconds=busy_seconds), None
+    except UnusableProfileError as exc:
         problem = str(exc)
-    if not path.is_file():
-        return None, f"{problem}. digitpad reads without a profile."
+    except ProfileError as exc:
+        return None, f"{exc}. digitpad reads without a profile."
     try:
         kept = set_aside(path)
     except OSError as exc:
         return None, f"{problem}; it cannot be moved aside ({exc.strerror or exc}). digitpad reads without a profile."
     try:
-        return Profile(path), f"{problem}. It was kept as {kept.name}, and a new empty profile was started."
+        return Profile(path, busy_seconds=busy_seconds), \
+            f"{problem}. It was kept as {kept.name}, and a new empty profile was started."
     except ProfileError as exc:
         return None, f"{problem}. It was kept as {kept.name}; a new profile cannot be started ({exc})."
