@@ -37,8 +37,8 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         "these samples.",
     )
     teach.add_argument("paths", nargs="+", type=Path, metavar="FILE", help="drawing JSON file")
-    teach.add_argument("--label", type=int, choices=range(10), metavar="D",
-                       help="the digit every FILE shows (each FILE must hold one digit)")
+    teach.add_argument("--label", type=digit_label, metavar="D",
+                       help="the digit every FILE shows, 0-9 (each FILE must hold one digit)")
     add_profile_option(teach)
     profile = commands.add_parser(
         "profile",
@@ -51,6 +51,13 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     moves.add_argument("--export", type=Path, metavar="FILE", help="write a copy of the profile to FILE")
     moves.add_argument("--import", type=Path, metavar="FILE", dest="import_from", help="add FILE's samples")
     profile.add_argument("--json", action="store_true", help="print the counts as JSON")
+
+
+def digit_label(text: str) -> int:
+    """One ASCII digit, as a drawing file's label must be: `int()` would also take "٣" and "３"."""
+    if len(text) != 1 or text not in "0123456789":
+        raise argparse.ArgumentTypeError(f"{text!r} is not a digit 0-9")
+    return int(text)
 
 
 def add_classify_options(classify: argparse.ArgumentParser) -> None:
@@ -172,11 +179,15 @@ def run_profile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if args.import_from:
                 taught = import_profile(profile, args.import_from)
                 kept = f"; {len(taught.already)} already in the profile, kept once" if taught.already else ""
-                print(f"added {len(taught.added)} sample(s) from {args.import_from}{kept}", file=out)
+                skipped = f"; {taught.skipped} unusable row(s) skipped" if taught.skipped else ""
+                print(f"added {len(taught.added)} sample(s) from {args.import_from}{kept}{skipped}", file=out)
         except ProfileError as exc:
             print(f"digitpad: {exc}", file=err)
             return 1
         counts = profile.counts()
+        if profile.skipped:
+            print(f"digitpad: note: {profile.path} has {profile.skipped} unusable row(s), which are not read",
+                  file=err)
         if args.json:
             print(json.dumps({"profile": str(profile.path), "samples": {str(d): n for d, n in counts.items()}}),
                   file=out)

@@ -95,7 +95,7 @@ BAD_ROWS: dict[str, tuple[object, object, object]] = {
     "drawing a number": (7, "5", CREATED),
     "drawing nested 100,000 deep": (7, "[" * 100_000 + "]" * 100_000, CREATED),
     "drawing of 2 MB": (7, drawing_text()[:-1] + ', "pad": "' + "x" * 2_000_000 + '"}', CREATED),
-    "drawing not UTF-8": (7, b"\xff\xfe" + drawing_text().encode(), CREATED),
+    "drawing that is not UTF-8": (7, b"\xff\xfe" + drawing_text().encode(), CREATED),
     "drawing with a bad stroke": (7, drawing_text().replace('"strokes": [[', '"strokes": [["x", '), CREATED),
     "drawing NULL": (7, None, CREATED),
     "created NULL": (7, drawing_text(), None),
@@ -111,6 +111,7 @@ def profile_with_rows(path: Path, rows: Sequence[tuple[object, object, object]])
     db.execute("CREATE TABLE samples (id INTEGER PRIMARY KEY, label, drawing, created)")
     db.execute(_embeddings_sql())
     db.executemany("INSERT INTO samples (label, drawing, created) VALUES (?, ?, ?)", rows)
+    db.execute("UPDATE samples SET drawing = CAST(drawing AS TEXT) WHERE typeof(drawing) = 'blob'")  # bad UTF-8
     db.execute("PRAGMA writable_schema = ON")
     db.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'samples'", (expected_schema()[("table", "samples")],))
     version = db.execute("PRAGMA schema_version").fetchone()[0]

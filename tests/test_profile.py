@@ -6,6 +6,7 @@ import functools
 import multiprocessing
 import os
 import sqlite3
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ import pytest
 from digitpad.errors import ProfileError, ProfileLockedError, ProfileStorageError, UnusableProfileError
 from digitpad.personal import profile as profile_module
 from digitpad.personal.profile import SCHEMA_VERSION, Imported, Profile, default_profile_path, open_profile_safely
-from digitpad.reading.adapt import Reading
+from digitpad.reading import adapt
+from digitpad.reading.adapt import Adapter, Effect, Reading, leave_one_out
 from tests.drawings import one, seven, zero
 from tests.hostile_profiles import (
     BAD_ROWS,
@@ -201,9 +203,9 @@ def test_a_locked_profile_is_reported_as_locked_within_its_wait(tmp_path: Path) 
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another program is writing
     try:
-        with Profile(path, busy_seconds=0.05) as profile:
-            with pytest.raises(ProfileLockedError, match="another program is using it"):
-                profile.add(one(), 1)
+        with Profile(path, busy_seconds=0.05) as profile, pytest.raises(ProfileLockedError,
+                                                                         match="another program is using it"):
+            profile.add(one(), 1)
         profile, message = open_profile_safely(path, busy_seconds=0.05)
         assert profile is not None and message is None  # reading is not blocked by a writer
         profile.close()
@@ -309,3 +311,36 @@ def test_a_profile_is_never_imported_into_itself_nor_exported_over_its_journal(t
         assert len(profile) == 1
     with Profile(tmp_path / "out.sqlite3") as out:
         assert [s.label for s in out.samples()] == [1]
+
+
+def _random_adapter(samples: int, seed: int = 0) -> Adapter:
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, samples)
+    centers = rng.normal(size=(10, 16))
+    readings = []
+    for label in labels:
+        probabilities = rng.dirichlet(np.ones(10)).astype(np.float32)
+        embeddings = (centers[label] + 0.8 * rng.normal(size=(2, 16))).astype(np.float32)
+        readings.append(Reading(probabilities, embeddings))
+    return Adapter.from_readings(readings, labels.tolist())
+
+
+def test_what_the_samples_fix_is_measured_in_chunks_in_bounded_memory() -> None:
+    """Your Samples once scored every sample against every other at once: 10,000 took 2.9 GB."""
+    small = _random_adapter(300)
+    weights = small.weights(small.originals)
+    np.fill_diagonal(weights, 0.0)
+    expected = small.combine(small.network, weights).argmax(axis=1)  # all pairs at once, as before
+    right_alone, right = small.network.argmax(axis=1) == small.labels, expected == small.labels
+    assert leave_one_out(small) == Effect(300, int((~right_alone).sum()), int((~right_alone & right).sum()),
+                                          int((right_alone & ~right).sum()))
+    assert leave_one_out(small, most=100).samples == 100
+    big = _random_adapter(3_000)
+    tracemalloc.start()
+    try:
+        effect = leave_one_out(big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert effect.samples == adapt.EFFECT_SAMPLES
+    assert peak < 3_000 * 3_000 * 8 / 3, f"{peak / 2**20:.0f} MiB"  # all pairs in float64 would take 69 MiB

@@ -13,6 +13,7 @@ from digitpad.ink.drawing import Drawing
 from digitpad.ink.drawing_file import drawing_to_json, save_drawing
 from digitpad.personal.profile import Profile, default_profile_path
 from tests.drawings import mouse_like, one, seven, zero
+from tests.hostile_profiles import BAD_ROWS, make_refused_profiles, profile_with_bad_rows
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -158,3 +159,41 @@ def test_a_numeric_label_is_read_as_its_digits_by_teach_and_classify(tmp_path: P
     assert code == 0 and json.loads(out)["label"] == "7" and json.loads(out)["digit"] == 7
     code, out, _ = run(capsys, "teach", "--profile", str(tmp_path / "me.sqlite3"), str(numeric))
     assert code == 0 and "taught 1 sample" in out
+
+
+def test_hostile_profiles_get_one_clear_line_in_every_command(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A view of endless rows once made `profile --import`, `classify --profile` and `teach` never finish."""
+    query = save_to(tmp_path / "q.json", zero())
+    taught = labelled(tmp_path / "t.json", one(), "1")
+    for path, message in make_refused_profiles(tmp_path / "hostile").items():
+        before = path.read_bytes()
+        code, _, err = run(capsys, "profile", "--profile", str(tmp_path / "mine.sqlite3"), "--import", str(path))
+        assert code == 1 and message in err and "Traceback" not in err, path.name
+        assert path.read_bytes() == before
+        code, out, err = run(capsys, "classify", "--json", "--profile", str(path), str(query))
+        assert code == 0 and list(digits(out).values()) == [0] and message in err and "kept as" in err, path.name
+        code, out, _ = run(capsys, "teach", "--profile", str(path), str(taught))  # a new profile in its place
+        assert code == 0 and "holds 1" in out
+    with Profile(tmp_path / "mine.sqlite3") as mine:
+        assert len(mine) == 0
+
+
+def test_bad_rows_are_skipped_by_import_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = profile_with_bad_rows(tmp_path / "bad.sqlite3")
+    code, out, err = run(capsys, "profile", "--profile", str(tmp_path / "mine.sqlite3"), "--import", str(bad))
+    assert code == 0 and f"added 2 sample(s) from {bad}; {len(BAD_ROWS)} unusable row(s) skipped" in out, err
+    code, out, err = run(capsys, "profile", "--profile", str(bad), "--export", str(tmp_path / "out.sqlite3"))
+    assert code == 0 and "wrote" in out and "Traceback" not in err
+    code, out, err = run(capsys, "profile", "--profile", str(bad), "--json")
+    assert code == 0 and json.loads(out)["samples"]["1"] == 1 and f"{len(BAD_ROWS)} unusable row(s)" in err
+
+
+@pytest.mark.parametrize("label", ["\u0663", "\uff13", "33", "-1", " 3"])
+def test_teach_label_takes_an_ascii_digit_only(tmp_path: Path, capsys: pytest.CaptureFixture[str], label: str) -> None:
+    """`teach --label ٣` and `--label ３` were taken as 3, while a drawing file's label refuses them."""
+    taught = labelled(tmp_path / "t.json", one(), "1")
+    with pytest.raises(SystemExit) as exit_:
+        main(["teach", "--profile", str(tmp_path / "me.sqlite3"), "--label", label, str(taught)])
+    assert exit_.value.code == 2 and "is not a digit 0-9" in capsys.readouterr().err
+    assert not (tmp_path / "me.sqlite3").exists()

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digitpad.errors import ProfileError
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.drawing_file import drawing_to_json
 from digitpad.personal.profile import Profile, Sample
@@ -51,6 +50,7 @@ class Taught:
     added: list[Sample] = field(default_factory=list)
     already: list[Sample] = field(default_factory=list)  #: held already, with the same digit: kept once
     replaced: list[Sample] = field(default_factory=list)  #: held with another digit: removed, the new one added
+    skipped: int = 0  #: rows of an imported file that are not valid samples (`Profile.skipped`)
 
     def describe(self) -> str:
         """One line for the person: 'taught 2 samples; 1 was already in your profile'."""
@@ -65,12 +65,8 @@ class Taught:
 
 def import_profile(profile: Profile, path: str | Path) -> Taught:
     """Add another profile file's samples to `profile`, each drawing once (one already held is kept once)."""
-    source = Path(path)
-    if not source.is_file():
-        raise ProfileError(f"no profile file at {source}")
+    incoming, skipped = profile.read_other(path)  # read-only, bounded, validated; never itself
     held = {drawing_key(s.drawing): s for s in profile.samples()}
-    with Profile(source) as other:
-        incoming = other.samples()
     new, already = [], []
     for sample in incoming:
         key = drawing_key(sample.drawing)
@@ -79,7 +75,7 @@ def import_profile(profile: Profile, path: str | Path) -> Taught:
             continue
         held[key] = sample
         new.append((sample.drawing, sample.label))
-    return Taught(profile.add_many(new), already)
+    return Taught(profile.add_many(new), already, skipped=skipped)
 
 
 class Personalization:

@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS embeddings (  -- a cache: derived from the ink, rebui
 """
 _STATEMENTS = [statement for statement in _SCHEMA.split(";") if statement.strip()]
 #: What SQLite's quick check says of a row that breaks a constraint, rather than of a damaged file.
-_ROW_PROBLEMS = ("CHECK constraint failed in ", *(f"{kind} value in " for kind in ("NULL", "TEXT", "INTEGER", "REAL", "BLOB", "NUMERIC", "NON-NUMERIC")))
+_ROW_PROBLEMS = ("CHECK constraint failed in ",
+                 *(f"{kind} value in " for kind in ("NULL", "TEXT", "INTEGER", "REAL", "BLOB", "NON-NUMERIC")))
 #: Entries of sqlite_master read at most: a profile has three.
 _MAX_SCHEMA_ENTRIES = 16
 
@@ -85,9 +86,16 @@ _FULL, _IOERR, _BUSY, _LOCKED = 13, 10, 5, 6
 _STORAGE_CODES = {3: "permission denied", 8: "the file or its folder is read-only", 14: "it cannot be opened"}
 
 
+#: SQLite's messages for those codes, for Python 3.10 (its sqlite3 errors carry no code).
+_MESSAGE_CODES = {"database disk image is malformed": 11, "file is not a database": 26,
+                  "database or disk is full": _FULL, "disk I/O error": _IOERR, "database is locked": _BUSY,
+                  "database table is locked": _LOCKED, "attempt to write a readonly database": 8,
+                  "unable to open database file": 14}
+
+
 def profile_error(path: Path, exc: sqlite3.Error, doing: str = "use") -> ProfileError:
     """The error class for what SQLite said: only a damaged file is `UnusableProfileError`."""
-    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    code = (getattr(exc, "sqlite_errorcode", None) or _MESSAGE_CODES.get(str(exc), 0)) & 0xFF
     if code in _CORRUPT_CODES:
         return UnusableProfileError(f"{path} is not a readable digitpad profile ({exc})")
     if code == _FULL:
@@ -326,40 +334,30 @@ class Profile:
 
     # -- samples -----------------------------------------------------------------------------
 
-    def _text(self, row: int, column: str, limit: int) -> str | None:
-        """A text value of a row, if it holds at most `limit` bytes: the size is looked at before
-        anything is read (a 120 MB value costs nothing), and bad UTF-8 is None."""
-        with self._db.blobopen("samples", column, row, readonly=True) as blob:
-            if len(blob) > limit:
-                return None
-            data = blob.read()
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-
     def samples(self) -> list[Sample]:
         """Every usable sample, oldest first (at most MAX_SAMPLES). A row that does not validate (a
-        label other than 0-9, a drawing too large, not JSON or not a drawing) is skipped and
-        counted in `skipped`, never fatal."""
+        label other than 0-9, a drawing too large, not UTF-8, not JSON or not a drawing) is skipped
+        and counted in `skipped`, never fatal. A value's size is compared in SQL, so a huge one never
+        reaches Python (its cost is SQLite reading it: bounded by MAX_PROFILE_BYTES)."""
         found, skipped = [], 0
         with self._reading() as db:
             total = int(db.execute("SELECT count(*) FROM samples").fetchone()[0])
-            rows = db.execute(
-                "SELECT id, label, typeof(label), typeof(drawing), typeof(created) FROM samples ORDER BY id LIMIT ?",
-                (MAX_SAMPLES,),
-            ).fetchall()
-            for sample_id, label, label_type, drawing_type, created_type in rows:
-                if label_type != "integer" or not 0 <= label <= 9 or drawing_type != "text" or created_type != "text":
-                    skipped += 1
-                    continue
-                text = self._text(sample_id, "drawing", MAX_SAMPLE_BYTES)
-                created = self._text(sample_id, "created", _MAX_CREATED_BYTES)
-                drawing = _drawing(text)
-                if drawing is None or created is None:
-                    skipped += 1
-                    continue
-                found.append(Sample(int(sample_id), int(label), drawing, created))
+            db.text_factory = bytes  # decoded here: bad UTF-8 is a bad row, not an error of the whole query
+            try:
+                rows = db.execute(
+                    "SELECT id, typeof(label), CASE WHEN typeof(label) = 'integer' THEN label END, "
+                    "CASE WHEN typeof(drawing) = 'text' AND length(CAST(drawing AS BLOB)) <= ? THEN drawing END, "
+                    "CASE WHEN typeof(created) = 'text' AND length(CAST(created AS BLOB)) <= ? THEN created END "
+                    "FROM samples ORDER BY id LIMIT ?", (MAX_SAMPLE_BYTES, _MAX_CREATED_BYTES, MAX_SAMPLES),
+                ).fetchall()
+            finally:
+                db.text_factory = str
+        for sample_id, label_type, label, text, created in rows:
+            drawing = _drawing(text)
+            if label_type != b"integer" or not 0 <= label <= 9 or drawing is None or _utf8(created) is None:
+                skipped += 1
+                continue
+            found.append(Sample(int(sample_id), int(label), drawing, str(_utf8(created))))
         self.skipped = skipped + max(total - len(rows), 0)
         return found
 
@@ -480,14 +478,19 @@ class Profile:
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
 
-    def import_from(self, path: str | os.PathLike[str]) -> Imported:
-        """Add the usable samples of another profile file, read without changing it in any way."""
+    def read_other(self, path: str | os.PathLike[str]) -> tuple[list[Sample], int]:
+        """The usable samples of another profile file and how many of its rows were skipped, read
+        read-only and immutable (nothing in it can run or change); never this profile itself."""
         source = Path(path)
         if os.path.realpath(source) in self._own_files() or _same_file(source, self.path):
             raise ProfileError(f"{source} is this profile itself: there is nothing to import")
         with Profile(source, read_only=True) as other:
-            samples = other.samples()
-            skipped = other.skipped
+            return other.samples(), other.skipped
+
+    def import_from(self, path: str | os.PathLike[str]) -> Imported:
+        """Add the usable samples of another profile file, read without changing it in any way
+        (`digitpad.personal.personalize.import_profile` adds each drawing once)."""
+        samples, skipped = self.read_other(path)
         return Imported(len(self.add_many((s.drawing, s.label) for s in samples)), skipped)
 
 
@@ -498,12 +501,19 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _drawing(text: str | None) -> Drawing | None:
+def _utf8(raw: bytes | None) -> str | None:
+    try:
+        return None if raw is None else raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _drawing(raw: bytes | None) -> Drawing | None:
     """A stored drawing, or None if it is not one (not JSON, nested too deeply, a number, bad strokes)."""
-    if text is None:
+    if raw is None:
         return None
     try:
-        return drawing_from_json(parse_drawing_json(text.encode("utf-8")))
+        return drawing_from_json(parse_drawing_json(raw))
     except (DigitpadError, ValueError, TypeError):
         return None
 

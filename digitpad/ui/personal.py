@@ -13,7 +13,7 @@ signal; the page is read again when they have. The same worker reads a profile f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 
-from digitpad.errors import DigitpadError, FileReadError, ProfileError
+from digitpad.errors import DigitpadError, FileReadError
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.normalize import Normalization
 from digitpad.model.classifier import Classifier, ModelInfo
@@ -34,6 +34,8 @@ from digitpad.ui.controller import RecognitionController
 #: Samples the worker reads in one go (each takes about 2 ms on one core), so that a new model's
 #: answers come back in steps and a correction made meanwhile waits at most one step.
 DERIVE_STEP = 8
+#: Seconds a correction waits for another program's lock on the profile: the GUI thread waits.
+BUSY_SECONDS = 0.25
 
 
 def article(digit: int) -> str:
@@ -77,7 +79,7 @@ class PersonalController(QObject):
     @classmethod
     def open(cls, controller: RecognitionController, path: Path) -> tuple[PersonalController, str | None]:
         """The controller over the profile at `path`, and a message if that file had to be set aside."""
-        profile, message = open_profile_safely(path)
+        profile, message = open_profile_safely(path, busy_seconds=BUSY_SECONDS)
         return cls(controller, profile), message
 
     @property
@@ -215,9 +217,14 @@ class PersonalController(QObject):
         if drawing.ink_bounds() is None:
             self.message.emit("Draw a digit first, then say which it is.")
             return False
-        command = TeachCommand(self, drawing, label)
-        self.controller.undo_stack.push(command)
-        self.last_taught = command.taught
+        try:  # stored first: a correction the profile cannot take is neither claimed nor undoable
+            taught = self.teach([(drawing, label)])
+        except DigitpadError as exc:
+            self.message.emit(f"Cannot learn from this: {exc}")
+            return False
+        if taught.added or taught.replaced:  # else the drawing was a sample already: nothing to undo
+            self.controller.undo_stack.push(TeachCommand(self, taught, label))
+        self.last_taught = taught
         return True
 
     def teach(self, items: Sequence[tuple[Drawing, int]]) -> Taught:
@@ -245,13 +252,13 @@ class PersonalController(QObject):
     def reset(self) -> None:
         self.forget([s.id for s in self.samples])
 
-    def import_from(self, path: Path) -> Taught:
-        """Add another profile's samples, each drawing once; read by the model on the worker thread."""
-        if self.profile is None or self.personalization is None:
-            raise ProfileError(f"cannot import: {self.notice}")
-        taught = self.personalization.import_from(path, derive=False)
+    def reload(self) -> None:
+        """Read the profile again after another connection changed it (an import on a worker thread);
+        the new samples are read by the model on the worker thread."""
+        if self.personalization is None:
+            return
+        self.personalization.reload(derive=False)
         self._changed()
-        return taught
 
     def _changed(self) -> None:
         """Samples came or went: read the page again now, and again once new samples are read."""
@@ -261,28 +268,37 @@ class PersonalController(QObject):
 
 
 class TeachCommand(QUndoCommand):
-    """One correction: the sample is stored on redo and removed on undo (and put back on redo)."""
+    """One correction, already stored: undo removes it, redo puts it back. A step the profile can
+    no longer take (a full disk, a lock) says so and leaves the stack, so the stack stays true."""
 
-    def __init__(self, personal: PersonalController, drawing: Drawing, label: int) -> None:
+    def __init__(self, personal: PersonalController, taught: Taught, label: int) -> None:
         super().__init__(f"Teach {label}")
         self._personal = personal
-        self._drawing = drawing
-        self._label = label
-        self._samples: list[Sample] = []
-        self._replaced: list[Sample] = []
-        self.taught = Taught()  #: what the first redo did (the status line says it)
+        self._samples, self._replaced = taught.added, taught.replaced
+        self.taught = taught  #: what the correction did (the status line says it)
+        self._stored = True
 
     def redo(self) -> None:
-        if self._samples or self._replaced:
-            self._personal.forget([s.id for s in self._replaced])
-            self._personal.restore(self._samples)
-        else:
-            self.taught = self._personal.teach([(self._drawing, self._label)])
-            self._samples, self._replaced = self.taught.added, self.taught.replaced
-            if not self._samples and not self._replaced:
-                self.setObsolete(True)  # the drawing was a sample already: nothing to undo
+        if not self._stored:
+            self._apply(self._put_back, "put back")
 
     def undo(self) -> None:
+        self._apply(self._take_back, "taken back")
+
+    def _put_back(self) -> None:
+        self._personal.forget([s.id for s in self._replaced])
+        self._personal.restore(self._samples)
+
+    def _take_back(self) -> None:
         self._personal.forget([s.id for s in self._samples])
         if self._replaced:
             self._personal.restore(self._replaced)
+
+    def _apply(self, change: Callable[[], object], what: str) -> None:
+        try:
+            change()
+        except DigitpadError as exc:
+            self._personal.message.emit(f"The correction cannot be {what}: {exc}")
+            self.setObsolete(True)
+            return
+        self._stored = not self._stored

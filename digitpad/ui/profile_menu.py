@@ -89,6 +89,7 @@ def install(
         action = QAction(f"This Is {article(digit).capitalize()}", window)
         action.setShortcuts([QKeySequence(Qt.Key(Qt.Key.Key_0 + digit))])
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setAutoRepeat(False)  # holding a key teaches once, not 20 times a second
         action.triggered.connect(lambda _=False, d=digit: correct(d))
         window.addAction(action)
     chart.digit_clicked.connect(correct)

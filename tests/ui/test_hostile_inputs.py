@@ -5,20 +5,30 @@ Recognition runs on a worker thread; these tests wait on its answers and dialogs
 
 from __future__ import annotations
 
+import functools
+import sqlite3
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
+from digitpad.errors import UnusableProfileError
 from digitpad.ink import drawing as ink
 from digitpad.model import classifier
 from digitpad.model.contract import MetadataKey
+from digitpad.personal import profile as profile_module
+from digitpad.personal.profile import Imported, Profile
 from digitpad.ui import controller as controller_module
 from digitpad.ui.app import create_window
 from digitpad.ui.controller import RecognitionController
 from digitpad.ui.main_window import MainWindow
+from digitpad.ui.profile_window import ProfileWindow
 from digitpad.ui.settings import AppSettings
 from tests.hostile_files import HOSTILE_DRAWINGS
+from tests.hostile_profiles import BAD_ROWS, REFUSED_PROFILES, full_disk_connection, profile_with_bad_rows
 from tests.onnx_models import linear_model, looping_model
 from tests.ui.helpers import ANSWER_TIMEOUT_MS, DIGITS, answered, drag, draw_digit, open_model, use_shipped_model
 
@@ -174,3 +184,122 @@ def test_the_undo_history_keeps_a_bounded_number_of_bytes_of_images(
     assert controller.page.image_ink is inks[4] and controller.last is not None
     controller.undo_stack.undo()
     assert not controller.page.is_image and not controller.undo_stack.canUndo()
+
+
+# -- hostile profiles (tests/hostile_profiles.py) -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_PROFILES))
+def test_a_hostile_default_profile_is_kept_aside_and_the_app_starts(
+    qtbot, settings: AppSettings, shipped_model: Path, tmp_path: Path, name: str  # noqa: ANN001
+) -> None:
+    """As the default profile, a view of endless rows once kept the window from ever appearing."""
+    make, message = REFUSED_PROFILES[name]
+    path = tmp_path / "profile.sqlite3"
+    make(path)
+    before = path.read_bytes()
+    window = create_window(str(shipped_model), settings, profile=path)
+    qtbot.addWidget(window)
+    window.show()
+    text = dialog_text(qtbot, window)
+    assert message in text and "kept as profile.sqlite3.unreadable-" in text
+    (kept,) = [p for p in tmp_path.iterdir() if ".unreadable-" in p.name]
+    assert kept.read_bytes() == before
+    draw_digit(window.canvas, 7)
+    assert window.answer.answer == "7"
+
+
+def test_a_default_profile_with_bad_rows_starts_with_its_good_samples(
+    qtbot, settings: AppSettings, shipped_model: Path, tmp_path: Path  # noqa: ANN001
+) -> None:
+    """Some bad rows (a drawing that is null, a label of 99) once stopped the app at start, every time."""
+    path = profile_with_bad_rows(tmp_path / "profile.sqlite3")
+    window = create_window(str(shipped_model), settings, profile=path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.personal is not None and sorted(s.label for s in window.personal.samples) == [1, 7]
+    assert window.message_box is None or not window.message_box.isVisible()
+    draw_digit(window.canvas, 0)
+    assert window.answer.answer == "0"
+
+
+def _import(qtbot, window: MainWindow, path: Path) -> tuple[ProfileWindow, object]:  # noqa: ANN001
+    assert window.personal is not None
+    dialog = ProfileWindow(window.personal, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.imported, timeout=60_000) as done:
+        assert dialog.import_from(path)
+        assert dialog.importing and not dialog.import_button.isEnabled()  # started, not yet done
+    return dialog, done.args[0]
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_PROFILES))
+def test_importing_a_hostile_profile_gets_a_dialog_and_changes_nothing(
+    qtbot, window: MainWindow, tmp_path: Path, unsaved_prompts: list[str], name: str  # noqa: ANN001
+) -> None:
+    """Import of such a file once showed no dialog, only a traceback on stderr (or never finished)."""
+    make, message = REFUSED_PROFILES[name]
+    path = tmp_path / name
+    make(path)
+    before = path.read_bytes()
+    dialog, result = _import(qtbot, window, path)
+    assert isinstance(result, UnusableProfileError) and message in str(result)
+    assert any(message in text and "Your profile is unchanged" in text for text in unsaved_prompts)
+    assert path.read_bytes() == before and dialog.import_button.isEnabled()
+    assert window.personal is not None and window.personal.samples == []
+
+
+def test_an_import_runs_on_a_worker_thread_and_skips_bad_rows(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    """2,000 samples once froze the window for 13 s: the import ran on the GUI thread."""
+    threads = []
+    real = Profile.import_from
+
+    def recorded(self: Profile, path: Path) -> Imported:
+        threads.append(threading.current_thread())
+        return real(self, path)
+
+    monkeypatch.setattr(Profile, "import_from", recorded)
+    dialog, result = _import(qtbot, window, profile_with_bad_rows(tmp_path / "bad.sqlite3"))
+    assert result == Imported(2, len(BAD_ROWS)) and threads and threads[0] is not threading.main_thread()
+    assert window.personal is not None and sorted(s.label for s in window.personal.samples) == [1, 7]
+    qtbot.waitUntil(lambda: dialog.samples.count() == 2)
+    assert f"{len(BAD_ROWS)} unusable row(s)" in dialog.summary.text()
+
+
+@pytest.mark.parametrize("fault", ["disk full", "locked"])
+def test_a_correction_that_cannot_be_stored_is_not_claimed_and_leaves_no_undo_step(
+    qtbot, settings: AppSettings, shipped_model: Path, tmp_path: Path,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch, fault: str,
+) -> None:
+    """A full or locked profile once showed "Learnt: this is a 7", a traceback, and a dead undo step."""
+    path = tmp_path / "profile.sqlite3"
+    if fault == "disk full":
+        monkeypatch.setattr(profile_module.sqlite3, "connect", functools.partial(
+            sqlite3.connect, factory=full_disk_connection(("INSERT",))))
+    window = create_window(str(shipped_model), settings, profile=path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    other = sqlite3.connect(path, isolation_level=None)
+    if fault == "locked":
+        other.execute("BEGIN IMMEDIATE")  # another program is writing to the profile
+    draw_digit(window.canvas, 7)
+    steps = window.controller.undo_stack.count()
+    QTest.keyClick(window, Qt.Key.Key_1)
+    other.close()
+    status = window.statusBar().currentMessage()
+    expected = "the disk is full" if fault == "disk full" else "another program is using it"
+    assert "Cannot learn from this" in status and expected in status and "Learnt" not in status
+    assert window.controller.undo_stack.count() == steps
+    assert window.personal is not None and window.personal.samples == []
+    assert [p.name for p in tmp_path.iterdir() if "unreadable" in p.name] == []
+
+
+def test_holding_a_digit_key_teaches_once(window: MainWindow) -> None:
+    """Key auto-repeat once taught 110 identical samples in 5 s: the digit shortcuts ignore repeats."""
+    digits = [a for a in window.actions() if a.text().startswith("This Is a ")]
+    assert len(digits) == 10 and not any(action.autoRepeat() for action in digits)

@@ -80,6 +80,7 @@ def test_the_profile_window_shows_deletes_and_measures(qtbot, window: MainWindow
     dialog.show()
     assert [item.text() for item in dialog.items()] == ["0", "1", "4"]
     assert sorted(dialog.rows) == [0, 1, 4] and dialog.headings[1].text().endswith("1 sample")  # one row per digit
+    qtbot.waitUntil(lambda: "The model alone reads" in dialog.summary.text())  # measured on a worker thread
     assert ("3 samples. The model alone reads 1 of them wrong; they do not fix it yet"
             in dialog.summary.text())
     dialog.items()[0].setSelected(True)
@@ -89,7 +90,8 @@ def test_the_profile_window_shows_deletes_and_measures(qtbot, window: MainWindow
     assert dialog.export_to(exported)
     personal.reset()
     assert dialog.items() == [] and stored(profile_path) == []
-    assert dialog.import_from(exported)
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):  # on a worker thread
+        assert dialog.import_from(exported)
     assert len(dialog.items()) == 2
     assert dialog.import_from(exported)  # the same drawings again: kept once, and said
     assert len(dialog.items()) == 2 and "2 already in your profile, kept once" in \
