@@ -20,7 +20,7 @@ import numpy as np
 
 from digitpad import __version__, explain_cli, profile_cli, qt_check
 from digitpad.errors import ModelConventionError, ModelError
-from digitpad.model.choice import read_model_choice
+from digitpad.model.choice import model_choice
 from digitpad.reading.batch import FileResult, classify_files, expand_paths, summary_line, supported_suffixes
 from digitpad.reading.number import NumberReading
 from digitpad.reading.prediction import CONFIDENCE_THRESHOLD, Prediction, percent
@@ -153,13 +153,23 @@ def label_summary(right: int, labelled: int) -> str:
     return f"digitpad: {right} of {labelled} labelled file(s) read right ({right / labelled:.1%})"
 
 
+def _chosen_model(args: argparse.Namespace, err: TextIO) -> Path | None:
+    """The model chosen in the app, if no --model is given; a warning when its file cannot be used."""
+    if args.model:
+        return None
+    chosen, warning = model_choice()
+    if warning:
+        print(f"digitpad: warning: {warning}", file=err)
+    return chosen
+
+
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from digitpad.model.choice import load_model
     from digitpad.reading.recognizer import Recognizer
 
     try:
         # The model picked with the app's File > Open Model, so that the CLI reads as the app does.
-        classifier, notice = load_model(args.model, None if args.model else read_model_choice())
+        classifier, notice = load_model(args.model, _chosen_model(args, err))
     except ModelError as exc:
         choose = isinstance(exc, ModelConventionError) and exc.choices
         hint = "; open it once in the app (File ▸ Open Model) to choose, and the command line uses that choice too"
@@ -218,7 +228,7 @@ def run_teach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     recognizer: Recognizer | None = None
     try:
-        classifier, notice = load_model(args.model, None if args.model else read_model_choice())
+        classifier, notice = load_model(args.model, _chosen_model(args, err))
         recognizer = Recognizer(classifier)
         if notice:
             print(f"digitpad: warning: {notice}", file=err)

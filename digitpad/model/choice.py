@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from digitpad.errors import ModelError
-from digitpad.files import write_text_atomically
+from digitpad.errors import FileReadError, ModelError
+from digitpad.files import read_regular_file, write_text_atomically
 
 if TYPE_CHECKING:  # loading ONNX Runtime waits until a model is really loaded
     from digitpad.model.classifier import Classifier
@@ -54,15 +54,48 @@ def model_choice_file() -> Path:
     return platformdirs.user_config_path("digitpad", appauthor=False) / "model.json"
 
 
+def usable_path(text: str) -> Path:
+    """`text` as a path the system can open, `~` expanded; ValueError if it cannot be one (a NUL
+    byte, a lone surrogate, `~nosuchuser`): such a value once ended `classify` with a traceback."""
+    if not text or "\0" in text:
+        raise ValueError("the path is empty or holds a NUL byte")
+    try:
+        os.fsencode(text)
+        return Path(text).expanduser()
+    except (UnicodeError, RuntimeError) as exc:  # RuntimeError: expanduser of an unknown user's ~
+        raise ValueError(f"{text!r} is not a usable path ({exc})") from None
+
+
+def model_choice(file: Path | None = None) -> tuple[Path | None, str | None]:
+    """The remembered model (None: the shipped one), and a warning when the file could not be used.
+
+    A missing file is no choice. Anything else that is not the JSON this module writes (not a
+    regular file, such as a FIFO that would block forever; not JSON; wrong types; a path the system
+    cannot name) is no choice too, with a warning that says why.
+    """
+    path = file or model_choice_file()
+    try:
+        document = json.loads(read_regular_file(path, _MAX_CHOICE_BYTES, "the model choice"))
+        if not isinstance(document, dict):
+            raise ValueError("it is not a JSON object")
+        chosen = document.get("model")
+        if chosen is None:
+            return None, None
+        if not isinstance(chosen, str):
+            raise ValueError(f'"model" must be a path, got {type(chosen).__name__}')
+        return usable_path(chosen), None
+    except FileReadError as exc:
+        if not os.path.lexists(path):
+            return None, None
+        problem = str(exc)
+    except (ValueError, RecursionError) as exc:
+        problem = str(exc) or type(exc).__name__
+    return None, f"the model chosen in the app ({path}) cannot be read: {problem}; using the built-in model"
+
+
 def read_model_choice(file: Path | None = None) -> Path | None:
     """The remembered model, or None for the shipped one; a missing or damaged file means None."""
-    try:
-        with open(file or model_choice_file(), "rb") as stream:
-            document = json.loads(stream.read(_MAX_CHOICE_BYTES + 1)[:_MAX_CHOICE_BYTES])
-    except (OSError, ValueError, RecursionError):
-        return None
-    chosen = document.get("model") if isinstance(document, dict) else None
-    return Path(chosen) if isinstance(chosen, str) and chosen else None
+    return model_choice(file)[0]
 
 
 def write_model_choice(model: Path | None, file: Path | None = None) -> None:
@@ -94,11 +127,14 @@ def load_model(
     from digitpad.model.classifier import Classifier
 
     if explicit:
-        return Classifier(Path(explicit).expanduser()), None
+        try:
+            return Classifier(usable_path(os.fspath(explicit))), None
+        except ValueError as exc:
+            raise ModelError(f"cannot use the model: {exc}") from None
     notice = None
     if chosen:
         try:
-            return Classifier(Path(chosen).expanduser()), None
-        except ModelError as exc:
+            return Classifier(usable_path(os.fspath(chosen))), None
+        except (ModelError, ValueError) as exc:
             notice = f"the model chosen in the app cannot be used ({exc}); using the built-in model"
     return Classifier(shipped_model_path()), notice

@@ -33,10 +33,12 @@ def load_recognizer(explicit: str | None, settings: AppSettings) -> tuple[Recogn
     model chosen in the app was passed over for the shipped one; that choice is then forgotten,
     so that a model which fails (or hangs) is never loaded again at the next start.
     """
+    chosen, warning = (None, None) if explicit else settings.chosen_model()
     try:
-        classifier, notice = load_model(explicit, None if explicit else settings.model_path)
+        classifier, notice = load_model(explicit, chosen)
     except ModelError as exc:
         return None, str(exc)
+    notice = notice or warning
     if notice:
         settings.model_path = None
     return Recognizer(classifier), notice
@@ -93,7 +95,10 @@ def main(
     `started` is called once the window is shown (Qt has started); the exit code is Qt's.
     """
     app = create_application(qt_args)
-    window = create_window(model, AppSettings())
+    settings = AppSettings()
+    for warning in settings.warnings:
+        print(f"digitpad: warning: {warning}", file=sys.stderr)
+    window = create_window(model, settings)
     app.aboutToQuit.connect(window.shutdown)  # the worker threads end with the app, whichever way it quits
     window.show()
     if started is not None:
