@@ -10,7 +10,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from digitpad.ink.drawing import MAX_STROKES
+import numpy as np
+
+from digitpad.ink.drawing import MAX_STROKES, Drawing
 
 HEADER = '{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, '
 
@@ -79,3 +81,23 @@ def make_hostile_drawings(folder: Path) -> dict[Path, str]:
         make(folder / name)
         made[folder / name] = message
     return made
+
+
+def stacked_spirals(count: int = 80, points: int = 8_000) -> Drawing:
+    """Tiny spirals (3 px across, 100 turns each) stacked in one column: every run of up to four is a
+    digit candidate, each scaled up to the 20 px box on its own. 80 of them once took 250 s."""
+    turns = np.linspace(0.0, 200 * np.pi, points)
+    radius = 1.5 * turns / turns[-1]
+    return Drawing([np.stack([140 + radius * np.cos(turns), 10 + k * 260 / count + radius * np.sin(turns)], axis=1)
+                    for k in range(count)], 280, 280, 20.0)
+
+
+def nested_rings(count: int = 80, side: int = 2000) -> np.ndarray:
+    """`count` concentric 3 px rings, black on white (uint8 gray): every run of rings is a candidate
+    whose box is nearly the whole image. As a PNG of 100 KB, 80 of them once took 15-27 s."""
+    y, x = np.mgrid[:side, :side]
+    distance = np.hypot(x - side / 2, y - side / 2)
+    ink = np.zeros((side, side), bool)
+    for k in range(count):
+        ink |= np.abs(distance - (k + 1) * (side / 2 - 4) / count) < 1.5
+    return np.where(ink, 0, 255).astype(np.uint8)

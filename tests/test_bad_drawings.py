@@ -7,13 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad.errors import DrawingError
+from digitpad.errors import DrawingError, ImageFileError
 from digitpad.ink.drawing import MAX_STROKES, Drawing
 from digitpad.ink.model_input import drawing_input
 from digitpad.ink.normalize import Normalization
 from digitpad.ink.raster import MAX_SEGMENTS, MAX_STAMPED_PIXELS, check_complexity, rasterize, segments
 from digitpad.model.classifier import Classifier
+from digitpad.reading import number
 from digitpad.reading.recognizer import Recognizer
+from tests.hostile_files import nested_rings, stacked_spirals
 
 STROKES = Normalization(pen=2.5)
 
@@ -99,3 +101,43 @@ def test_a_path_winding_inside_a_pixel_is_refused_before_smoothing() -> None:
     wiggle = np.tile([[140.0, 140.0], [141.0, 141.0]], (100_000, 1))
     with pytest.raises(DrawingError, match="smoothing its strokes would take more than"):
         drawing_input(Drawing([wiggle]), Normalization(pen=2.5, smoothing=0.02))
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """Count the calls of `digitpad.reading.number.<name>` (the per-run rendering or normalization)."""
+    calls: list[int] = []
+    real = getattr(number, name)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(number, name, counted)
+    return calls
+
+
+def test_stacked_tiny_spirals_are_refused_as_too_complex_before_any_run_is_rendered(
+    recognizer: Recognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """80 stacked spirals, within every limit of one drawing, once took 250 s to read as a number:
+    each of 300 runs was scaled up and rendered on its own. The budget counts all runs first."""
+    renders = _counting(monkeypatch, "drawing_input")
+    for count in (80, 20):
+        with pytest.raises(DrawingError, match="too complex to read as a number"):
+            recognizer.read_number(stacked_spirals(count))
+        with pytest.raises(DrawingError, match="too complex to read as a number"):
+            number.drawing_candidates(stacked_spirals(count), recognizer.normalization)
+    assert renders == []
+    assert recognizer.read_number(stacked_spirals(6)).digits  # within the budget: read (0.7 s, measured)
+    assert len(renders) > 6
+
+
+def test_nested_rings_in_an_image_are_refused_as_too_complex_before_any_run_is_read(
+    recognizer: Recognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 100 KB PNG of 80 nested rings once took 15-27 s: every run's box was nearly the whole image."""
+    normalized = _counting(monkeypatch, "normalize")
+    with pytest.raises(ImageFileError, match="too complex to read as a number"):
+        recognizer.read_number_in_image(nested_rings(80))
+    assert normalized == []
+    assert recognizer.read_number_in_image(nested_rings(5, side=1000)).digits  # within the budget: read

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from digitpad.ink.drawing_file import save_drawing
 from tests.conftest import REPO
 from tests.drawings import one
-from tests.hostile_files import make_hostile_drawings
+from tests.hostile_files import make_hostile_drawings, nested_rings, stacked_spirals
+from tests.hostile_profiles import make_refused_profiles, profile_with_bad_rows
 
 #: Peak resident memory any process of the run may reach. The classify process holds Python,
 #: numpy, ONNX Runtime with the model and Qt's image plugins: about 200 MB on this machine.
@@ -48,6 +50,10 @@ def make_folder(folder: Path) -> dict[Path, str]:
     (folder / "scribble.json").write_text(json.dumps(
         {"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": [scribble]}))
     expected[folder / "scribble.json"] = "too complex"
+    save_drawing(folder / "stacked_spirals.json", stacked_spirals())
+    expected[folder / "stacked_spirals.json"] = "too complex to read as a number"
+    Image.fromarray(nested_rings()).save(folder / "nested_rings.png")
+    expected[folder / "nested_rings.png"] = "too complex to read as a number"
     return expected
 
 
@@ -83,3 +89,23 @@ def test_links_to_devices_and_loops_named_directly_are_errors_too(tmp_path: Path
     assert done.returncode == 1 and len(records) == 3
     for path, record in zip(named, records):
         assert expected[path] in record["error"]
+
+
+@pytest.mark.slow
+def test_classify_with_each_hostile_profile_reads_on_in_bounded_time_and_memory(
+    tmp_path: Path, shipped_model: Path
+) -> None:
+    """A profile that is a view of endless rows once made `classify --profile` fill the disk (12 GB in 36 s)."""
+    profiles = make_refused_profiles(tmp_path / "profiles")
+    profiles[profile_with_bad_rows(tmp_path / "profiles" / "bad_rows.sqlite3")] = ""
+    good = tmp_path / "good_one.json"
+    save_drawing(good, one())
+    for path, message in profiles.items():
+        command = [sys.executable, "-m", "digitpad", "classify", "--json", "--model", str(shipped_model),
+                   "--profile", str(path), str(good)]
+        done = subprocess.run([sys.executable, "-c", WRAPPER, *command], cwd=REPO, capture_output=True, text=True,
+                              timeout=HANG_GUARD_S)
+        assert done.returncode == 0, (path.name, done.stderr)
+        assert json.loads(done.stdout)["digit"] == 1 and message in done.stderr and "Traceback" not in done.stderr
+        peak_mib = int(done.stderr.rsplit("PEAK_RSS_KIB ", 1)[1]) / 1024
+        assert peak_mib < PEAK_RSS_LIMIT_MIB, f"{path.name}: a process of the run reached {peak_mib:.0f} MiB"

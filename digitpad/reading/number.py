@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digitpad.errors import DrawingError, ImageFileError
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.image_ink import NOISE_LEVEL
 from digitpad.ink.model_input import drawing_input
-from digitpad.ink.normalize import Normalization, ink_bounds, normalize
+from digitpad.ink.normalize import SUPERSAMPLING, Normalization, ink_bounds, normalize
 from digitpad.reading.prediction import Prediction
 from digitpad.reading.segment import Layout, image_pieces, layout, points_box
 
@@ -37,6 +38,14 @@ CACHE_SIZE = 512
 #: digit, as before numbers were read: the runs to render grow with the pieces, and a file with
 #: thousands of strokes must not take minutes.
 MAX_NUMBER_PIECES = 80
+#: The budget of a whole drawing read as a number, checked before any run is rendered: pen
+#: segment ends (the points of each run's strokes, plus the splits of long segments) summed over
+#: every run, since each stroke is rendered once for each run that holds it, scaled up to the
+#: digit box on its own. 80 stacked tiny spirals once took 250 s; within this, about a second.
+MAX_NUMBER_POINTS = 500_000
+#: The same for pixels: an image's run boxes (each run's ink is cut out and normalized), or the
+#: canvas of each run for a model that reads the canvas raster. 80 nested rings once took 15 s.
+MAX_NUMBER_PIXELS = 40_000_000
 #: (left, top, right, bottom) in canvas (or image) pixels, pen included.
 BoxTuple = tuple[float, float, float, float]
 Predict = Callable[[np.ndarray], "list[Prediction]"]
@@ -199,6 +208,46 @@ def _drawing_plan(drawing: Drawing) -> tuple[Layout, list[tuple[int, int]]]:
     return plan, (_runs(plan) if drawing.ink_bounds() is not None else [])
 
 
+def _check_drawing_budget(drawing: Drawing, plan: Layout, runs: list[tuple[int, int]], spec: Normalization) -> None:
+    """Raise DrawingError ("too complex") if rendering every run would pass the budget: an upper
+    bound of the pen segments (every point an end, every long stretch split) in each run's scale.
+    Called before every run is rendered (not before the run of all the ink alone: one rendering)."""
+    if len(runs) < 2:
+        return
+    if spec.pen <= 0:  # each run is rasterized on the whole canvas
+        pixels = len(runs) * drawing.width * drawing.height
+        if pixels > MAX_NUMBER_PIXELS:
+            raise DrawingError(f"the drawing is too complex to read as a number: its {len(runs):,} runs of strokes "
+                               f"would render {pixels:,} canvas pixels; at most {MAX_NUMBER_PIXELS:,}")
+        return
+    limit = np.array([drawing.width, drawing.height], np.float64)
+    clipped = [np.clip(stroke, 0.0, limit) for stroke in drawing.strokes]
+    points = np.array([len(stroke) for stroke in clipped], np.float64)
+    lengths = np.array([float(np.hypot(*np.diff(stroke, axis=0).T).sum()) for stroke in clipped])
+    split = max(spec.pen * SUPERSAMPLING / 2, 2.0)  # the longest segment `segments` keeps whole
+    total = 0.0
+    for run in runs:
+        pieces = list(plan.pieces(*run))
+        box = plan.box(*run)
+        longer = max(box.width, box.height)
+        scale = (spec.box - spec.pen) * SUPERSAMPLING / longer if longer > 0 else 1.0
+        total += points[pieces].sum() + lengths[pieces].sum() * scale / split
+    if total > MAX_NUMBER_POINTS:
+        raise DrawingError(f"the drawing is too complex to read as a number: its {len(runs):,} runs of strokes "
+                           f"would render about {total:,.0f} pen segments; at most {MAX_NUMBER_POINTS:,}")
+
+
+def _check_ink_budget(plan: Layout, runs: list[tuple[int, int]], size: int) -> None:
+    """Raise ImageFileError ("too complex") if cutting out every run's ink would pass the pixel budget."""
+    if len(runs) <= 1:
+        return
+    pixels = sum(size if j - i == len(plan.boxes) else plan.box(i, j).width * plan.box(i, j).height
+                 for i, j in runs)
+    if pixels > MAX_NUMBER_PIXELS:
+        raise ImageFileError(f"the image is too complex to read as a number: its {len(runs):,} runs of ink blobs "
+                             f"would take {pixels:,.0f} pixels to read; at most {MAX_NUMBER_PIXELS:,}")
+
+
 def _part(drawing: Drawing, pieces: tuple[int, ...]) -> Drawing:
     """The drawing of some of the strokes, on the same canvas, in drawing order."""
     if len(pieces) == len(drawing.strokes):  # all of them (pieces are distinct): no new Drawing to validate
@@ -229,6 +278,7 @@ def drawing_candidates(
     """Each stroke is a piece; each run is read as a drawing of its own strokes on the same canvas,
     so a one-digit reading gets exactly `drawing_input(drawing)`. (`planned`: its plan and runs, if made.)"""
     plan, runs = planned or _drawing_plan(drawing)
+    _check_drawing_budget(drawing, plan, runs, spec)
     parts = [_part(drawing, plan.pieces(*run)) for run in runs]
     inputs = np.array([_input(drawing_input(part, spec), spec) for part in parts], np.float32)
     return Candidates(plan, drawing.pen_width, tuple(runs), inputs, (drawing.width, drawing.height))
@@ -241,6 +291,7 @@ def ink_candidates(ink: np.ndarray, spec: Normalization) -> Candidates:
     labels, boxes = image_pieces(ink > 0)
     plan = layout(boxes, 1.0)
     runs = _runs(plan)
+    _check_ink_budget(plan, runs, ink.size)
     inputs = []
     for i, j in runs:
         if j - i == len(boxes):  # all the ink: exactly as `image_input` reads it
@@ -248,7 +299,9 @@ def ink_candidates(ink: np.ndarray, spec: Normalization) -> Candidates:
         else:  # only the run's box is looked at: less work for many runs on a large image
             box = plan.box(i, j)
             x0, y0, x1, y1 = int(box.x0), int(box.y0), int(box.x1), int(box.y1)
-            inside = np.isin(labels[y0:y1, x0:x1], [k + 1 for k in plan.pieces(i, j)])
+            member = np.zeros(len(boxes) + 1, bool)  # a lookup table: np.isin sorts, at 30 ns a pixel
+            member[[k + 1 for k in plan.pieces(i, j)]] = True
+            inside = member[labels[y0:y1, x0:x1]]
             part = np.where(inside, ink[y0:y1, x0:x1], 0.0).astype(np.float32)
             bounds = ink_bounds(part, NOISE_LEVEL)
         blank = np.zeros((spec.frame, spec.frame), np.float32)
@@ -281,6 +334,7 @@ class NumberReader:
         with self._lock:
             found: list[Prediction | None] = [self._cache.get(key) for key in keys]
         missing = [k for k, prediction in enumerate(found) if prediction is None]
+        _check_drawing_budget(drawing, plan, [runs[k] for k in missing], self._spec)  # the runs to render now
         if missing:
             inputs = []
             for k in missing:
