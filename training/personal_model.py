@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +52,7 @@ class PersonalReport:
 def profile_images(profile_path: Path, model: onnx.ModelProto) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(renderings (N*V, 28, 28), their labels, index of each sample's as-drawn rendering)."""
     spec = normalization_from_metadata({p.key: p.value for p in model.metadata_props})
-    with Profile(profile_path) as profile:
+    with Profile(profile_path, read_only=True) as profile:  # never created, never changed
         samples = profile.samples()
     images: list[np.ndarray] = []
     labels: list[int] = []
@@ -101,9 +103,13 @@ def personalize(model_path: Path, profile_path: Path, out: Path, mnist: Mnist, s
         if initializer.name in state:
             initializer.CopyFrom(numpy_helper.from_array(state[initializer.name].astype(np.float32), initializer.name))
     test_images = mnist.test_images.astype(np.float32) / 255
-    candidate = out.with_name(f".{out.name}.candidate")
-    candidate.write_bytes(tuned.SerializeToString())
+    # A new file of its own (O_CREAT | O_EXCL), never a file or link already there: a link planted
+    # at a fixed name once had its target overwritten with the model.
+    handle, name = tempfile.mkstemp(prefix=f".{out.name[:100]}.", suffix=".candidate", dir=out.parent)
+    candidate = Path(name)
     try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(tuned.SerializeToString())
         before, after = Classifier(model_path), Classifier(candidate)
         mine, mine_labels = images[originals], labels[originals]
         report = PersonalReport(
@@ -125,6 +131,8 @@ def personalize(model_path: Path, profile_path: Path, out: Path, mnist: Mnist, s
 def run(args: argparse.Namespace) -> PersonalReport:
     from training.download import obtain_mnist
 
+    with Profile(args.profile, read_only=True):  # a mistyped or unusable profile is said before MNIST is read
+        pass
     mnist = obtain_mnist(args.data_dir, None, progress=False)
     report = personalize(args.model or shipped_model_path(), args.profile, args.out, mnist, steps=args.steps)
     print(f"wrote {report.path}: {report.samples} profile samples read right "

@@ -18,6 +18,9 @@ import numpy as np
 
 from digitpad.errors import DigitpadError
 
+#: Characters of one line (one sample) read at most: lines are read with this cap, so that a
+#: file of one 4 GiB line (a gzip of a few MB) is refused in bounded memory, not read whole.
+MAX_LINE_CHARS = 1024 * 1024
 #: The dev set, carried by the repo with its licence note (data/unipen-dev/README.md).
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "unipen-dev" / "digits.jsonl.gz"
 
@@ -72,7 +75,10 @@ def iter_samples(path: str | Path = DEFAULT_PATH) -> Iterator[PenSample]:
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
+            for number, line in enumerate(iter(lambda: lines.readline(MAX_LINE_CHARS + 1), ""), 1):
+                if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+                    raise DrawingDataError(f"{path}:{number}: the line is longer than {MAX_LINE_CHARS:,} characters "
+                                           "(a sample takes a few thousand)")
                 if not line.strip():
                     continue
                 try:

@@ -14,6 +14,7 @@ from digitpad.model.classifier import Classifier
 from digitpad.model.contract import MetadataKey
 from digitpad.personal.profile import Profile
 from tests.drawings import mouse_like, seven, zero
+from tests.hostile_profiles import make_refused_profiles
 from training.data import Mnist
 from training.personal_model import PERSONALIZED_KEY, personalize
 
@@ -34,3 +35,37 @@ def test_a_personal_model_learns_the_profile_and_keeps_the_contract(shipped_mode
     assert json.loads(personal.info.metadata[PERSONALIZED_KEY])["profile_samples"] == 7
     original = {p.key for p in onnx.load(str(shipped_model)).metadata_props} - {MetadataKey.DRAWING_ACCURACY}
     assert original <= set(personal.info.metadata)
+
+
+@pytest.mark.slow
+def test_personalize_never_writes_through_a_link_planted_beside_its_output(shipped_model: Path, mnist: Mnist,
+                                                                          tmp_path: Path) -> None:
+    """A link at .personal.onnx.candidate once had its target overwritten with the model, and was removed."""
+    small = dataclasses.replace(mnist, test_images=mnist.test_images[:100], test_labels=mnist.test_labels[:100])
+    with Profile(tmp_path / "me.sqlite3") as profile:
+        profile.add_many([(seven(), 7), (zero(), 0)])
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    planted = tmp_path / ".personal.onnx.candidate"
+    planted.symlink_to(victim)
+    personalize(shipped_model, tmp_path / "me.sqlite3", tmp_path / "personal.onnx", small, steps=2)
+    assert victim.read_text() == "keep me" and planted.is_symlink() and planted.resolve() == victim
+    assert Classifier(tmp_path / "personal.onnx").info.name.endswith("(personal)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".personal.onnx.candidate", "me.sqlite3",
+                                                          "personal.onnx", "victim.txt"]
+
+
+def test_personalize_with_a_mistyped_or_unusable_profile_is_one_line_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`personalize --profile` with a mistyped path once created an empty profile file; bad profiles gave tracebacks."""
+    from training.__main__ import main
+
+    profiles = {tmp_path / "mistyped.sqlite3": "no profile file at", **make_refused_profiles(tmp_path / "hostile")}
+    for path, message in profiles.items():
+        before = path.read_bytes() if path.exists() else None
+        code = main(["personalize", "--profile", str(path), "--out", str(tmp_path / "personal.onnx"), "--steps", "1"])
+        err = capsys.readouterr().err
+        assert code == 1 and err.startswith("error: ") and message in err and "Traceback" not in err, path.name
+        assert (path.read_bytes() if path.exists() else None) == before
+    assert not (tmp_path / "personal.onnx").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from tests.training.drawing_fixtures import write_digits
 from training import unipen
+from training.unipen import DrawingDataError
 
 
 @pytest.mark.parametrize("name", ["digits.jsonl", "digits.jsonl.gz"])
@@ -77,3 +79,19 @@ def test_the_dev_set_has_its_documented_size() -> None:
     assert len(set(unipen.groups(samples))) == 186
     assert len({s.donor for s in samples}) == 12
     assert sorted(set(unipen.labels(samples).tolist())) == list(range(10))
+
+
+def test_a_file_of_one_huge_line_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    """`train --drawings` on a gzip of one 4 GiB line once read it whole (4.5 GB, then a MemoryError)."""
+    path = tmp_path / "one_line.jsonl.gz"
+    with gzip.open(path, "wb", compresslevel=1) as stream:
+        for _ in range(64):  # 64 MiB of one line, about 300 KB on disk
+            stream.write(b"x" * (1 << 20))
+    tracemalloc.start()
+    try:
+        with pytest.raises(DrawingDataError, match="the line is longer than 1,048,576 characters"):
+            list(unipen.iter_samples(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MiB"
