@@ -7,9 +7,9 @@ into the main window's widgets, which it is given, so that it needs nothing of t
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QWidget
 
 from digitpad.ink.drawing import Drawing
 from digitpad.ui.answer import AnswerView
@@ -33,6 +33,39 @@ def ink_to_teach(controller: RecognitionController, number_view: NumberView) -> 
         return drawing
     pieces = number_view.number.digits[number_view.current].pieces
     return Drawing([drawing.strokes[i] for i in pieces], drawing.width, drawing.height, drawing.pen_width)
+
+
+class RepeatGuard(QObject):
+    """Swallows auto-repeated digit keys in `window`, so that holding a key teaches once.
+
+    Qt flags a repeat (`isAutoRepeat`) where the window system says so, and the digit actions
+    ignore those (`setAutoRepeat(False)`). An X server without detectable auto-repeat (Xvfb, some
+    remote desktops) sends each repeat as a release and a press with the same timestamp, which Qt
+    does not flag: holding 7 once taught 110 samples. Installed on the application, it looks only
+    at digit keys sent to `window`'s own widgets.
+    """
+
+    _KEYS = (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride)
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        self._released: dict[int, int] = {}  # key -> timestamp of its last release
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() not in self._KEYS or not isinstance(event, QKeyEvent):
+            return False
+        key = event.key()
+        if not Qt.Key.Key_0 <= key <= Qt.Key.Key_9 or not isinstance(watched, QWidget) \
+                or watched.window() is not self._window:
+            return False
+        if event.type() == QEvent.Type.KeyRelease:
+            self._released[key] = event.timestamp()
+            return False
+        if event.isAutoRepeat() or self._released.get(key) == event.timestamp():
+            event.accept()  # a ShortcutOverride accepted: no shortcut; the key press is then eaten too
+            return True
+        return False
 
 
 def install(
@@ -92,6 +125,9 @@ def install(
         action.setAutoRepeat(False)  # holding a key teaches once, not 20 times a second
         action.triggered.connect(lambda _=False, d=digit: correct(d))
         window.addAction(action)
+    application = QApplication.instance()
+    if application is not None:
+        application.installEventFilter(RepeatGuard(window))
     chart.digit_clicked.connect(correct)
     chart.setToolTip("Wrong? Click the right digit under the bars (or press its key) to teach digitpad your hand; "
                      "in a number it teaches the selected digit.")
