@@ -41,7 +41,8 @@ class RepeatGuard(QObject):
     Qt flags a repeat (`isAutoRepeat`) where the window system says so, and the digit actions
     ignore those (`setAutoRepeat(False)`). An X server without detectable auto-repeat (Xvfb, some
     remote desktops) sends each repeat as a release and a press with the same timestamp, which Qt
-    does not flag: holding 7 once taught 110 samples. Installed on the application, it looks only
+    does not flag: holding 7 once taught 110 samples. A timestamp of 0 is none (Qt's test events,
+    some platforms): two such presses are two presses. Installed on the application, it looks only
     at digit keys sent to `window`'s own widgets.
     """
 
@@ -62,7 +63,7 @@ class RepeatGuard(QObject):
         if event.type() == QEvent.Type.KeyRelease:
             self._released[key] = event.timestamp()
             return False
-        if event.isAutoRepeat() or self._released.get(key) == event.timestamp():
+        if event.isAutoRepeat() or event.timestamp() and self._released.get(key) == event.timestamp():
             event.accept()  # a ShortcutOverride accepted: no shortcut; the key press is then eaten too
             return True
         return False

@@ -332,3 +332,6 @@ def test_holding_a_digit_key_teaches_once(window: MainWindow, profile_path: Path
         if override and not event.isAccepted():
             one.trigger()  # what Qt's shortcut map does next for a key no widget took
     assert len(taught) == 1 and [s.label for s in window.personal.samples] == [1]  # type: ignore[union-attr]
+    for _ in range(2):  # two presses of a key are two corrections (Qt's test events carry no timestamp)
+        QTest.keyClick(window, Qt.Key.Key_2)
+    assert [s.label for s in window.personal.samples] == [1, 2, 2]  # type: ignore[union-attr]
