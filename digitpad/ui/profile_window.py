@@ -2,15 +2,20 @@
 
 Each digit's samples sit in a row of their own under a heading ("3 · 2 samples"), each thumbnail
 cropped to its ink, so that a digit taught on the wide canvas is as big as one taught alone.
+
+Work over the whole profile runs on Qt's thread pool, never on the GUI thread: an import (thousands
+of rows, read and validated) and the measure of what the samples fix (each sample read with all
+the others). Their results come back as signals; the window stays responsive meanwhile.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +36,9 @@ from PySide6.QtWidgets import (
 
 from digitpad.errors import DigitpadError
 from digitpad.ink.drawing import Drawing
+from digitpad.personal.personalize import Taught, import_profile
+from digitpad.personal.profile import Profile
+from digitpad.reading.adapt import EFFECT_SAMPLES, Effect
 from digitpad.ui.canvas import paint_strokes
 from digitpad.ui.personal import PersonalController
 from digitpad.ui.settings import AppSettings
@@ -76,25 +84,76 @@ def _fixed_words(fixed: int, wrong: int) -> str:
     return "they fix all of them" if fixed == wrong else f"they fix {fixed} of them"
 
 
-def effect_text(personal: PersonalController) -> str:
-    """'Your samples fix 3 of the 4 answers the model alone got wrong' (each sample judged by the others)."""
+def effect_text(personal: PersonalController, effect: Effect | None = None) -> str:
+    """'The model alone reads 4 of them wrong; they fix 3 of them' (each sample judged by the others).
+
+    `effect`: measured already (the window measures on a worker thread); None measures it now."""
     if personal.notice:
         return f"Your samples are not used now: {personal.notice}."
     if personal.personalization is None or not personal.samples:
         return "No samples yet: correct an answer (click the right digit under the bars, or press its key), " \
                "or use Teach Me Your Hand."
-    effect = personal.personalization.effect()
-    count = plural(effect.samples, "sample")
+    if effect is None:
+        effect = personal.personalization.effect()
+    total = len(personal.samples)
+    count = plural(total, "sample")
     if effect.samples < 2:
         return f"{count}. With more, this says how many of the model's mistakes they fix."
+    # With many samples only the latest are judged (`digitpad.reading.adapt.EFFECT_SAMPLES`): say so.
+    capped = EFFECT_SAMPLES <= effect.samples < total
+    judged = f" (judged on the latest {effect.samples:,})" if capped else ""
     if effect.model_wrong == 0:
-        text = f"{count}. The model alone reads every one of them right, so there is nothing for them to fix."
+        text = f"{count}{judged}. The model alone reads every one of them right, so there is nothing for them to fix."
     else:
-        text = (f"{count}. The model alone reads {effect.model_wrong} of them wrong; "
+        text = (f"{count}{judged}. The model alone reads {effect.model_wrong} of them wrong; "
                 f"{_fixed_words(effect.fixed, effect.model_wrong)} (each sample read with the others).")
     if effect.broken:
         text += f" They make {plural(effect.broken, 'answer')} wrong that the model alone got right."
     return text
+
+
+def measuring_text(personal: PersonalController) -> str:
+    """What the summary says while the measure runs."""
+    return f"{plural(len(personal.samples), 'sample')}. Measuring what they fix…"
+
+
+class _Done(QObject):
+    """Carries a task's (number, result or DigitpadError) back to the GUI thread, where it was made."""
+
+    finished = Signal(object)
+
+
+class _Task(QRunnable):
+    """`work()` on Qt's thread pool (which owns and deletes it); `done.finished` gets its result.
+
+    The standard Qt recipe: the QObject that signals is made on the GUI thread, so its receivers
+    run there; bound slots of QObjects are disconnected by Qt when their object goes.
+    """
+
+    def __init__(self, work: Callable[[], object], number: int = 0) -> None:
+        super().__init__()
+        self.work = work
+        self.number = number
+        self.done = _Done()
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except DigitpadError as exc:
+            result = exc
+        except Exception as exc:  # noqa: BLE001 (a worker must always answer: the window waits on it)
+            result = DigitpadError(f"unexpected {type(exc).__name__}: {exc}")
+        self.done.finished.emit((self.number, result))
+
+
+def import_task(profile: Path, source: Path) -> _Task:
+    """Add `source`'s samples to the profile file `profile`, on a connection of the worker's own."""
+
+    def work() -> Taught:
+        with Profile(profile) as own:
+            return import_profile(own, source)
+
+    return _Task(work)
 
 
 class DigitRow(QListWidget):
@@ -156,6 +215,11 @@ class ProfileWindow(QDialog):
         layout.addWidget(self.sample_area, 1)
         layout.addWidget(buttons)
         self.resize(640, 460)
+        self._measured = 0  # measures started: only the latest one's is shown
+        self._note = ""  # what the last import skipped, said until the window closes
+        self._said = ""
+        self.importing = False
+        self._importing = ""  # the name of the file being imported
         personal.profile_changed.connect(self.refresh)
         self.refresh()
 
@@ -166,9 +230,21 @@ class ProfileWindow(QDialog):
     def selected_items(self) -> list[QListWidgetItem]:
         return [item for item in self.items() if item.isSelected()]
 
+    def _say(self, text: str) -> None:
+        self._said = text
+        self.summary.setText(f"{text} {self._note}".strip())
+
     @Slot()
     def refresh(self) -> None:
-        self.summary.setText(effect_text(self.personal))
+        personalization = self.personal.personalization
+        if personalization is not None and len(self.personal.samples) >= 2 and not self.personal.notice:
+            self._say(measuring_text(self.personal))
+            self._measured += 1
+            task = _Task(personalization.effect, self._measured)
+            task.done.finished.connect(self._show_effect)
+            QThreadPool.globalInstance().start(task)
+        else:
+            self._say(effect_text(self.personal))
         while self._groups_layout.count():
             taken = self._groups_layout.takeAt(0)
             widget = taken.widget() if taken is not None else None
@@ -196,7 +272,13 @@ class ProfileWindow(QDialog):
         self.delete_button.setEnabled(has_samples)
         self.reset_button.setEnabled(has_samples)
         self.export_button.setEnabled(self.personal.profile is not None)
-        self.import_button.setEnabled(self.personal.personalization is not None)
+        self.import_button.setEnabled(self.personal.personalization is not None and not self.importing)
+
+    @Slot(object)
+    def _show_effect(self, answer: tuple[int, object]) -> None:
+        number, result = answer
+        if number == self._measured and isinstance(result, Effect):
+            self._say(effect_text(self.personal, result))
 
     def _fit_rows(self) -> None:
         width = self.sample_area.viewport().width()
@@ -254,12 +336,35 @@ class ProfileWindow(QDialog):
             return False
         return True
 
+    imported = Signal(object)  # Taught, or the DigitpadError that stopped the import
+
     def import_from(self, path: Path) -> bool:
-        try:
-            taught = self.personal.import_from(path)
-        except DigitpadError as exc:
-            QMessageBox.warning(self, "Cannot import this profile", f"{exc}\n\nYour profile is unchanged.")
+        """Start importing `path` on a worker thread; `imported` says how it went (a dialog if it failed)."""
+        profile = self.personal.profile
+        if profile is None or self.personal.personalization is None or self.importing:
+            QMessageBox.warning(self, "Cannot import this profile", f"cannot import now: {self.personal.notice}")
             return False
-        kept = f"; {len(taught.already)} already in your profile, kept once" if taught.already else ""
-        self.personal.message.emit(f"Imported {len(taught.added)} sample(s) from {path.name}{kept}.")
+        self.importing = True
+        self._importing = path.name
+        self.import_button.setEnabled(False)
+        self.summary.setText(f"Importing {path.name}…")
+        task = import_task(profile.path, path)
+        task.done.finished.connect(self.personal.reload)  # first, and even if this window is closed by then
+        task.done.finished.connect(self._import_done)
+        QThreadPool.globalInstance().start(task)
         return True
+
+    @Slot(object)
+    def _import_done(self, answer: tuple[int, object]) -> None:
+        _, result = answer
+        self.importing = False
+        self.import_button.setEnabled(self.personal.personalization is not None)
+        if isinstance(result, DigitpadError):
+            QMessageBox.warning(self, "Cannot import this profile", f"{result}\n\nYour profile is unchanged.")
+        elif isinstance(result, Taught):
+            kept = f"; {len(result.already)} already in your profile, kept once" if result.already else ""
+            self.personal.message.emit(f"Imported {len(result.added)} sample(s) from {self._importing}{kept}.")
+            if result.skipped:
+                self._note = f"({result.skipped} unusable row(s) of the imported file were skipped.)"
+                self._say(self._said)
+        self.imported.emit(result)

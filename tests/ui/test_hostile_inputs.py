@@ -32,7 +32,16 @@ from digitpad.ui.settings import AppSettings
 from tests.hostile_files import HOSTILE_DRAWINGS
 from tests.hostile_profiles import BAD_ROWS, REFUSED_PROFILES, full_disk_connection, profile_with_bad_rows
 from tests.onnx_models import linear_model, looping_model
-from tests.ui.helpers import ANSWER_TIMEOUT_MS, DIGITS, answered, drag, draw_digit, open_model, use_shipped_model
+from tests.ui.helpers import (
+    ANSWER_TIMEOUT_MS,
+    DIGITS,
+    answered,
+    digit_drawing,
+    drag,
+    draw_digit,
+    open_model,
+    use_shipped_model,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -268,7 +277,7 @@ def test_an_import_runs_on_a_worker_thread_and_skips_bad_rows(
     dialog, result = _import(qtbot, window, profile_with_bad_rows(tmp_path / "bad.sqlite3"))
     assert result == Imported(2, len(BAD_ROWS)) and threads and threads[0] is not threading.main_thread()
     assert window.personal is not None and sorted(s.label for s in window.personal.samples) == [1, 7]
-    qtbot.waitUntil(lambda: dialog.samples.count() == 2)
+    qtbot.waitUntil(lambda: len(dialog.items()) == 2)
     assert f"{len(BAD_ROWS)} unusable row(s)" in dialog.summary.text()
 
 
@@ -335,3 +344,18 @@ def test_holding_a_digit_key_teaches_once(window: MainWindow, profile_path: Path
     for _ in range(2):  # two presses of a key are two corrections (Qt's test events carry no timestamp)
         QTest.keyClick(window, Qt.Key.Key_2)
     assert [s.label for s in window.personal.samples] == [1, 2, 2]  # type: ignore[union-attr]
+
+
+def test_the_measure_says_when_it_judged_only_the_latest_samples(window: MainWindow,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """With more samples than `EFFECT_SAMPLES`, only the latest are judged: the window must not claim all."""
+    from digitpad.reading.adapt import Effect
+    from digitpad.ui import profile_window
+
+    personal = window.personal
+    assert personal is not None
+    personal.teach([(digit_drawing(1), 1), (digit_drawing(0), 0), (digit_drawing(4), 4)])
+    monkeypatch.setattr(profile_window, "EFFECT_SAMPLES", 2)
+    assert "3 samples (judged on the latest 2). The model alone reads 1 of them wrong" in \
+        profile_window.effect_text(personal, Effect(2, 1, 1, 0))
+    assert "(judged" not in profile_window.effect_text(personal, Effect(3, 1, 1, 0))
