@@ -359,3 +359,25 @@ def test_the_measure_says_when_it_judged_only_the_latest_samples(window: MainWin
     assert "3 samples (judged on the latest 2). The model alone reads 1 of them wrong" in \
         profile_window.effect_text(personal, Effect(2, 1, 1, 0))
     assert "(judged" not in profile_window.effect_text(personal, Effect(3, 1, 1, 0))
+
+
+@pytest.mark.parametrize("planted", ["fifo", "nul byte", "~nosuchuser"])
+def test_a_model_choice_that_cannot_be_read_starts_the_app_with_the_built_in_model_and_says_why(
+    qtbot, settings: AppSettings, shipped_model: Path, planted: str  # noqa: ANN001
+) -> None:
+    """`model.json` as a FIFO once kept the window from appearing; a NUL byte or `~nosuchuser` in it, a traceback."""
+    import os
+
+    if planted == "fifo":
+        os.mkfifo(settings.model_choice)
+    else:
+        path = "/tmp/a\\u0000b.onnx" if planted == "nul byte" else "~nosuchuser-digitpad/m.onnx"
+        settings.model_choice.write_text('{"model": "' + path + '"}')
+    window = create_window(None, settings)
+    qtbot.addWidget(window)
+    window.show()
+    text = dialog_text(qtbot, window)
+    assert "digitpad uses its built-in model" in text and "model.json" in text
+    assert window.controller.model_info is not None and window.controller.model_info.path == shipped_model
+    draw_digit(window.canvas, 7)
+    assert window.answer.answer == "7"
