@@ -21,6 +21,7 @@ import os
 import sqlite3
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -195,6 +196,7 @@ class Profile:
                  busy_seconds: float = BUSY_SECONDS) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self._busy_seconds = busy_seconds
         #: Rows the last `samples()` skipped: a bad label or drawing, too large, or past MAX_SAMPLES.
         self.skipped = 0
         _check_path(self.path, must_exist=read_only)
@@ -262,13 +264,27 @@ class Profile:
             db.execute("PRAGMA query_only = ON")
             return
         # Only now, with the file known to be ours, may anything in it change.
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
+        self._use_wal()
         # WAL with synchronous=NORMAL: a committed change survives the app crashing or being killed
         # (the OS holds it); only a power cut may lose the last commits, and never corrupts the file.
         # FULL would add an fsync (several ms, more on a busy disk) to every correction.
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
+
+    def _use_wal(self) -> None:
+        """Switch the file to write-ahead logging (once: the mode is kept in the file). SQLite refuses
+        the switch at once, without waiting, while another connection reads or writes the file (two
+        programs starting a new profile together), so it is tried again until `busy_seconds` pass."""
+        deadline = time.monotonic() + self._busy_seconds
+        while True:
+            try:
+                if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not isinstance(profile_error(self.path, exc), ProfileLockedError) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.01)
 
     def _damaged(self) -> bool:
         """SQLite's quick check finds the file's structure damaged. A row that breaks a constraint
