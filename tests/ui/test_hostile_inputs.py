@@ -22,11 +22,13 @@ from digitpad.ink import drawing as ink
 from digitpad.model import classifier
 from digitpad.model.contract import MetadataKey
 from digitpad.personal import profile as profile_module
-from digitpad.personal.profile import Imported, Profile
+from digitpad.personal.personalize import Taught
+from digitpad.personal.profile import Profile, Sample
 from digitpad.ui import controller as controller_module
 from digitpad.ui.app import create_window
 from digitpad.ui.controller import RecognitionController
 from digitpad.ui.main_window import MainWindow
+from digitpad.ui.profile_menu import RepeatGuard
 from digitpad.ui.profile_window import ProfileWindow
 from digitpad.ui.settings import AppSettings
 from tests.hostile_files import HOSTILE_DRAWINGS
@@ -267,15 +269,16 @@ def test_an_import_runs_on_a_worker_thread_and_skips_bad_rows(
 ) -> None:
     """2,000 samples once froze the window for 13 s: the import ran on the GUI thread."""
     threads = []
-    real = Profile.import_from
+    real = Profile.read_other
 
-    def recorded(self: Profile, path: Path) -> Imported:
+    def recorded(self: Profile, path: Path) -> tuple[list[Sample], int]:
         threads.append(threading.current_thread())
         return real(self, path)
 
-    monkeypatch.setattr(Profile, "import_from", recorded)
+    monkeypatch.setattr(Profile, "read_other", recorded)
     dialog, result = _import(qtbot, window, profile_with_bad_rows(tmp_path / "bad.sqlite3"))
-    assert result == Imported(2, len(BAD_ROWS)) and threads and threads[0] is not threading.main_thread()
+    assert isinstance(result, Taught) and len(result.added) == 2 and result.skipped == len(BAD_ROWS)
+    assert threads and threads[0] is not threading.main_thread()
     assert window.personal is not None and sorted(s.label for s in window.personal.samples) == [1, 7]
     qtbot.waitUntil(lambda: len(dialog.items()) == 2)
     assert f"{len(BAD_ROWS)} unusable row(s)" in dialog.summary.text()
@@ -319,7 +322,7 @@ def _key(kind: QEvent.Type, key: Qt.Key, timestamp: int, repeat: bool = False) -
 def test_holding_a_digit_key_teaches_once(window: MainWindow, profile_path: Path) -> None:
     """Key auto-repeat once taught 110 identical samples in 5 s: the digit shortcuts ignore repeats,
     flagged by Qt or sent (as Xvfb does) as a release and a press with the same timestamp."""
-    digits = [a for a in window.actions() if a.text().startswith("This Is a ")]
+    digits = [a for a in window.actions() if a.text().startswith("This Is ")]
     assert len(digits) == 10 and not any(action.autoRepeat() for action in digits)
     draw_digit(window.canvas, 7)
     target = window.focusWidget() or window
@@ -330,20 +333,26 @@ def test_holding_a_digit_key_teaches_once(window: MainWindow, profile_path: Path
         held += [_key(QEvent.Type.KeyRelease, Qt.Key.Key_1, 1500 + 33 * step),
                  _key(QEvent.Type.ShortcutOverride, Qt.Key.Key_1, 1500 + 33 * step, repeat=step % 2 == 0)]
     held.append(_key(QEvent.Type.KeyRelease, Qt.Key.Key_1, 2600))  # let go
-    taught = []
-    window.personal.profile_changed.connect(lambda: taught.append(1))  # type: ignore[union-attr]
-    one = next(a for a in digits if a.text() == "This Is a 1")
-    for event in held:
-        override = event.type() == QEvent.Type.ShortcutOverride
-        if override:
-            event.ignore()  # as Qt sends it: a widget that wants the key accepts it
-        app.sendEvent(target, event)
-        if override and not event.isAccepted():
-            one.trigger()  # what Qt's shortcut map does next for a key no widget took
-    assert len(taught) == 1 and [s.label for s in window.personal.samples] == [1]  # type: ignore[union-attr]
+    personal = window.personal
+    assert personal is not None
+    corrections: list[int] = []
+    correct = personal.correct
+
+    def counted(drawing: object, label: int) -> bool:
+        corrections.append(label)
+        return correct(drawing, label)  # type: ignore[arg-type]
+
+    personal.correct = counted  # type: ignore[method-assign]
+    one = next(a for a in digits if a.text().endswith(" 1"))
+    guard = window.findChild(RepeatGuard)
+    assert guard is not None
+    for event in held:  # what the application's event filter decides for each key event sent to the window
+        if not guard.eventFilter(target, event) and event.type() == QEvent.Type.ShortcutOverride:
+            one.trigger()  # not a repeat: Qt's shortcut map triggers the action
+    assert corrections == [1] and [s.label for s in personal.samples] == [1]
     for _ in range(2):  # two presses of a key are two corrections (Qt's test events carry no timestamp)
         QTest.keyClick(window, Qt.Key.Key_2)
-    assert [s.label for s in window.personal.samples] == [1, 2, 2]  # type: ignore[union-attr]
+    assert corrections == [1, 2, 2]  # (the drawing is kept once, as a 2: `Taught`)
 
 
 def test_the_measure_says_when_it_judged_only_the_latest_samples(window: MainWindow,

@@ -93,7 +93,8 @@ def test_the_profile_window_shows_deletes_and_measures(qtbot, window: MainWindow
     with qtbot.waitSignal(dialog.imported, timeout=30_000):  # on a worker thread
         assert dialog.import_from(exported)
     assert len(dialog.items()) == 2
-    assert dialog.import_from(exported)  # the same drawings again: kept once, and said
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        assert dialog.import_from(exported)  # the same drawings again: kept once, and said
     assert len(dialog.items()) == 2 and "2 already in your profile, kept once" in \
         window.statusBar().currentMessage()
 
