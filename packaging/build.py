@@ -171,6 +171,12 @@ def check_installed(command: list[Path], samples: Path, env: dict[str, str]) -> 
         raise BuildError(f"digitpad classify got {len(wrong)} of {len(records)} samples wrong: {wrong[:3]}")
     kinds = ", ".join(sorted({Path(r["path"]).suffix for r in records}))
     print(f"digitpad classify: all {len(records)} samples read right ({kinds})")
+    pictures = WORK / "explained"
+    drawing = sorted(samples.glob("*.json"))[0]
+    run([*command, "explain", drawing, "--out", pictures], cwd=WORK, env=env)  # Pillow draws its text here
+    if not (pictures / f"{drawing.stem}.png").is_file():
+        raise BuildError(f"digitpad explain wrote no picture of {drawing.name} in {pictures}")
+    print(f"digitpad explain: a picture of {drawing.name}")
 
 
 def check_worker_processes(command: list[Path], env: dict[str, str]) -> None:

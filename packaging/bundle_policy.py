@@ -61,6 +61,25 @@ EXCLUDED_MODULES = [
     "PIL._imagingmath",
     "PIL._imagingmorph",
     "PIL._imagingtk",
+    # Pillow's plugins for the formats digitpad never opens (it names PNG, JPEG, BMP, GIF and WebP
+    # to Image.open; Jpeg reads its EXIF through Tiff, Mpo is JPEG's multi-picture form, Ppm is in
+    # Pillow's preinit list): Image.init imports each plugin in a try, so a missing one is skipped.
+    *(f"PIL.{name}ImagePlugin" for name in (
+        "Avif", "Blp", "BufrStub", "Cur", "Dcx", "Dds", "Eps", "Fits", "Fli", "Fpx", "Ftex", "Gbr", "GribStub",
+        "Hdf5Stub", "Icns", "Ico", "Im", "Imt", "Iptc", "Jpeg2K", "McIdas", "Mic", "Mpeg", "Msp", "Palm", "Pcd",
+        "Pcx", "Pdf", "Pixar", "Psd", "Qoi", "Sgi", "Spider", "Sun", "Tga", "Wmf", "XVThumb", "Xbm", "Xpm",
+    )),
+    "PIL.PdfParser",
+    # Archives and XML (2026-12-02, when the .tar.gz had grown past its target): the app reads no
+    # compressed archive but gzip and zip-deflate (.npz), and no XML; shutil, zipfile and tarfile
+    # import these inside functions or in a try, and Pillow parses XMP only when asked to.
+    "tarfile",
+    "lzma",
+    "_lzma",
+    "bz2",
+    "_bz2",
+    "xml",
+    "_elementtree",
     "PIL.ImageTk",
     "PIL.ImageQt",
     # Qt modules beyond QtCore, QtGui and QtWidgets: the app uses none of them.

@@ -76,7 +76,12 @@ class Detail:
 
 @functools.cache
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size)
+    """Pillow's own font at `size`; its fixed-size bitmap font where Pillow has no FreeType (the
+    standalone bundle leaves FreeType out: digitpad draws text only in these pictures)."""
+    try:
+        return ImageFont.load_default(size)
+    except ImportError:
+        return ImageFont.load_default()
 
 
 @functools.cache
