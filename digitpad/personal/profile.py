@@ -250,10 +250,12 @@ class Profile:
             raise UnusableProfileError(f"{self.path} was written by a newer digitpad (profile version {version}; "
                                        f"this one reads up to {SCHEMA_VERSION})")
         found = self._schema()
-        if version == 0 and not found:
-            if self.read_only:
-                raise UnusableProfileError(f"{self.path} holds no digitpad profile (an empty database)")
+        if version == 0 and not self.read_only:
+            # Read again under the write lock: tables without a version may be another program's, or a
+            # profile another digitpad is creating this instant (its tables, not yet its version).
             self._create()
+        elif version == 0 and not found:
+            raise UnusableProfileError(f"{self.path} holds no digitpad profile (an empty database)")
         elif version != SCHEMA_VERSION:
             raise UnusableProfileError(f"{self.path} is an SQLite database but not a digitpad profile")
         else:
