@@ -13,9 +13,10 @@ the target is replaced (atomically) it checks, on the MNIST test set:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from digitpad.files import write_bytes_atomically
 from digitpad.model.classifier import Classifier
 from digitpad.model.contract import EMBEDDING_NAME, LOGITS_NAME, OUTPUT_NAME
 from training.errors import ExportError
+from training.onnx_predict import predict_in_batches, predict_with_embeddings_in_batches
 
 if TYPE_CHECKING:
     from training.model import SeedNet
@@ -100,24 +102,29 @@ def torch_embeddings(model: onnx.ModelProto, images: np.ndarray) -> np.ndarray:
                                for i in range(0, len(images), 1000)])
 
 
-def add_embedding_to_file(path: Path, out: Path, images: np.ndarray) -> EmbeddingReport:
-    """Write `path` with an `embedding` output to `out`, after the checks in the module docstring."""
-    model = onnx.load(str(path))
-    changed = add_embedding_output(model)
-    data = changed.SerializeToString()
-    with tempfile.TemporaryDirectory(prefix="digitpad-embedding-") as folder:
+@contextlib.contextmanager
+def surgery_candidate(path: Path, data: bytes, images: np.ndarray) -> Iterator[Classifier]:
+    """The app's Classifier of a model rewritten from `path` (`data`), once its probabilities on
+    `images` are bit-identical to those of `path`: the check every graph surgery here must pass."""
+    with tempfile.TemporaryDirectory(prefix="digitpad-surgery-") as folder:
         candidate = Path(folder) / "candidate.onnx"
         candidate.write_bytes(data)
-        before, after = Classifier(path), Classifier(candidate)
+        after = Classifier(candidate)
+        old, new = predict_in_batches(Classifier(path), images), predict_in_batches(after, images)
+        if not np.array_equal(old, new):
+            raise ExportError(f"the probabilities changed: max |Δp| = {np.abs(old - new).max():.3g}")
+        yield after
+
+
+def add_embedding_to_file(path: Path, out: Path, images: np.ndarray) -> EmbeddingReport:
+    """Write `path` with an `embedding` output to `out`, after the checks in the module docstring."""
+    changed = add_embedding_output(onnx.load(str(path)))
+    data = changed.SerializeToString()
+    with surgery_candidate(path, data, images) as after:
         if after.embedding_size is None:
             raise ExportError("the app does not see the new embedding output")
-        chunks = [(before.predict(images[i : i + 1000]), *after.predict_with_embeddings(images[i : i + 1000]))
-                  for i in range(0, len(images), 1000)]
-    old = np.concatenate([c[0] for c in chunks])
-    new = np.concatenate([c[1] for c in chunks])
-    embeddings = np.concatenate([c[2] for c in chunks])
-    if not np.array_equal(old, new):
-        raise ExportError(f"the probabilities changed: max |Δp| = {np.abs(old - new).max():.3g}")
+        embeddings = predict_with_embeddings_in_batches(after, images)[1]
+    assert embeddings is not None
     expected = torch_embeddings(changed, images)
     difference = float(np.abs(embeddings - expected).max())
     if difference > EMBEDDING_TOLERANCE:

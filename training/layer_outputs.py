@@ -20,7 +20,6 @@ Before the target is replaced (atomically) it checks, on the MNIST test set:
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +31,7 @@ from onnx import helper
 from digitpad.files import write_bytes_atomically
 from digitpad.model.classifier import Classifier
 from digitpad.model.contract import FILTER_OUTPUTS, LAYER_OUTPUTS, OUTPUT_NAME
-from training.embedding_output import seednet_from_onnx
+from training.embedding_output import seednet_from_onnx, surgery_candidate
 from training.errors import ExportError
 
 if TYPE_CHECKING:
@@ -168,17 +167,9 @@ def check_layer_outputs(classifier: Classifier, net: SeedNet, images: np.ndarray
 
 def add_layer_outputs_to_file(path: Path, out: Path, images: np.ndarray) -> LayerReport:
     """Write `path` with the layer outputs to `out`, after the checks in the module docstring."""
-    model = onnx.load(str(path))
-    changed = add_layer_outputs(model)
+    changed = add_layer_outputs(onnx.load(str(path)))
     data = changed.SerializeToString()
-    with tempfile.TemporaryDirectory(prefix="digitpad-layers-") as folder:
-        candidate = Path(folder) / "candidate.onnx"
-        candidate.write_bytes(data)
-        before, after = Classifier(path), Classifier(candidate)
-        for start in range(0, len(images), 1000):
-            old, new = before.predict(images[start : start + 1000]), after.predict(images[start : start + 1000])
-            if not np.array_equal(old, new):
-                raise ExportError(f"the probabilities changed: max |Δp| = {np.abs(old - new).max():.3g}")
+    with surgery_candidate(path, data, images) as after:
         difference = check_layer_outputs(after, seednet_from_onnx(changed), images)
         shapes = {name: tuple(int(v) for v in shape) for name, shape in after.layer_outputs.items()}
         shapes |= {name: tuple(weights.shape) for name, weights in after.filters.items()}

@@ -87,16 +87,20 @@ def _confusion(value: object) -> np.ndarray | None:
     return matrix.astype(np.int64)
 
 
+def _measured(accuracy: object, confusion: object) -> Measured | None:
+    """A report's accuracy and confusion matrix, or None when either is missing or malformed."""
+    matrix = _confusion(confusion)
+    if matrix is None or not isinstance(accuracy, float):
+        return None
+    return Measured(accuracy, int(matrix.sum()), matrix)
+
+
 def read_mnist(folder: Path) -> Measured | None:
     """`evaluate`'s metrics.json: MNIST test accuracy and confusion matrix."""
     metrics = read_json(folder / MNIST_DIR / "metrics.json")
     if not isinstance(metrics, dict):
         return None
-    confusion = _confusion(metrics.get("confusion_matrix"))
-    accuracy = metrics.get("accuracy")
-    if confusion is None or not isinstance(accuracy, float):
-        return None
-    return Measured(accuracy, int(confusion.sum()), confusion)
+    return _measured(metrics.get("accuracy"), metrics.get("confusion_matrix"))
 
 
 def read_pen(folder: Path) -> Measured | None:
@@ -105,11 +109,7 @@ def read_pen(folder: Path) -> Measured | None:
     app = report.get("app") if isinstance(report, dict) else None
     if not isinstance(app, dict):
         return None
-    confusion = _confusion(app.get("confusion"))
-    accuracy = app.get("accuracy")
-    if confusion is None or not isinstance(accuracy, float):
-        return None
-    return Measured(accuracy, int(confusion.sum()), confusion)
+    return _measured(app.get("accuracy"), app.get("confusion"))
 
 
 def measure_samples(classifier: Classifier, samples: Sequence[tuple[Drawing, int]]) -> Measured | None:

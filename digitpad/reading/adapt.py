@@ -33,7 +33,6 @@ of a residual last layer with generic replay (enrolment errors unchanged, 11 of 
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from digitpad.ink.drawing import Drawing
 from digitpad.ink.model_input import drawing_input
 from digitpad.ink.normalize import Normalization
 from digitpad.model.classifier import Classifier
+from digitpad.model.convention_cache import model_digest
 
 #: Bump when the renderings or their embedding change, so that cached embeddings are rebuilt.
 ADAPT_VERSION = 1
@@ -125,11 +125,7 @@ def read_drawings(classifier: Classifier, spec: Normalization, drawings: Sequenc
 
 def model_key(classifier: Classifier) -> str:
     """What cached embeddings depend on: the model file's bytes and this module's renderings."""
-    digest = hashlib.sha256()
-    with open(classifier.path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return f"{digest.hexdigest()[:32]}-v{ADAPT_VERSION}"
+    return f"{model_digest(classifier.path)[:32]}-v{ADAPT_VERSION}"
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
