@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import numpy as np  # noqa: E402
 from bench_app import PROFILE, WARM_UP_DRAWINGS, draw  # noqa: E402
 from bench_core import mouse_drawings, percentiles  # noqa: E402
-from PySide6.QtCore import QEventLoop, QSettings  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from digitpad.model.choice import shipped_model_path  # noqa: E402
@@ -40,9 +40,14 @@ from digitpad.ui.training_session import Choice, TrainingSession  # noqa: E402
 
 
 def wait_until(condition: object, seconds: float) -> bool:
+    """Run the event loop until `condition()` holds, asleep between events (as the app's own loop is):
+    processEvents with a time limit does not sleep, and spinning it took a core from the training."""
     deadline = time.monotonic() + seconds
+    tick = QTimer()  # wakes the loop at least every 100 ms to look at the condition
+    tick.start(100)
     while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 100)
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    tick.stop()
     return bool(condition())  # type: ignore[operator]
 
 
@@ -78,7 +83,7 @@ def main() -> None:
         idle = strokes()
         print(f"stroke end -> probabilities, idle:             {percentiles(idle)}")
 
-        session = TrainingSession(lambda: [], root=Path(folder) / "runs", parent=window)
+        session = TrainingSession(lambda: None, root=Path(folder) / "runs", parent=window)
         lines: list[dict[str, object]] = []
         ended: list[str] = []
         session.progress.connect(lines.append)

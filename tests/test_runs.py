@@ -38,6 +38,7 @@ def make_run(root: Path, name: str, recipe: dict[str, object] = QUICK, finished:
         (folder / "model-card.md").write_text("# card\n")
         (folder / "metrics.json").write_text(json.dumps({"accuracy": 0.9912}))
         (folder / "stages" / "evaluate.done").write_text('{"seconds": 1}')
+        (folder / "stages" / "quantize.done").write_text('{"seconds": 1}')
     return folder
 
 
@@ -56,7 +57,23 @@ def test_runs_are_found_from_their_files_newest_first(tmp_path: Path) -> None:
     assert by_name["old"].mnist_accuracy == 0.9912 and by_name["old"].model == old / "old.onnx"
     lock = TrainingLock(tmp_path)
     assert by_name["half"].state(lock) == "stopped" and by_name["old"].state(lock) == "finished"
+    assert by_name["old"].usable and not by_name["half"].usable
     assert discover_runs(tmp_path / "missing") == []
+
+
+def test_a_run_stopped_in_its_int8_stage_is_stopped_with_a_usable_model(tmp_path: Path) -> None:
+    """A run stopped after its evaluation, in the int8 stage, once showed as finished (no Resume)."""
+    folder = make_run(tmp_path, "int8-cut")
+    (folder / "stages" / "quantize.done").unlink()
+    run = read_run(folder)
+    assert run is not None and run.usable and not run.finished
+    assert run.state(TrainingLock(tmp_path)) == "stopped"
+    assert export_run(run, tmp_path / "out")  # its model can be used and exported meanwhile
+
+
+def test_a_run_with_the_persons_samples_says_so_in_its_kind(tmp_path: Path) -> None:
+    run = read_run(make_run(tmp_path, "mine", {**QUICK, "profile": "profile.sqlite3"}))
+    assert run is not None and run.kind == "quick, with your samples"
 
 
 def test_the_runs_folder_is_per_user_unless_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     recipe.add_argument("--distill", type=int, default=0, metavar="K", choices=range(5),  # recipe.TEACHER_VARIANTS
                         help="train K teachers (1-4; stage 2 varied: pen width, seed, augmentation) and make the "
                              "pen stage their student (issue 15; experimental, see models/README.md)")
+    recipe.add_argument("--profile", type=Path, metavar="FILE",
+                        help="include a person's samples: fine-tune the model on this profile's samples at the "
+                             "end, as `personalize` does (a digitpad profile: `digitpad profile --export FILE`); "
+                             "the run keeps a copy, made at its first call")
     recipe.add_argument("--resume", action="store_true",
                         help="continue the run in --out with the settings it was started with (its recipe.json), "
                              "without repeating its flags")
@@ -391,7 +395,8 @@ def _run_recipe(args: argparse.Namespace, stream: Any) -> int:
     from training.recipe import saved_recipe
 
     again = (f"python -m training recipe --out {args.out}{' --quick' if args.quick else ''}"
-             f"{' --cv' if args.cv else ''}{f' --distill {args.distill}' if args.distill else ''}")
+             f"{' --cv' if args.cv else ''}{f' --distill {args.distill}' if args.distill else ''}"
+             f"{f' --profile {args.profile}' if args.profile else ''}")
     saved = saved_recipe(args.out) if args.resume else None
     if saved is not None:
         again = f"python -m training recipe --out {args.out} --resume"
@@ -399,7 +404,7 @@ def _run_recipe(args: argparse.Namespace, stream: Any) -> int:
     try:
         outcome = run(args.out, mnist, quick=args.quick, cv=args.cv, drawings=args.drawings,
                       precision=args.precision, threads=args.threads, progress=not args.quiet, distill=args.distill,
-                      stream=stream, recipe=saved)
+                      profile=args.profile, stream=stream, recipe=saved)
     except KeyboardInterrupt:  # between two training steps' checkpoints: the finished stages are kept
         outcome = None
     if outcome is None or outcome.interrupted:

@@ -36,8 +36,6 @@ from training.embedding_output import seednet_from_onnx
 from training.errors import ExportError
 from training.onnx_predict import predict_in_batches
 
-PERSONALIZED_KEY = "digitpad.personalized"  #: JSON: profile samples, steps, accuracies
-
 
 @dataclass(frozen=True)
 class PersonalReport:
@@ -121,7 +119,7 @@ def personalize(model_path: Path, profile_path: Path, out: Path, mnist: Mnist, s
     metadata[MetadataKey.NAME] = f"{metadata.get(MetadataKey.NAME, model_path.stem)} (personal)"
     metadata[MetadataKey.TEST_ACCURACY] = f"{report.mnist_accuracy_after:.4f}"
     metadata.pop(MetadataKey.DRAWING_ACCURACY, None)  # measured for the original, not for this one
-    metadata[PERSONALIZED_KEY] = json.dumps({"from": model_path.name, "profile_samples": report.samples,
+    metadata[MetadataKey.PERSONALIZED] = json.dumps({"from": model_path.name, "profile_samples": report.samples,
                                              "steps": steps, "lr": lr, "seed": seed})
     onnx.helper.set_model_props(tuned, metadata)
     write_bytes_atomically(out, tuned.SerializeToString())

@@ -78,6 +78,9 @@ def model_card(name: str, model: Path, evaluation: Evaluation, recipe: dict[str,
         f"| Training | stage 1: {recipe['mnist']['epochs']} epoch(s) on MNIST; stage 2: {recipe['pen']['epochs']} "
         f"epoch(s) on MNIST and pen drawings; weights {1 - recipe['weight']:.1f} x stage 1 + "
         f"{recipe['weight']:.1f} x stage 2; forward pass in {precision} |",
+        *(["| Your samples | then fine-tuned on the samples of a person's profile (the run's `profile.sqlite3`; "
+           "before and after in `personal.json`): every figure here is the personal model's |"]
+          if recipe.get("profile") else []),
         f"| Machine | {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} |",
         "",
         "## Time per stage (wall time of the call that finished it)",

@@ -46,6 +46,7 @@ class MetadataKey:
     DATA_CHECKSUMS = "digitpad.training_data_md5"  #: JSON {file name: md5 of decompressed content}
     RECIPE = "digitpad.recipe"  #: JSON of the training configuration
     CREATED = "digitpad.created"  #: ISO 8601 UTC time of export
+    PERSONALIZED = "digitpad.personalized"  #: JSON: fine-tuned on a person's samples (how many, from what)
 
 
 @dataclass(frozen=True)

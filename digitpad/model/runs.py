@@ -28,8 +28,10 @@ from digitpad.files import read_regular_file, write_text_atomically
 #: Overrides the runs folder (for a script, or a test that must not touch the person's own).
 RUNS_DIR_ENV = "DIGITPAD_RUNS_DIR"
 SETTINGS_FILE = "recipe.json"  #: training.recipe.SETTINGS_FILE
+PROFILE_FILE = "profile.sqlite3"  #: training.recipe.PROFILE_FILE: a run's copy of the samples it includes
 METRICS_FILE = "metrics.json"  #: training.evaluate.METRICS_FILE
 CARD_FILE = "model-card.md"
+LAST_STAGE = "quantize"  #: the recipe's last stage (training.recipe.RecipeRun.stages), unless "int8" is false
 LOCK_FILE = "training.lock"
 COMPARE_DIR = "compare"  #: where the window's comparison keeps its measurements, inside the run
 #: Most bytes read from a run's small JSON files (a hostile folder must not exhaust memory).
@@ -60,7 +62,7 @@ class Run:
 
     folder: Path
     recipe: dict[str, Any]
-    finished: bool  #: the model and its figures exist (the last stage's marker is there)
+    usable: bool  #: the model and its figures exist (the evaluation stage's marker is there)
     started: datetime  #: when recipe.json was written (the run's first call)
     metrics: dict[str, Any] = field(default_factory=dict)  #: metrics.json: MNIST test figures
 
@@ -85,19 +87,28 @@ class Run:
         """quick, full or custom (settings the window does not offer, e.g. from the command line)."""
         epochs = (self.recipe.get("mnist", {}).get("epochs"), self.recipe.get("pen", {}).get("epochs"))
         kind = KINDS.get(epochs, "custom")
-        return f"{kind}, cross-validated" if self.cv else kind
+        extras = [*(["cross-validated"] if self.cv else []), *(["with your samples"] if self.recipe.get("profile")
+                                                                 else [])]
+        return ", ".join([kind, *extras])
 
     @property
     def mnist_accuracy(self) -> float | None:
         value = self.metrics.get("accuracy")
         return float(value) if isinstance(value, (int, float)) else None
 
+    @property
+    def finished(self) -> bool:
+        """Every stage is done: the model is usable and the last stage (int8, if the recipe has it) has ended."""
+        last = LAST_STAGE if self.recipe.get("int8", True) is not False else "evaluate"
+        return self.usable and (self.folder / "stages" / f"{last}.done").is_file()
+
     def state(self, lock: TrainingLock) -> str:
-        """finished, training (its process is alive) or stopped (resumable: rerun the same recipe)."""
-        if self.finished:
-            return "finished"
+        """finished, training (its process is alive) or stopped (resumable: rerun the same recipe). A run
+        stopped after its model was made (in the int8 stage) is stopped too, and its model usable."""
         holder = lock.holder()
-        return "training" if holder is not None and Path(holder["run"]) == self.folder else "stopped"
+        if holder is not None and Path(holder["run"]) == self.folder:
+            return "training"
+        return "finished" if self.finished else "stopped"
 
 
 def read_run(folder: Path) -> Run | None:
@@ -109,9 +120,9 @@ def read_run(folder: Path) -> Run | None:
         started = datetime.fromtimestamp((folder / SETTINGS_FILE).stat().st_mtime, timezone.utc)
     except OSError:
         return None
-    finished = (folder / "stages" / "evaluate.done").is_file() and (folder / f"{folder.name}.onnx").is_file()
-    metrics = read_json(folder / METRICS_FILE) if finished else None
-    return Run(folder, recipe, finished, started, metrics if isinstance(metrics, dict) else {})
+    usable = (folder / "stages" / "evaluate.done").is_file() and (folder / f"{folder.name}.onnx").is_file()
+    metrics = read_json(folder / METRICS_FILE) if usable else None
+    return Run(folder, recipe, usable, started, metrics if isinstance(metrics, dict) else {})
 
 
 def discover_runs(folder: Path | None = None) -> list[Run]:
@@ -147,7 +158,7 @@ def delete_run(run: Run, lock: TrainingLock) -> None:
 
 def export_run(run: Run, destination: Path) -> list[Path]:
     """Copy the run's ONNX model (with its external data, if any) and model card into `destination`."""
-    if not run.finished:
+    if not run.usable:
         raise TrainingRunError(f"{run.name} has no model yet: finish its training first")
     destination.mkdir(parents=True, exist_ok=True)
     sources = [run.model, *(p for p in (run.folder / f"{run.model.name}.data", run.card) if p.is_file())]

@@ -51,6 +51,7 @@ class ModelFigures:
     pen: Measured | None  #: all pen digits in data/, replayed on the canvas
     unseen_writers: float | None  #: writer-disjoint pen-digit accuracy from the model's metadata (--cv)
     samples: Measured | None  #: the person's own samples, by the model alone
+    trained_on_samples: bool = False  #: fine-tuned on a person's samples (its metadata says): no measure of new ones
 
 
 def figures_folder(model: Path, root: Path, pen_digits: Path | None = None) -> Path:

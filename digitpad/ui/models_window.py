@@ -107,8 +107,11 @@ class ModelsWindow(QDialog):
         if run is None:
             return [f"Built-in model{in_use}", "—", "shipped", "ready", "see its model card", str(entry.model)]
         accuracy = f"{run.mnist_accuracy:.2%}" if run.mnist_accuracy is not None else "—"
+        state = run.state(self.session.lock)
+        if state == "stopped" and run.usable:  # stopped in the int8 stage: Resume finishes it
+            state = "stopped (its model is ready)"
         return [run.name + in_use, run.started.astimezone().strftime("%Y-%m-%d %H:%M"), run.kind,
-                run.state(self.session.lock), accuracy, str(run.model if run.finished else run.folder)]
+                state, accuracy, str(run.model if run.usable else run.folder)]
 
     def selected(self) -> list[Entry]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
@@ -125,14 +128,14 @@ class ModelsWindow(QDialog):
     def _selection_changed(self) -> None:
         chosen = self.selected()
         one = chosen[0] if len(chosen) == 1 else None
-        usable = one is not None and (one.run is None or one.run.finished)
+        usable = one is not None and (one.run is None or one.run.usable)
         self.buttons["Use"].setEnabled(usable)
         self.buttons["Export…"].setEnabled(usable and one is not None and one.run is not None)
         self.buttons["Delete"].setEnabled(one is not None and one.run is not None
                                           and one.run.state(self.session.lock) != "training")
         self.buttons["Resume"].setEnabled(one is not None and one.run is not None
                                           and one.run.state(self.session.lock) == "stopped")
-        self.buttons["Compare Two"].setEnabled(len(chosen) == 2 and all(e.run is None or e.run.finished
+        self.buttons["Compare Two"].setEnabled(len(chosen) == 2 and all(e.run is None or e.run.usable
                                                                           for e in chosen))
 
     @Slot()

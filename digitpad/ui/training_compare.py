@@ -47,7 +47,8 @@ def figure_texts(figures: Sequence[ModelFigures]) -> list[list[str]]:
             _measured(mine.mnist, "test digits"),
             _measured(mine.pen, "pen digits"),
             f"{mine.unseen_writers:.2%}" if mine.unseen_writers is not None else "— (not cross-validated)",
-            _measured(mine.samples, "samples") if mine.samples is not None else "— (no samples taught)",
+            (_measured(mine.samples, "samples") + (" (it was trained on them)" if mine.trained_on_samples else "")
+             if mine.samples is not None else "— (no samples taught)"),
             worse_text if len(others) == 1 else "—",
         ])
     return columns

@@ -13,7 +13,6 @@ from PySide6.QtCore import SignalInstance
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
-from digitpad.ink.drawing import Drawing
 from digitpad.model.choice import shipped_model_path
 from digitpad.model.runs import Run
 from digitpad.ui.controller import RecognitionController
@@ -36,7 +35,7 @@ class ModelsMenu:
         self.window, self.controller, self._open_model, self.personal = window, controller, open_model, personal
         model_opened.connect(self._model_opened)
         self.available = training_available()
-        self.session = TrainingSession(self.samples, parent=window)
+        self.session = TrainingSession(self.profile_path, parent=window)
         self.training_window: TrainingWindow | None = None
         self.models_window: ModelsWindow | None = None
         self.menu = QMenu("&Models", window)
@@ -59,10 +58,15 @@ class ModelsMenu:
         else:
             window.menuBar().addMenu(self.menu)
 
-    def samples(self) -> list[tuple[Drawing, int]]:
-        """The person's samples (GUI thread: the profile belongs to it), for the comparison."""
+    def profile_path(self) -> Path | None:
+        """The person's profile file (the session's worker threads read it with their own connections)."""
         profile = self.personal.profile if self.personal is not None else None
-        return [(sample.drawing, sample.label) for sample in profile.samples()] if profile is not None else []
+        return profile.path if profile is not None else None
+
+    def sample_count(self) -> int:
+        """How many samples the person has taught (one COUNT query on the GUI thread's connection)."""
+        profile = self.personal.profile if self.personal is not None else None
+        return len(profile) if profile is not None else 0
 
     def current_model(self) -> Path | None:
         info = self.controller.model_info
@@ -81,7 +85,8 @@ class ModelsMenu:
 
     def show_training(self) -> TrainingWindow:
         if self.training_window is None:
-            self.training_window = TrainingWindow(self.session, self.use_model, self.current_model, self.window)
+            self.training_window = TrainingWindow(self.session, self.use_model, self.current_model, self.window,
+                                                  sample_count=self.sample_count)
         self.training_window.show()
         self.training_window.raise_()
         return self.training_window

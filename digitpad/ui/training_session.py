@@ -3,11 +3,13 @@
 The session owns the training subprocess (`TrainingProcess`) and the lock that keeps it the only
 training of this user; the windows (`training_window`, `models_window`) only show what it says, so
 closing a window never stops a run. Measuring runs `evaluate` and `evaluate-drawings` in another
-subprocess, and reads the person's samples in a worker thread: the GUI thread only dispatches.
+subprocess, and reads the person's samples in a worker thread; a run that includes them gets its
+own copy of the profile, made in a worker thread too: the GUI thread only dispatches.
 """
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,9 +19,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from digitpad.errors import DigitpadError, TrainingRunError
-from digitpad.ink.drawing import Drawing
 from digitpad.model.classifier import Classifier
-from digitpad.model.runs import Run, TrainingLock, new_run_folder, read_run, runs_folder
+from digitpad.model.contract import MetadataKey
+from digitpad.model.runs import PROFILE_FILE, SETTINGS_FILE, Run, TrainingLock, new_run_folder, read_run, runs_folder
 from digitpad.personal.model_figures import (
     ModelFigures,
     figures_folder,
@@ -28,6 +30,7 @@ from digitpad.personal.model_figures import (
     read_mnist,
     read_pen,
 )
+from digitpad.personal.profile import Profile
 from digitpad.system import usable_cpu_count
 from digitpad.ui.training_process import TrainingProcess
 
@@ -41,10 +44,11 @@ class Choice:
     name: str
     quick: bool = True
     cv: bool = False
+    samples: bool = False  #: include the person's samples: fine-tune on them at the end (`recipe --profile`)
 
 
 class TrainingSession(QObject):
-    """See the module docstring; `state` is idle, training, stopping or measuring."""
+    """See the module docstring; `state` is idle, preparing (copying the samples), training or stopping."""
 
     progress = Signal(dict)  # a progress line of the recipe's --progress-json stream
     state_changed = Signal(str)
@@ -53,13 +57,16 @@ class TrainingSession(QObject):
     measuring = Signal(str)  # what is being measured now
     measure_failed = Signal(str)
     samples_measured = Signal(list)  # internal: from the worker thread to the GUI thread
+    profile_copied = Signal(str, list, str)  # internal: the run's folder, its flags, and '' or why it failed
 
-    def __init__(self, samples: Callable[[], list[tuple[Drawing, int]]], command: Sequence[str] | None = None,
+    def __init__(self, profile: Callable[[], Path | None], command: Sequence[str] | None = None,
                  root: Path | None = None, threads: int | None = None, parent: QObject | None = None) -> None:
+        """`profile`: the person's profile file (None: none is open), read by worker threads with their
+        own connections, never by this session's GUI thread."""
         super().__init__(parent)
         self.root = root or runs_folder()
         self.lock = TrainingLock(self.root)
-        self.samples = samples
+        self.profile = profile
         self.threads = threads or max(1, usable_cpu_count() - 1)  # a core left for drawing
         self.process = TrainingProcess(command, self)
         self.process.line.connect(self._line)
@@ -67,6 +74,7 @@ class TrainingSession(QObject):
         self.measurer = TrainingProcess(command, self)
         self.measurer.finished.connect(self._measure_step_finished)
         self.samples_measured.connect(self._samples_done)
+        self.profile_copied.connect(self._profile_copied)
         self.state = "idle"
         self.run: Path | None = None  # the run being trained (or last trained)
         self.outcome: dict[str, Any] = {}  # the stream's last line (done, stopped or error)
@@ -95,8 +103,41 @@ class TrainingSession(QObject):
         self._check_free()
         folder = new_run_folder(choice.name, self.root)
         flags = (["--quick"] if choice.quick else []) + (["--cv"] if choice.cv else [])
-        self._launch(folder, flags)
+        if not choice.samples:
+            self._launch(folder, flags)
+            return folder
+        profile = self.profile()
+        if profile is None:
+            raise TrainingRunError("no profile is open, so there are no samples of yours to include")
+        self.run, self.outcome = folder, {}
+        self._set_state("preparing")
+        threading.Thread(target=self._copy_profile, args=(profile, folder, flags), daemon=True).start()
         return folder
+
+    def _copy_profile(self, profile: Path, folder: Path, flags: list[str]) -> None:
+        """Worker thread: the run's own copy of the samples (the recipe reads it, never the live profile)."""
+        error = ""
+        try:
+            with Profile(profile) as source:
+                if len(source) == 0:
+                    raise TrainingRunError("your profile holds no samples yet: teach digitpad some digits first")
+                folder.mkdir(parents=True)
+                source.export_to(folder / PROFILE_FILE)
+        except (DigitpadError, OSError) as exc:
+            error = str(exc)
+        self.profile_copied.emit(str(folder), flags, error)
+
+    @Slot(str, list, str)
+    def _profile_copied(self, folder: str, flags: list[str], error: str) -> None:
+        run = Path(folder)
+        if error or self.state != "preparing":  # it failed, or Stop came first
+            if not (run / SETTINGS_FILE).exists():  # only what the copy made: no run started in it
+                shutil.rmtree(run, ignore_errors=True)
+            self.run = None
+            self._set_state("idle")
+            self.run_ended.emit("", error or "stopped")
+            return
+        self._launch(run, [*flags, "--profile", str(run / PROFILE_FILE)])
 
     def resume(self, run: Run) -> None:
         """Continue a stopped run where it stopped (the recipe skips its finished stages)."""
@@ -104,7 +145,7 @@ class TrainingSession(QObject):
         self._launch(run.folder, ["--resume"])  # with the settings it was started with
 
     def _check_free(self) -> None:
-        if self.process.running or self.state in ("training", "stopping"):
+        if self.process.running or self.training:
             raise TrainingRunError(f"{self.run.name if self.run else 'a model'} is training: one run at a time")
         held = self.lock.holder()
         if held is not None:
@@ -127,6 +168,8 @@ class TrainingSession(QObject):
         if self.process.running:
             self.process.stop()
             self._set_state("stopping")
+        elif self.state == "preparing":
+            self._set_state("stopping")  # the copy ends by itself; nothing is started after it
 
     def stop_and_wait(self, milliseconds: int = 30_000) -> None:
         """At exit: stop the run and give it time to save its checkpoint (then kill it)."""
@@ -139,7 +182,7 @@ class TrainingSession(QObject):
 
     @property
     def training(self) -> bool:
-        return self.state in ("training", "stopping")
+        return self.state in ("preparing", "training", "stopping")
 
     @Slot(dict)
     def _line(self, record: dict[str, Any]) -> None:
@@ -199,8 +242,8 @@ class TrainingSession(QObject):
             self.measurer.start(command)
             return
         self.measuring.emit("Measuring on your samples…")
-        samples = self.samples()
-        threading.Thread(target=self._measure_samples, args=(list(self._measuring), samples), daemon=True).start()
+        threading.Thread(target=self._measure_samples, args=(list(self._measuring), self.profile()),
+                         daemon=True).start()
 
     @Slot(int, str)
     def _measure_step_finished(self, code: int, stderr: str) -> None:
@@ -210,17 +253,25 @@ class TrainingSession(QObject):
             return
         self._next_measurement()
 
-    def _measure_samples(self, models: list[Path], samples: list[tuple[Drawing, int]]) -> None:
+    def _measure_samples(self, models: list[Path], profile: Path | None) -> None:
         """Worker thread: each model alone on the person's samples, and its writer-disjoint figure."""
+        samples = []
+        if profile is not None:
+            try:
+                with Profile(profile) as source:  # this thread's own connection
+                    samples = [(sample.drawing, sample.label) for sample in source.samples()]
+            except (DigitpadError, OSError):
+                samples = []
         figures = []
         for model in models:
             folder = self._figures_folder(model)
             try:
                 classifier = Classifier(model)
                 unseen, mine = classifier.info.drawing_accuracy, measure_samples(classifier, samples)
+                trained_on = MetadataKey.PERSONALIZED in classifier.info.metadata
             except (DigitpadError, OSError):
-                unseen, mine = None, None
-            figures.append(ModelFigures(model, read_mnist(folder), read_pen(folder), unseen, mine))
+                unseen, mine, trained_on = None, None, False
+            figures.append(ModelFigures(model, read_mnist(folder), read_pen(folder), unseen, mine, trained_on))
         self.samples_measured.emit(figures)
 
     @Slot(list)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -65,10 +65,13 @@ class TrainingWindow(QDialog):
     """See the module docstring; `use_model` asks the app to switch to a model file (`model_switched` follows)."""
 
     def __init__(self, session: TrainingSession, use_model: Callable[[Path], None],
-                 current_model: Callable[[], Path | None], parent: QWidget | None = None) -> None:
+                 current_model: Callable[[], Path | None], parent: QWidget | None = None,
+                 sample_count: Callable[[], int] = lambda: 0) -> None:
+        """`sample_count`: how many samples the person has taught (for "include my samples")."""
         super().__init__(parent)
         self.setWindowTitle("Train a Model — digitpad")
         self.session, self.use_model, self.current_model = session, use_model, current_model
+        self.sample_count = sample_count
         self.message_box: QMessageBox | None = None
         self.run: Run | None = None  # the run shown (training, stopped or finished)
 
@@ -77,12 +80,16 @@ class TrainingWindow(QDialog):
         for text, quick in KINDS:
             self.kind.addItem(text, quick)
         self.cv = QCheckBox("Also measure it on unseen writers (writer-disjoint cross-validation: 5 more pen stages)")
+        self.include_samples = QCheckBox()
+        self.include_samples.setToolTip("At the end, fine-tune the model on your taught samples and MNIST digits "
+                                        "(as `python -m training personalize` does); the run keeps a copy of them")
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self.start)
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Kind", self.kind)
         form.addRow("", self.cv)
+        form.addRow("", self.include_samples)
 
         self.stage = QLabel("No training yet.")
         self.bar = QProgressBar()
@@ -144,13 +151,29 @@ class TrainingWindow(QDialog):
         session.measuring.connect(self.status.setText)
         session.measured.connect(self._measured)
         session.measure_failed.connect(self._measure_failed)
+        self._count_samples()
         self._state(session.state)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        self._count_samples()  # the person may have taught more since the window was last shown
+        super().showEvent(event)
+
+    def _count_samples(self) -> None:
+        count = self.sample_count()
+        self.include_samples.setText(
+            f"Include my samples: fine-tune it on your {count} taught sample{'s' if count != 1 else ''} at the end"
+            if count else "Include my samples (none taught yet: teach digitpad some digits first)")
+        self._has_samples = count > 0
+        if not count:
+            self.include_samples.setChecked(False)
+        self.include_samples.setEnabled(count > 0 and not self.session.training)
 
     # -- actions -----------------------------------------------------------------------------
 
     @Slot()
     def start(self) -> None:
-        choice = Choice(self.name.text(), quick=bool(self.kind.currentData()), cv=self.cv.isChecked())
+        choice = Choice(self.name.text(), quick=bool(self.kind.currentData()), cv=self.cv.isChecked(),
+                        samples=self.include_samples.isChecked())
         try:
             folder = self.session.start(choice)
         except DigitpadError as exc:
@@ -182,7 +205,8 @@ class TrainingWindow(QDialog):
         self.curves.clear()
         self.result_panel.hide()
         self.status.setText(f"Training {folder.name} in {folder}")
-        self.stage.setText("Starting (loading MNIST and PyTorch)…")
+        self.stage.setText("Copying your samples for the run…" if self.session.state == "preparing"
+                           else "Starting (loading MNIST and PyTorch)…")
 
     @Slot()
     def use_this_model(self) -> None:
@@ -249,17 +273,18 @@ class TrainingWindow(QDialog):
 
     @Slot(str)
     def _state(self, state: str) -> None:
-        training = state in ("training", "stopping")
+        training = state in ("preparing", "training", "stopping")
         if training:
             self._clock.start()
         else:
             self._clock.stop()
             self._last = None
-        stoppable = state == "training"
+        stoppable = state in ("preparing", "training")
         self.start_button.setEnabled(not training)
         self.name.setEnabled(not training)
         self.kind.setEnabled(not training)
         self.cv.setEnabled(not training)
+        self.include_samples.setEnabled(self._has_samples and not training)
         self.stop_button.setEnabled(stoppable)
         resumable = self.run is not None and not self.run.finished and not training
         self.resume_button.setEnabled(resumable)
@@ -274,6 +299,8 @@ class TrainingWindow(QDialog):
             self.stage.setText(f"Finished: {self.run.name}")
             self.name.setText(default_name() if self.name.text() == self.run.name else self.name.text())
             self._measure_against_current()
+        elif ended == "stopped" and self.run is None:
+            self.stage.setText("Stopped before the training began.")
         elif ended == "stopped":
             self.stage.setText("Stopped. Resume continues where it stopped.")
         elif self.run is None:  # it failed before it made its run folder (e.g. no MNIST)

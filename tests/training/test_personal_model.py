@@ -16,7 +16,7 @@ from digitpad.personal.profile import Profile
 from tests.drawings import mouse_like, seven, zero
 from tests.hostile_profiles import make_refused_profiles
 from training.data import Mnist
-from training.personal_model import PERSONALIZED_KEY, personalize
+from training.personal_model import personalize
 
 
 @pytest.mark.slow
@@ -32,7 +32,7 @@ def test_a_personal_model_learns_the_profile_and_keeps_the_contract(shipped_mode
     assert personal.embedding_size == 1764  # the same graph: the app can still adapt on top of it
     assert personal.predict(np.zeros((1, 28, 28), np.float32)).shape == (1, 10)
     assert personal.info.name.endswith("(personal)")
-    assert json.loads(personal.info.metadata[PERSONALIZED_KEY])["profile_samples"] == 7
+    assert json.loads(personal.info.metadata[MetadataKey.PERSONALIZED])["profile_samples"] == 7
     original = {p.key for p in onnx.load(str(shipped_model)).metadata_props} - {MetadataKey.DRAWING_ACCURACY}
     assert original <= set(personal.info.metadata)
 

@@ -14,6 +14,9 @@ import pytest
 import training.recipe
 from digitpad.ink.normalize import Normalization
 from digitpad.model.classifier import Classifier
+from digitpad.model.contract import MetadataKey
+from digitpad.personal.profile import Profile
+from tests.drawings import mouse_like, seven, zero
 from tests.training.conftest import THREADS
 from tests.training.drawing_fixtures import write_digits
 from training.__main__ import build_parser, main
@@ -21,7 +24,7 @@ from training.augment import NO_AUGMENTATION
 from training.checkpoint import load_checkpoint
 from training.config import PenDrawings, TrainConfig
 from training.data import Mnist
-from training.errors import CheckpointError
+from training.errors import CheckpointError, ExportError
 from training.recipe import Recipe, RecipeRun, load_or_save_settings, marker, run_recipe
 from training.train import train as real_train
 from training.trainer import StepReport
@@ -174,3 +177,64 @@ def test_a_distilled_recipe_teaches_its_student_with_its_teachers(
     assert config.distill is not None
     assert [Path(p) for p in config.distill.teachers] == [(out / "teachers" / "teacher-0" / "last.pt").resolve()]
     assert json.loads((out / "recipe.json").read_text())["distill"] == 1
+
+
+def _profile(path: Path, samples: int = 6) -> Path:
+    """A person whose 7-shaped drawings are 1s (and one 0)."""
+    with Profile(path) as profile:
+        profile.add_many([(mouse_like(seven(), seed=s), 1) for s in range(samples)] + [(zero(), 0)])
+    return path
+
+
+@pytest.mark.slow
+def test_a_recipe_with_a_profile_ends_with_the_model_fine_tuned_on_its_samples(
+        mnist: Mnist, digits: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = _profile(tmp_path / "me.sqlite3")
+    before = source.read_bytes()
+    out = tmp_path / "mine"
+    recipe = tiny_recipe(digits)
+    outcome = run_recipe(out, mnist, recipe=recipe, profile=source, threads=THREADS, progress=False)
+    assert not outcome.interrupted and outcome.model == out / "mine.onnx"
+    assert source.read_bytes() == before  # the person's profile is read, never changed
+    with Profile(out / "profile.sqlite3", read_only=True) as copy:
+        assert len(copy) == 7
+    saved = json.loads((out / "recipe.json").read_text())
+    assert saved["profile"] == "profile.sqlite3" and Recipe.from_dict(saved).profile
+    personal, general = Classifier(out / "mine.onnx"), Classifier(out / "general.onnx")
+    assert personal.info.name == "mine (personal)" and general.info.name == "mine"
+    assert json.loads(personal.info.metadata[MetadataKey.PERSONALIZED])["profile_samples"] == 7
+    assert MetadataKey.PERSONALIZED not in general.info.metadata
+    report = json.loads((out / "personal.json").read_text())
+    assert report["samples"] == 7 and report["profile_accuracy_after"] > report["profile_accuracy_before"]
+    assert "profile.sqlite3" in (out / "model-card.md").read_text()
+    assert marker(out, "personalize").exists() and (out / "mine-int8.onnx").exists()
+    # a resumed run (the app's Resume: the settings it was started with, no --profile) trains nothing more
+    source.unlink()
+    trains = _spy(monkeypatch, "train")
+    outcome = run_recipe(out, mnist, recipe=training.recipe.saved_recipe(out), threads=THREADS, progress=False)
+    assert not outcome.interrupted and trains == []
+
+
+def test_a_profile_stage_comes_after_the_export_and_a_profile_is_checked_before_anything_is_made(
+        mnist: Mnist, digits: Path, tmp_path: Path) -> None:
+    recipe = tiny_recipe(digits)
+    progress = training.recipe.Progress(0, enabled=False)
+    mine = Recipe(recipe.mnist, recipe.pen, profile=True)
+    stages = [stage.name for stage in RecipeRun(mine, tmp_path, mnist, progress, THREADS).stages()]
+    assert stages == ["mnist", "pen", "interpolate", "export", "personalize", "evaluate", "quantize"]
+    assert "profile" not in recipe.to_dict() and Recipe.from_dict(mine.to_dict()) == mine
+    empty = tmp_path / "empty.sqlite3"
+    Profile(empty).close()
+    with pytest.raises(ExportError, match="holds no samples"):
+        run_recipe(tmp_path / "a", mnist, recipe=recipe, profile=empty, threads=THREADS, progress=False)
+    assert not (tmp_path / "a").exists()
+    # a run started without samples is not changed into one with them
+    load_or_save_settings(tmp_path / "b", recipe, "fp32")
+    with pytest.raises(CheckpointError, match="another recipe.*profile"):
+        run_recipe(tmp_path / "b", mnist, recipe=recipe, profile=_profile(tmp_path / "me.sqlite3"),
+                   threads=THREADS, progress=False)
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["recipe.json"]
+    # a run whose copy of the samples is gone says so instead of training a model without them
+    load_or_save_settings(tmp_path / "c", mine, "fp32")
+    with pytest.raises(CheckpointError, match="copy of the samples.*is gone"):
+        run_recipe(tmp_path / "c", mnist, recipe=mine, threads=THREADS, progress=False)

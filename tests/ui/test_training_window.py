@@ -123,3 +123,48 @@ def test_train_stop_resume_compare_and_use_a_model_from_the_window(
     assert models.table.item(1, 0).text() == "tiny (in use)"
     exported = models.export(tmp_path / "exported") if models.select(1) is None else []
     assert sorted(p.name for p in exported) == ["tiny-model-card.md", "tiny.onnx"]
+
+
+@pytest.mark.slow
+def test_include_my_samples_trains_a_model_fine_tuned_on_a_copy_of_them(
+        training_folders: dict[str, Path], window: MainWindow, qtbot: Any) -> None:
+    menu = window.models_menu
+    session = menu.session
+    session.command = _command(training_folders["digits"], mnist_epochs=1)
+    session.threads, session.pen_digits = 1, training_folders["digits"]
+    assert window.personal is not None and window.personal.profile is not None
+    trainer = menu.show_training()
+    assert not trainer.include_samples.isEnabled() and "none taught yet" in trainer.include_samples.text()
+    window.personal.profile.add_many([(digit_drawing(d), d) for d in (1, 7, 0, 4)])
+    trainer.hide()
+    trainer = menu.show_training()  # shown again: it counts the samples taught since
+    assert trainer.include_samples.isEnabled() and "your 4 taught samples" in trainer.include_samples.text()
+    trainer.name.setText("mine")
+    trainer.include_samples.setChecked(True)
+    with qtbot.waitSignal(session.measured, timeout=RUN_S * 1000) as measured:
+        trainer.start_button.click()
+        assert session.state == "preparing" and not trainer.start_button.isEnabled()
+    run = trainer.run
+    assert run is not None and run.finished and run.kind.endswith(", with your samples")
+    assert (run.folder / "profile.sqlite3").is_file() and (run.folder / "general.onnx").is_file()
+    assert measured.args[0][0].trained_on_samples and not measured.args[0][1].trained_on_samples
+    assert trainer.comparison.cell(3, 0).endswith("of 4 samples (it was trained on them)")
+    assert "trained on them" not in trainer.comparison.cell(3, 1)
+
+
+def test_include_my_samples_with_none_left_says_so_and_leaves_no_folder(
+        training_folders: dict[str, Path], window: MainWindow, qtbot: Any) -> None:
+    menu = window.models_menu
+    assert window.personal is not None and window.personal.profile is not None
+    trainer = menu.show_training()
+    window.personal.profile.add_many([(digit_drawing(1), 1)])
+    trainer.hide()
+    trainer = menu.show_training()
+    trainer.include_samples.setChecked(True)
+    window.personal.profile.clear()  # forgotten (in another window) after the box was ticked
+    trainer.name.setText("nothing")
+    with qtbot.waitSignal(menu.session.run_ended, timeout=START_S * 1000) as ended:
+        trainer.start_button.click()
+    assert ended.args == ["", "your profile holds no samples yet: teach digitpad some digits first"]
+    assert not (training_folders["runs"] / "nothing").exists() and menu.session.state == "idle"
+    assert trainer.start_button.isEnabled() and "holds no samples" in trainer.status.text()
