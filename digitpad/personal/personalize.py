@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,11 +78,35 @@ def import_profile(profile: Profile, path: str | Path) -> Taught:
     return Taught(profile.add_many(new), already, skipped=skipped)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What `read_stored` read of a profile for one model: plain data, made on any thread."""
+
+    key: str  #: the model the readings belong to (`model_key`; '' for a model without embeddings)
+    samples: tuple[tuple[Sample, str], ...] | None  #: every sample with its `drawing_key`; None: not read
+    readings: Mapping[int, Reading]  #: the model's cached readings, unit length (`unit_reading`)
+
+
+def read_stored(profile: Profile, key: str, samples: bool = True) -> Stored:
+    """The slow part of binding a profile (SQLite, JSON, hashing the ink): its samples (unless
+    `samples=False`) and the cached readings by the model `key`, whose other models' are dropped.
+
+    `Personalization.reload` calls it on its own profile; the app on a worker thread, on a `Profile`
+    of that thread's own, and hands the result to `Personalization.apply` on the GUI thread.
+    """
+    found = tuple((s, drawing_key(s.drawing)) for s in profile.samples()) if samples else None
+    readings: dict[int, Reading] = {}
+    if key:
+        profile.forget_other_models(key)
+        readings = {i: unit_reading(r) for i, r in profile.cached_readings(key).items()}
+    return Stored(key, found, readings)
+
+
 class Personalization:
-    """Owns no thread: call it from the thread that opened the profile."""
+    """Owns no thread: call it from the thread that opened the profile (`read_stored` may run elsewhere)."""
 
     def __init__(self, profile: Profile, recognizer: Recognizer, settings: AdaptSettings = DEFAULT_SETTINGS,
-                 derive: bool = True, key: str | None = None) -> None:
+                 derive: bool = True, key: str | None = None, read: bool = True) -> None:
         self.profile = profile
         self.settings = settings
         self.recognizer = recognizer
@@ -92,7 +116,10 @@ class Personalization:
         self._loaded = False  # the samples have been read from the profile
         self._readings: dict[int, Reading] = {}  # unit-length embeddings (`unit_reading`)
         self._pending: list[Sample] = []  # samples whose readings by this model are still to be derived
-        self.attach(recognizer, derive, key)
+        # While a read is under way elsewhere (`start_read`): the samples taught (with their drawing
+        # keys) and forgotten (None) here since it began, by id; `apply` lays them over what it read.
+        self._changes: dict[int, tuple[Sample, str] | None] | None = None
+        self.attach(recognizer, derive, key, read)
 
     @property
     def notice(self) -> str | None:
@@ -109,17 +136,23 @@ class Personalization:
         return len(self._pending)
 
     @property
+    def loaded(self) -> bool:
+        """The samples have been read from the profile (before: only those taught since are known)."""
+        return self._loaded
+
+    @property
     def model_key(self) -> str:
         """The model the readings belong to ('' for a model without embeddings): see `accept`."""
         return self._key
 
-    def attach(self, recognizer: Recognizer, derive: bool = True, key: str | None = None) -> None:
+    def attach(self, recognizer: Recognizer, derive: bool = True, key: str | None = None, read: bool = True) -> None:
         """Use `recognizer`'s model from now on: its cached readings, or ones derived from the ink.
 
         `derive=False` leaves the missing ones to `derive` (or `take_pending`), which the app runs
         on a worker thread so that a new model with a big profile never freezes the window; `key`:
         the model's `model_key`, if the caller hashed the model file already (the app does, on
-        that thread).
+        that thread). `read=False` reads nothing: the model alone reads until `apply` brings what
+        `read_stored` read elsewhere (the app's worker thread).
         """
         same_model = recognizer is self.recognizer and self._loaded
         self.recognizer = recognizer
@@ -127,24 +160,46 @@ class Personalization:
             self._key = ""
         else:
             self._key = model_key(recognizer.classifier) if key is None else key
-        self.reload(derive, samples=not same_model)
+        self._readings, self._pending = {}, []
+        if read:
+            self.reload(derive, samples=not same_model)
+        else:
+            self._rebuild()
 
     def reload(self, derive: bool = True, samples: bool = True) -> None:
         """Read the profile again (after an import, or a change by another program); `samples=False`
         keeps the samples read before and reads only the model's cached readings."""
-        if samples or not self._loaded:
-            self._samples = {s.id: s for s in self.profile.samples()}
-            self._keys = {drawing_key(s.drawing): i for i, s in self._samples.items()}
-            self._loaded = True
-        self._readings = {}
-        self._pending = []
-        if self._key:
-            self.profile.forget_other_models(self._key)
-            cached = self.profile.cached_readings(self._key)
-            self._readings = {i: unit_reading(r) for i, r in cached.items() if i in self._samples}
-            self._pending = [s for i, s in self._samples.items() if i not in self._readings]
+        self.apply(read_stored(self.profile, self._key, samples or not self._loaded))
         if derive:
             self.derive(len(self._pending))
+
+    def start_read(self) -> None:
+        """A `read_stored` of this profile starts elsewhere (another thread's connection): the samples
+        taught and forgotten here from now on are kept so when `apply` brings it, whether the read saw
+        them or not. Called again, it starts over (the read before is not to be applied)."""
+        self._changes = {}
+
+    def apply(self, stored: Stored) -> None:
+        """Use what `read_stored` read, for the bound model (`stored.key` is its `model_key`); cheap:
+        dicts and the adapter. Changes made since `start_read` win over it, by sample id: a sample
+        taught meanwhile is kept, one forgotten stays forgotten, readings derived meanwhile are kept."""
+        changes, self._changes = self._changes or {}, None
+        if stored.key != self._key:
+            self._key, self._readings = stored.key, {}
+        if stored.samples is not None:
+            held = {s.id: (s, key) for s, key in stored.samples}
+            for sample_id, change in changes.items():
+                if change is None:
+                    held.pop(sample_id, None)
+                else:
+                    held[sample_id] = change
+            ordered = sorted(held.items())
+            self._samples = {i: s for i, (s, _) in ordered}
+            self._keys = {key: i for i, (_, key) in ordered}
+            self._loaded = True
+        readings = {**stored.readings, **self._readings} if self._key else {}
+        self._readings = {i: r for i, r in readings.items() if i in self._samples}
+        self._pending = [s for i, s in self._samples.items() if i not in self._readings] if self._key else []
         self._rebuild()
 
     def derive(self, count: int) -> int:
@@ -218,6 +273,8 @@ class Personalization:
         added = self.profile.add_many(list(new.values()))
         self._samples.update({s.id: s for s in added})
         self._keys.update({key: s.id for key, s in zip(new, added)})
+        if self._changes is not None:
+            self._changes.update({s.id: (s, key) for key, s in zip(new, added)})
         if self._key and embed:
             self._embed(added)
         elif self._key:
@@ -239,6 +296,8 @@ class Personalization:
             self._samples.pop(sample.id, None)
             self._readings.pop(sample.id, None)
             self._keys.pop(drawing_key(sample.drawing), None)
+            if self._changes is not None:
+                self._changes[sample.id] = None
         self._pending = [s for s in self._pending if s.id in self._samples]
         self._rebuild()
         return removed
@@ -247,8 +306,11 @@ class Personalization:
         """Put removed samples back (undo); `embed` as for `teach_many`."""
         for sample in samples:
             self.profile.restore(sample)
+            key = drawing_key(sample.drawing)
             self._samples[sample.id] = sample
-            self._keys[drawing_key(sample.drawing)] = sample.id
+            self._keys[key] = sample.id
+            if self._changes is not None:
+                self._changes[sample.id] = (sample, key)
         self._samples = dict(sorted(self._samples.items()))
         if self._key:
             self._pending.extend(s for s in samples if s.id not in self._readings)

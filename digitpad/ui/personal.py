@@ -8,13 +8,17 @@ digit keys, clicks on the chart's digits, and the Profile menu.
 
 The GUI thread only stores a sample (one SQLite insert); its readings by the model (five renderings
 through the network) are made on a worker thread, a few samples at a time, and come back with a
-signal; the page is read again when they have. The same worker reads a profile for a new model.
+signal; the page is read again when they have. The same worker reads the profile itself, on a
+connection of its own (`read_stored`): at start-up, for a new model (its file hashed, its cached
+readings) and after an import; the GUI thread only applies what it read (`Personalization.apply`).
+Until the samples are in, the model alone reads; corrections made meanwhile are stored and kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import shiboken6
@@ -25,7 +29,7 @@ from digitpad.errors import DigitpadError, FileReadError
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.normalize import Normalization
 from digitpad.model.classifier import Classifier, ModelInfo
-from digitpad.personal.personalize import Personalization, Taught
+from digitpad.personal.personalize import Personalization, Stored, Taught, read_stored
 from digitpad.personal.profile import Profile, Sample, open_profile_safely
 from digitpad.reading.adapt import Reading, model_key, read_drawings
 from digitpad.reading.recognizer import Recognizer
@@ -36,6 +40,8 @@ from digitpad.ui.controller import RecognitionController
 DERIVE_STEP = 8
 #: Seconds a correction waits for another program's lock on the profile: the GUI thread waits.
 BUSY_SECONDS = 0.25
+#: What the status bar says while the profile's samples are read at start-up (`PersonalController.reading`).
+READING_MESSAGE = "Reading your profile… until its samples are in, the model alone reads."
 
 
 def article(digit: int) -> str:
@@ -49,6 +55,23 @@ def _read(classifier: Classifier, spec: Normalization, samples: Sequence[Sample]
     return {s.id: r for s, r in zip(samples, readings) if r is not None}
 
 
+def _read_profile(path: Path, classifier: Classifier, samples: bool) -> Stored:
+    """On the worker thread: the model's key (its file hashed) and what the profile holds for it, on a
+    connection of this thread's own (a `Profile` is not shared between threads; WAL: it sees every commit)."""
+    key = model_key(classifier) if classifier.embedding_size else ""
+    with Profile(path) as own:
+        return read_stored(own, key, samples)
+
+
+@dataclass(frozen=True, eq=False)
+class _Load:
+    """One read of the profile on the worker: only the latest asked for is applied (compared by identity)."""
+
+    recognizer: Recognizer
+    recognize: bool  #: read the page again once it is applied, even without samples
+    new_model: bool  #: a model change (or start-up): say so if its samples must be prepared
+
+
 class PersonalController(QObject):
     """The profile the app reads with; None-safe: without a profile or a model it stores nothing."""
 
@@ -57,7 +80,7 @@ class PersonalController(QObject):
     ready = Signal()  # every sample has been read by the model: the answers use them all
     _read_done = Signal(str, object, object)  # (model key, readings or None, error or None), from the worker
     checked = Signal(object, object)  # (drawing, the model's own probabilities or None): see `check`
-    _hashed = Signal(object, object, object, bool)  # (recognizer, model key or None, error or None, recognize)
+    _profile_read = Signal(object, object, object)  # (_Load, Stored or None, error or None), from the worker
 
     def __init__(self, controller: RecognitionController, profile: Profile | None,
                  parent: QObject | None = None) -> None:
@@ -69,8 +92,9 @@ class PersonalController(QObject):
         self._reading = False  # a batch is on the worker
         self._announce = False  # say "ready" when the pending samples are read (a new model's)
         self._read_done.connect(self._accept)
-        self._hashed.connect(self._attach)
-        self._attaching: Recognizer | None = None  # the model whose file is being hashed
+        self._profile_read.connect(self._apply_read)
+        self._loading: _Load | None = None  # the latest read of the profile asked of the worker
+        self._samples_wanted = False  # a read under way must read the samples too (an import came)
         self.destroyed.connect(lambda: self._worker.shutdown(wait=False, cancel_futures=True))
         controller.model_changed.connect(self._follow_model)
         self.last_taught = Taught()  #: what the latest correction did
@@ -89,7 +113,14 @@ class PersonalController(QObject):
             return "no profile is open"
         if self.personalization is None:
             return "recognition is off"
+        if self.reading:
+            return "your profile is still being read"
         return self.personalization.notice
+
+    @property
+    def reading(self) -> bool:
+        """The profile's samples are being read on the worker (start-up): the model alone reads meanwhile."""
+        return self._loading is not None and self.personalization is not None and not self.personalization.loaded
 
     @property
     def samples(self) -> list[Sample]:
@@ -97,49 +128,63 @@ class PersonalController(QObject):
 
     @Slot(object)
     def _follow_model(self, info: ModelInfo | None, recognize: bool = True) -> None:
-        """A new model: hash its file on the worker thread (the key of its cached readings), then `_attach`."""
+        """A new model: bound at once without readings (the model alone reads; corrections are stored),
+        then with what the worker reads for it (`_apply_read`)."""
         recognizer = self.controller.recognizer
         if self.profile is None or recognizer is None:
-            self.personalization = None
+            self.personalization, self._loading = None, None
             return
-        try:  # bound at once without readings (the model alone reads; corrections are stored), then for real
-            if self.personalization is None:
-                self.personalization = Personalization(self.profile, recognizer, derive=False, key="")
-            else:
-                self.personalization.attach(recognizer, derive=False, key="")
-        except DigitpadError as exc:
+        if self.personalization is None:
+            self.personalization = Personalization(self.profile, recognizer, derive=False, key="", read=False)
+        else:
+            self.personalization.attach(recognizer, derive=False, key="", read=False)
+        self._load(_Load(recognizer, recognize, new_model=True))
+        if self.reading:
+            self.message.emit(READING_MESSAGE)
+
+    def _load(self, load: _Load) -> None:
+        """Read the profile on the worker thread for `load.recognizer`; latest wins: a read under way
+        is not applied when it comes, this one is (changes made meanwhile kept: `start_read`)."""
+        assert self.profile is not None and self.personalization is not None
+        superseded = self._loading
+        if superseded is not None:  # what it was to do after it is applied, this one does
+            load = _Load(load.recognizer, load.recognize or superseded.recognize,
+                         load.new_model or superseded.new_model)
+        path, classifier = self.profile.path, load.recognizer.classifier
+        samples = self._samples_wanted or not self.personalization.loaded
+        self._loading = load
+        self.personalization.start_read()
+
+        def read() -> Stored | None:
+            return None if load is not self._loading else _read_profile(path, classifier, samples)
+
+        self._worker.submit(read).add_done_callback(
+            lambda done: None if done.cancelled() or not shiboken6.isValid(self) else self._profile_read.emit(
+                load, None if done.exception() else done.result(), done.exception()))
+
+    @Slot(object, object, object)
+    def _apply_read(self, load: _Load, stored: Stored | None, error: BaseException | None) -> None:
+        personalization = self.personalization
+        if load is not self._loading or personalization is None:
+            return  # another model or another read came meanwhile (skipped on the worker): its own follows
+        self._loading, self._samples_wanted = None, False
+        if error is not None or stored is None:
             self.personalization = None
-            self.message.emit(f"Your profile is not used: {exc}")
+            problem = error if isinstance(error, DigitpadError) else FileReadError(
+                f"cannot read the model file ({error})")
+            self.message.emit(f"Your profile is not used: {problem}")
             return
-        self._attaching = recognizer
-        classifier = recognizer.classifier
-
-        def hash_model() -> str:
-            return model_key(classifier) if classifier.embedding_size else ""
-
-        self._worker.submit(hash_model).add_done_callback(
-            lambda done: None if done.cancelled() or not shiboken6.isValid(self) else self._hashed.emit(
-                recognizer, None if done.exception() else done.result(), done.exception(), recognize))
-
-    @Slot(object, object, object, bool)
-    def _attach(self, recognizer: Recognizer, key: str | None, error: BaseException | None, recognize: bool) -> None:
-        if recognizer is not self._attaching or self.personalization is None:
-            return  # another model came meanwhile
-        self._attaching = None
-        try:
-            if error is not None:
-                raise FileReadError(f"cannot read the model file ({error})")
-            self.personalization.attach(recognizer, derive=False, key=key)
-        except DigitpadError as exc:
-            self.personalization = None
-            self.message.emit(f"Your profile is not used: {exc}")
-            return
-        if self.personalization.pending:
-            self.message.emit(f"Preparing your {self.personalization.pending} samples for this model…")
-            self._announce = True
+        had = len(personalization.samples)
+        personalization.apply(stored)
+        if personalization.pending:
+            if load.new_model:
+                self.message.emit(f"Preparing your {personalization.pending} samples for this model…")
+                self._announce = True
             self._derive_some()
-        elif recognize or self.personalization.samples:
+        elif load.recognize or personalization.samples:
             self.controller.recognize()
+        if stored.samples is not None or len(personalization.samples) != had:
+            self.profile_changed.emit()
         self.ready.emit()
 
     def check(self, drawing: Drawing) -> None:
@@ -161,8 +206,8 @@ class PersonalController(QObject):
 
     @property
     def idle(self) -> bool:
-        """True when the model is bound, every sample is read by it and no reading is under way."""
-        if self._attaching is not None:
+        """True when the profile is read, every sample is read by the model and no reading is under way."""
+        if self._loading is not None:
             return False
         return not self._reading and (self.personalization is None or not self.personalization.pending)
 
@@ -253,12 +298,13 @@ class PersonalController(QObject):
         self.forget([s.id for s in self.samples])
 
     def reload(self) -> None:
-        """Read the profile again after another connection changed it (an import on a worker thread);
-        the new samples are read by the model on the worker thread."""
+        """Read the profile again after another connection changed it (an import on a worker thread),
+        on the worker thread; the samples read until then are used meanwhile, and the new ones are
+        read by the model on the worker thread too."""
         if self.personalization is None:
             return
-        self.personalization.reload(derive=False)
-        self._changed()
+        self._samples_wanted = True
+        self._load(_Load(self.personalization.recognizer, recognize=True, new_model=False))
 
     def _changed(self) -> None:
         """Samples came or went: read the page again now, and again once new samples are read."""

@@ -16,7 +16,7 @@ from digitpad.ui.answer import AnswerView
 from digitpad.ui.chart import ProbabilityChart
 from digitpad.ui.controller import Recognition, RecognitionController
 from digitpad.ui.number_view import NumberView
-from digitpad.ui.personal import PersonalController, article
+from digitpad.ui.personal import READING_MESSAGE, PersonalController, article
 from digitpad.ui.profile_window import ProfileWindow
 from digitpad.ui.settings import AppSettings
 from digitpad.ui.teach_session import TeachSession
@@ -136,7 +136,14 @@ def install(
         if shiboken6.isValid(window):  # not after the window closed
             window.statusBar().showMessage(text, 8000)
 
+    def read() -> None:  # the profile is in: "Reading your profile…" is no longer true
+        if shiboken6.isValid(window) and window.statusBar().currentMessage() == READING_MESSAGE:
+            window.statusBar().clearMessage()
+
     personal.message.connect(say)
+    personal.ready.connect(read)
+    if personal.reading:  # the start-up read began before this window could say so
+        say(READING_MESSAGE)
     controller.recognized.connect(show_effect)
 
     menu = QMenu("&Profile", window)

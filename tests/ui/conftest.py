@@ -14,6 +14,7 @@ from digitpad.ui.app import create_window
 from digitpad.ui.main_window import MainWindow
 from digitpad.ui.settings import AppSettings
 from tests.onnx_models import constant_model
+from tests.ui.helpers import ANSWER_TIMEOUT_MS
 
 
 @pytest.fixture(autouse=True)
@@ -69,11 +70,13 @@ def profile_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def window(qtbot, settings: AppSettings, shipped_model: Path, profile_path: Path) -> Iterator[MainWindow]:  # noqa: ANN001 (qtbot)
-    """The app's window with the shipped model and a profile of the test's own, shown offscreen."""
+    """The app's window with the shipped model and a profile of the test's own, shown offscreen, once
+    its profile is read (on the profile controller's worker thread)."""
     made = create_window(str(shipped_model), settings, profile=profile_path)
     qtbot.addWidget(made)
     made.show()
     qtbot.waitExposed(made)
+    qtbot.waitUntil(lambda: made.personal is None or made.personal.idle, timeout=ANSWER_TIMEOUT_MS)
     yield made
     if made.message_box is not None:
         made.message_box.close()

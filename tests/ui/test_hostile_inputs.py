@@ -231,7 +231,9 @@ def test_a_default_profile_with_bad_rows_starts_with_its_good_samples(
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    assert window.personal is not None and sorted(s.label for s in window.personal.samples) == [1, 7]
+    assert window.personal is not None
+    qtbot.waitUntil(lambda: window.personal.idle, timeout=ANSWER_TIMEOUT_MS)  # read on its worker thread
+    assert sorted(s.label for s in window.personal.samples) == [1, 7]
     assert window.message_box is None or not window.message_box.isVisible()
     draw_digit(window.canvas, 0)
     assert window.answer.answer == "0"
@@ -242,10 +244,12 @@ def _import(qtbot, window: MainWindow, path: Path) -> tuple[ProfileWindow, objec
     dialog = ProfileWindow(window.personal, window)
     qtbot.addWidget(dialog)
     dialog.show()
-    with qtbot.waitSignal(dialog.imported, timeout=60_000) as done:
+    results: list[object] = []
+    dialog.imported.connect(results.append)
+    with qtbot.waitSignals([dialog.imported, window.personal.ready], timeout=60_000):  # then read again
         assert dialog.import_from(path)
         assert dialog.importing and not dialog.import_button.isEnabled()  # started, not yet done
-    return dialog, done.args[0]
+    return dialog, results[0]
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED_PROFILES))

@@ -90,10 +90,11 @@ def test_the_profile_window_shows_deletes_and_measures(qtbot, window: MainWindow
     assert dialog.export_to(exported)
     personal.reset()
     assert dialog.items() == [] and stored(profile_path) == []
-    with qtbot.waitSignal(dialog.imported, timeout=30_000):  # on a worker thread
+    # imported on a worker thread, then the profile read again on the controller's
+    with qtbot.waitSignals([dialog.imported, personal.ready], timeout=30_000):
         assert dialog.import_from(exported)
     assert len(dialog.items()) == 2
-    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+    with qtbot.waitSignals([dialog.imported, personal.ready], timeout=30_000):
         assert dialog.import_from(exported)  # the same drawings again: kept once, and said
     assert len(dialog.items()) == 2 and "2 already in your profile, kept once" in \
         window.statusBar().currentMessage()
