@@ -9,7 +9,7 @@ import pytest
 
 from digitpad.ink.drawing import Drawing
 from digitpad.model.classifier import Classifier
-from digitpad.personal.personalize import NO_EMBEDDING_NOTICE, Personalization
+from digitpad.personal.personalize import NO_EMBEDDING_NOTICE, Personalization, read_stored
 from digitpad.personal.profile import Profile
 from digitpad.reading.adapt import (
     VARIANTS,
@@ -97,6 +97,31 @@ def test_readings_are_cached_in_the_profile_and_reused(recognizer: Recognizer, c
         again = Recognizer(classifier)
         Personalization(profile, again)
         assert again.adapter is not None and list(again.adapter.sample_ids) == [sample_id]
+
+
+def test_a_read_made_elsewhere_keeps_the_changes_made_here_meanwhile(recognizer: Recognizer, classifier: Classifier,
+                                                                     tmp_path: Path) -> None:
+    """The app reads the profile on a worker (`read_stored`, a connection of its own) while the person
+    may teach and undo on the GUI thread: what was changed after the read began wins, by sample id."""
+    path = tmp_path / "p.sqlite3"
+    with Profile(path) as profile:
+        Personalization(profile, recognizer).teach_many([(seven(), 7), (zero(), 0)])
+        kept, forgotten = (s.id for s in profile.samples())
+    with Profile(path) as profile, Profile(path) as elsewhere:
+        personalization = Personalization(profile, recognizer, key="", read=False)  # nothing read yet
+        assert personalization.samples == [] and not personalization.loaded and recognizer.adapter is None
+        personalization.start_read()
+        stored = read_stored(elsewhere, model_key(classifier))  # read before the changes below
+        taught = personalization.teach(one(), 1).added  # stored here, after the read
+        personalization.apply(stored)
+        assert sorted(s.label for s in personalization.samples) == [0, 1, 7] and personalization.loaded
+        assert [s.id for s in personalization.take_pending(10)] == [taught[0].id]  # the only one to derive
+        personalization.start_read()
+        stored = read_stored(elsewhere, model_key(classifier))
+        personalization.forget([forgotten])  # undone meanwhile: it stays forgotten
+        personalization.apply(stored)
+        assert [s.id for s in personalization.samples] == [kept, taught[0].id]
+        assert recognizer.adapter is not None and list(recognizer.adapter.sample_ids) == [kept]
 
 
 def test_a_model_without_embedding_reads_alone_and_says_why(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,15 +11,21 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
+import digitpad.ui.personal as personal_ui
+from digitpad.ink.drawing import Drawing
+from digitpad.model.classifier import Classifier
+from digitpad.personal.personalize import Personalization, Stored
 from digitpad.personal.profile import Profile
+from digitpad.reading.adapt import model_key, read_drawings
+from digitpad.reading.recognizer import Recognizer
 from digitpad.ui.app import create_window
 from digitpad.ui.main_window import MainWindow
-from digitpad.ui.personal import DERIVE_STEP
+from digitpad.ui.personal import DERIVE_STEP, READING_MESSAGE
 from digitpad.ui.profile_window import ProfileWindow
 from digitpad.ui.settings import AppSettings
 from digitpad.ui.teach_session import TeachSession
 from tests.onnx_models import linear_model
-from tests.ui.helpers import answered, digit_drawing, draw_digit, learnt
+from tests.ui.helpers import ANSWER_TIMEOUT_MS, ANSWER_TIMEOUT_S, answered, digit_drawing, draw_digit, learnt
 
 pytestmark = pytest.mark.gui
 
@@ -220,3 +228,142 @@ def test_only_the_digit_labels_under_the_bars_teach(window: MainWindow, profile_
     window.controller.undo_stack.undo()
     learnt(window)
     assert stored(profile_path) == []
+
+
+# -- the profile is read on the worker thread ---------------------------------------------------
+
+
+def profile_of(path: Path, model: Path, count: int, drawing: Drawing, label: int) -> None:
+    """A profile of `count` copies of `drawing` taught as `label`, their readings by `model` cached (as
+    after a session with it), made quickly: one reading, stored for every copy."""
+    classifier = Classifier(model)
+    (reading,) = read_drawings(classifier, Recognizer(classifier).normalization, [drawing])
+    assert reading is not None
+    with Profile(path) as profile:
+        samples = profile.add_many([(drawing, label)] * count)
+        profile.store_readings(model_key(classifier), {s.id: reading for s in samples})
+
+
+def threads_reading(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
+    """The threads that read a profile's samples or cached readings from now on."""
+    threads: list[threading.Thread] = []
+    for name in ("samples", "cached_readings"):
+        real = getattr(Profile, name)
+
+        def recorded(self: Profile, *args: object, real: Callable[..., object] = real) -> object:
+            threads.append(threading.current_thread())
+            return real(self, *args)
+
+        monkeypatch.setattr(Profile, name, recorded)
+    return threads
+
+
+def test_the_window_opens_with_a_big_profile_that_the_gui_thread_never_reads(
+        qtbot, settings: AppSettings, shipped_model: Path, profile_path: Path,  # noqa: ANN001
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading 1,000 samples took about 0.4 s on the GUI thread at start-up (10,000: seconds)."""
+    profile_of(profile_path, shipped_model, 2000, digit_drawing(7), 1)  # "my 7s are 1s"
+    threads = threads_reading(monkeypatch)
+    made = create_window(str(shipped_model), settings, profile=profile_path)
+    qtbot.addWidget(made)
+    personal = made.personal
+    assert personal is not None and personal.personalization is not None
+    with qtbot.waitSignal(personal.ready, timeout=ANSWER_TIMEOUT_MS):
+        made.show()  # up before the samples are in: the model alone reads, and the window says so
+        assert personal.reading and personal.samples == [] and made.controller.recognizer.adapter is None
+        assert made.statusBar().currentMessage() == READING_MESSAGE
+    assert len(personal.samples) == 2000 and personal.idle and not personal.reading
+    assert made.statusBar().currentMessage() != READING_MESSAGE
+    assert threads and threading.main_thread() not in threads
+    draw_digit(made.canvas, 7)
+    assert made.answer.answer.rstrip("?") == "1"  # the samples are used
+    assert threading.main_thread() not in threads
+
+
+def test_an_imported_profile_is_read_on_the_worker_thread(qtbot, window: MainWindow, tmp_path: Path,  # noqa: ANN001
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "other.sqlite3"
+    with Profile(other) as profile:
+        profile.add_many([(digit_drawing(7), 1), (digit_drawing(0), 0)])
+    personal = window.personal
+    assert personal is not None
+    threads = threads_reading(monkeypatch)
+    dialog = ProfileWindow(personal, window)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignals([dialog.imported, personal.ready], timeout=ANSWER_TIMEOUT_MS):
+        assert dialog.import_from(other)
+    assert sorted(s.label for s in personal.samples) == [0, 1] and len(dialog.items()) == 2
+    assert threads and threading.main_thread() not in threads
+    learnt(window)  # the new samples read by the model, on the worker thread too
+    draw_digit(window.canvas, 7)
+    assert window.answer.answer.rstrip("?") == "1"
+
+
+def test_a_correction_made_while_the_profile_is_read_is_kept(
+        qtbot, settings: AppSettings, shipped_model: Path, profile_path: Path,  # noqa: ANN001
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read sees the profile before the correction is stored; applying it must not drop it."""
+    profile_of(profile_path, shipped_model, 20, digit_drawing(0), 0)
+    was_read, release = threading.Event(), threading.Event()
+    real = personal_ui.read_stored
+
+    def held(*args: object, **kwargs: object) -> object:
+        stored = real(*args, **kwargs)  # type: ignore[arg-type]
+        was_read.set()
+        assert release.wait(ANSWER_TIMEOUT_S), "the test never let the read arrive"
+        return stored
+
+    monkeypatch.setattr(personal_ui, "read_stored", held)
+    made = create_window(str(shipped_model), settings, profile=profile_path)
+    qtbot.addWidget(made)
+    made.show()
+    qtbot.waitExposed(made)
+    qtbot.waitUntil(was_read.is_set, timeout=ANSWER_TIMEOUT_MS)
+    personal = made.personal
+    assert personal is not None and personal.reading
+    draw_digit(made.canvas, 7)
+    QTest.keyClick(made, Qt.Key.Key_1)  # "this is a 1": stored at once, while the read is still out
+    assert stored(profile_path) == [0] * 20 + [1]
+    assert "Kept, but your profile is still being read" in made.statusBar().currentMessage()
+    with qtbot.waitSignal(personal.ready, timeout=ANSWER_TIMEOUT_MS):
+        release.set()
+    assert sorted(s.label for s in personal.samples) == [0] * 20 + [1]
+    learnt(made)  # the correction read by the model on the worker thread
+    assert made.answer.answer.rstrip("?") == "1"
+
+
+def test_a_read_overtaken_by_another_is_never_applied(
+        qtbot, window: MainWindow, profile_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """An import's reload while a read is out (or a model change): only the latest read is applied."""
+    personal = window.personal
+    assert personal is not None and personal.personalization is not None
+    was_read, release = threading.Event(), threading.Event()
+    real = personal_ui.read_stored
+    reads: list[int] = []
+
+    def first_held(*args: object, **kwargs: object) -> object:
+        stored = real(*args, **kwargs)  # type: ignore[arg-type]
+        reads.append(len(stored.samples or ()))
+        if len(reads) == 1:
+            was_read.set()
+            assert release.wait(ANSWER_TIMEOUT_S), "the test never let the read arrive"
+        return stored
+
+    applied: list[int] = []
+    real_apply = Personalization.apply
+
+    def apply(self: Personalization, stored: Stored) -> None:
+        applied.append(len(stored.samples or ()))
+        real_apply(self, stored)
+
+    monkeypatch.setattr(personal_ui, "read_stored", first_held)
+    monkeypatch.setattr(Personalization, "apply", apply)
+    personal.reload()
+    qtbot.waitUntil(was_read.is_set, timeout=ANSWER_TIMEOUT_MS)  # it saw an empty profile
+    with Profile(profile_path) as elsewhere:  # another import comes meanwhile
+        elsewhere.add_many([(digit_drawing(7), 1)])
+    personal.reload()
+    with qtbot.waitSignal(personal.ready, timeout=ANSWER_TIMEOUT_MS):
+        release.set()
+    assert reads == [0, 1] and applied == [1]
+    assert [s.label for s in personal.samples] == [1]
