@@ -75,6 +75,23 @@ def test_cached_readings_belong_to_one_model_and_go_with_their_sample(tmp_path: 
         assert profile.cached_readings("model-b") == {}
 
 
+def test_an_old_models_readings_are_dropped_in_steps_that_leave_the_lock_to_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropping 1,000 readings took 0.2 s in one transaction, longer than the app's GUI thread waits
+    for a correction, now that the worker does it on a connection of its own."""
+    reading = Reading(np.full(10, 0.1, np.float32), np.arange(15, dtype=np.float32).reshape(5, 3))
+    path = tmp_path / "p.sqlite3"
+    with Profile(path) as profile, Profile(path, busy_seconds=0) as other:  # other: never waits for the lock
+        samples = profile.add_many([(one(), 1)] * (2 * profile_module.FORGET_STEP + 1))
+        profile.store_readings("old", {s.id: reading for s in samples})
+        profile.store_readings("new", {samples[0].id: reading})
+        between = []
+        monkeypatch.setattr(profile_module.time, "sleep", lambda seconds: between.append(other.add(seven(), 7)))
+        profile.forget_other_models("new", pause=0.02)
+        assert len(between) == 2  # three steps; between them the lock was free at once
+        assert profile.cached_readings("old") == {} and list(profile.cached_readings("new")) == [samples[0].id]
+
+
 def test_export_and_import_move_the_samples(tmp_path: Path) -> None:
     with Profile(tmp_path / "a.sqlite3") as profile:
         profile.add_many([(one(), 1), (seven(), 7)])

@@ -87,9 +87,10 @@ class Stored:
     readings: Mapping[int, Reading]  #: the model's cached readings, unit length (`unit_reading`)
 
 
-def read_stored(profile: Profile, key: str, samples: bool = True) -> Stored:
+def read_stored(profile: Profile, key: str, samples: bool = True, pause: float = 0.0) -> Stored:
     """The slow part of binding a profile (SQLite, JSON, hashing the ink): its samples (unless
-    `samples=False`) and the cached readings by the model `key`, whose other models' are dropped.
+    `samples=False`) and the cached readings by the model `key`, whose other models' are dropped
+    (`pause`: as for `Profile.forget_other_models`).
 
     `Personalization.reload` calls it on its own profile; the app on a worker thread, on a `Profile`
     of that thread's own, and hands the result to `Personalization.apply` on the GUI thread.
@@ -97,7 +98,7 @@ def read_stored(profile: Profile, key: str, samples: bool = True) -> Stored:
     found = tuple((s, drawing_key(s.drawing)) for s in profile.samples()) if samples else None
     readings: dict[int, Reading] = {}
     if key:
-        profile.forget_other_models(key)
+        profile.forget_other_models(key, pause)
         readings = {i: unit_reading(r) for i, r in profile.cached_readings(key).items()}
     return Stored(key, found, readings)
 

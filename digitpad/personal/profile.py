@@ -55,6 +55,8 @@ MAX_SAMPLE_BYTES = 65_536
 MAX_PROFILE_BYTES = 256 * 1024 * 1024
 #: Seconds a change waits for another program's lock (the app passes less: its GUI thread waits).
 BUSY_SECONDS = 5.0
+#: Cached readings deleted per transaction when the model changes (about 10 ms of the write lock).
+FORGET_STEP = 50
 _MAX_CREATED_BYTES = 64
 _MAX_READING_BYTES = 1024 * 1024
 
@@ -446,10 +448,21 @@ class Profile:
                     found[int(sample_id)] = Reading(network, values.reshape(variants, -1))
         return found
 
-    def forget_other_models(self, model: str) -> None:
-        """Drop the cached readings of every model but `model` (one model at a time is cached)."""
-        with contextlib.suppress(ProfileError), self._transaction() as db:
-            db.execute("DELETE FROM embeddings WHERE model != ?", (model,))
+    def forget_other_models(self, model: str, pause: float = 0.0) -> None:
+        """Drop the cached readings of every model but `model` (one model at a time is cached).
+
+        FORGET_STEP rows per transaction (a cache needs no single one): 1,000 readings take about
+        0.2 s to delete, and meanwhile another connection's change waits for the lock. `pause`:
+        seconds between steps, so that such a change (a correction on the app's GUI thread, which
+        waits at most 0.25 s) gets its turn."""
+        with contextlib.suppress(ProfileError):
+            while True:
+                with self._transaction() as db:
+                    deleted = db.execute("DELETE FROM embeddings WHERE rowid IN (SELECT rowid FROM embeddings "
+                                         "WHERE model != ? LIMIT ?)", (model, FORGET_STEP)).rowcount
+                if deleted < FORGET_STEP:
+                    return
+                time.sleep(pause)
 
     def store_readings(self, model: str, readings: dict[int, Reading]) -> None:
         """Cache readings by `model`."""

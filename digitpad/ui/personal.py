@@ -40,6 +40,9 @@ from digitpad.ui.controller import RecognitionController
 DERIVE_STEP = 8
 #: Seconds a correction waits for another program's lock on the profile: the GUI thread waits.
 BUSY_SECONDS = 0.25
+#: Seconds the worker leaves the profile's write lock free between steps of dropping an old model's
+#: readings (`Profile.forget_other_models`): a correction meanwhile waits one step, never BUSY_SECONDS.
+FORGET_PAUSE = 0.02
 #: What the status bar says while the profile's samples are read at start-up (`PersonalController.reading`).
 READING_MESSAGE = "Reading your profile… until its samples are in, the model alone reads."
 
@@ -60,7 +63,7 @@ def _read_profile(path: Path, classifier: Classifier, samples: bool) -> Stored:
     connection of this thread's own (a `Profile` is not shared between threads; WAL: it sees every commit)."""
     key = model_key(classifier) if classifier.embedding_size else ""
     with Profile(path) as own:
-        return read_stored(own, key, samples)
+        return read_stored(own, key, samples, pause=FORGET_PAUSE)
 
 
 @dataclass(frozen=True, eq=False)

@@ -25,7 +25,15 @@ from digitpad.ui.profile_window import ProfileWindow
 from digitpad.ui.settings import AppSettings
 from digitpad.ui.teach_session import TeachSession
 from tests.onnx_models import linear_model
-from tests.ui.helpers import ANSWER_TIMEOUT_MS, ANSWER_TIMEOUT_S, answered, digit_drawing, draw_digit, learnt
+from tests.ui.helpers import (
+    ANSWER_TIMEOUT_MS,
+    ANSWER_TIMEOUT_S,
+    answered,
+    digit_drawing,
+    draw_digit,
+    learnt,
+    use_shipped_model,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -277,7 +285,12 @@ def test_the_window_opens_with_a_big_profile_that_the_gui_thread_never_reads(
     assert threads and threading.main_thread() not in threads
     draw_digit(made.canvas, 7)
     assert made.answer.answer.rstrip("?") == "1"  # the samples are used
-    assert threading.main_thread() not in threads
+    reads = len(threads)
+    with qtbot.waitSignal(personal.ready, timeout=ANSWER_TIMEOUT_MS):  # a model change: its cached readings
+        use_shipped_model(qtbot, made)
+    learnt(made)
+    assert made.answer.answer.rstrip("?") == "1" and len(personal.samples) == 2000
+    assert len(threads) > reads and threading.main_thread() not in threads
 
 
 def test_an_imported_profile_is_read_on_the_worker_thread(qtbot, window: MainWindow, tmp_path: Path,  # noqa: ANN001
