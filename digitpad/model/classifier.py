@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import stat
 import threading
@@ -77,6 +78,9 @@ class RunWatchdog:
     Sets a run's `RunOptions.terminate`, which ONNX Runtime checks between nodes (and between a
     Loop's iterations). A timer thread per run would cost a fifth of a small model's inference;
     this one thread sleeps until the earliest deadline, and ends when nothing has run for a while.
+    A run wakes it only when its deadline comes before the one it sleeps to (never, in steady use:
+    every deadline is later than the ones before it): waking it at every run's start and end cost
+    as much as the inference of one drawing, in thread switches.
     """
 
     #: The thread ends after this long with nothing to watch (the next run starts another): a model
@@ -88,39 +92,44 @@ class RunWatchdog:
         self._runs: dict[int, tuple[float, ort.RunOptions]] = {}
         self._tokens = 0
         self._serving = False
+        self._wakes_at = math.inf  #: when the thread's wait ends (inf: no thread, or one not yet waiting)
 
     @contextlib.contextmanager
     def watch(self, options: ort.RunOptions, seconds: float) -> Iterator[None]:
+        deadline = time.monotonic() + seconds
         with self._condition:
             self._tokens += 1
             token = self._tokens
-            self._runs[token] = (time.monotonic() + seconds, options)
+            self._runs[token] = (deadline, options)
             if not self._serving:
                 self._serving = True
+                self._wakes_at = math.inf
                 threading.Thread(target=self._serve, name="digitpad-run-watchdog", daemon=True).start()
-            self._condition.notify()
+            elif deadline < self._wakes_at:
+                self._condition.notify()
         try:
             yield
         finally:
             with self._condition:
-                del self._runs[token]
-                if not self._runs:  # else the thread would sleep on to this run's deadline before idling
-                    self._condition.notify()
+                del self._runs[token]  # the thread finds it gone when it wakes: no need to wake it now
 
     def _serve(self) -> None:
         with self._condition:
             while True:
+                now = time.monotonic()
                 if not self._runs:
+                    self._wakes_at = now + self.IDLE_SECONDS
                     if not self._condition.wait(self.IDLE_SECONDS) and not self._runs:
                         self._serving = False
                         return
                     continue
-                now = time.monotonic()
                 for deadline, options in self._runs.values():
                     if deadline <= now:
                         options.terminate = True
                 waiting = [deadline - now for deadline, _ in self._runs.values() if deadline > now]
-                self._condition.wait(min(waiting) if waiting else 0.01)  # stopped runs: until they return
+                pause = min(waiting) if waiting else 0.01  # stopped runs: until they return
+                self._wakes_at = now + pause
+                self._condition.wait(pause)
 
 
 def probe_images() -> np.ndarray:
