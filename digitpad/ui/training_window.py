@@ -36,7 +36,7 @@ from digitpad.ui.training_compare import ComparisonView, model_label
 from digitpad.ui.training_curves import TrainingCurves
 from digitpad.ui.training_session import Choice, TrainingSession
 
-KINDS = (("Quick: a usable model in minutes (2 + 1 epochs)", True),
+KINDS = (("Quick: a usable model in about 4 minutes (2 + 1 epochs)", True),
          ("Full: the shipped model's recipe (30 + 3 epochs, hours on a laptop)", False))
 
 
