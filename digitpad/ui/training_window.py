@@ -294,6 +294,11 @@ class TrainingWindow(QDialog):
     @Slot(str, str)
     def _ended(self, folder: str, ended: str) -> None:
         self.run = read_run(Path(folder)) if folder else None
+        elapsed = self.session.outcome.get("elapsed_s")
+        if ended == "finished" and isinstance(elapsed, (int, float)):
+            self.time.setText(f"{duration(elapsed)} from start to model")
+        else:  # the clock stops where the run stopped: no time left to show
+            self.time.setText(self.time.text().split(",")[0])
         if ended == "finished" and self.run is not None:
             self.bar.setValue(self.bar.maximum())
             self.stage.setText(f"Finished: {self.run.name}")

@@ -150,6 +150,7 @@ def test_include_my_samples_trains_a_model_fine_tuned_on_a_copy_of_them(
     assert measured.args[0][0].trained_on_samples and not measured.args[0][1].trained_on_samples
     assert trainer.comparison.cell(3, 0).endswith("of 4 samples (it was trained on them)")
     assert "trained on them" not in trainer.comparison.cell(3, 1)
+    assert trainer.time.text().endswith(" from start to model")  # not a time left any more
 
 
 def test_include_my_samples_with_none_left_says_so_and_leaves_no_folder(
