@@ -33,7 +33,7 @@ from digitpad.model.classifier import Classifier  # noqa: E402
 from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from digitpad.ui.controller import Recognition, RecognitionController  # noqa: E402
 from training import unipen  # noqa: E402
-from training.evaluate_numbers import writer_numbers  # noqa: E402
+from training.evaluate.numbers import writer_numbers  # noqa: E402
 
 
 def percentiles(seconds: list[float]) -> str:

@@ -43,7 +43,7 @@ from training.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: 
 from training.config import TrainConfig  # noqa: E402
 from training.data import Mnist  # noqa: E402
 from training.download import obtain_mnist  # noqa: E402
-from training.evaluate import probabilities_of  # noqa: E402
+from training.evaluate.mnist import probabilities_of  # noqa: E402
 from training.export import export_checkpoint  # noqa: E402
 from training.machine import choose_precision, native_bf16  # noqa: E402
 from training.recipe import QUICK, SHIPPED, Recipe  # noqa: E402

@@ -17,7 +17,7 @@ from digitpad.reading.prediction import Prediction
 from digitpad.reading.recognizer import Recognizer
 from digitpad.reading.segment import blobs, image_pieces
 from training import unipen
-from training.evaluate_numbers import Spacing, single_on_canvas, writer_numbers
+from training.evaluate.numbers import Spacing, single_on_canvas, writer_numbers
 
 H = 280  # canvas height; the number canvas is CANVAS_WIDTH wide
 

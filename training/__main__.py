@@ -175,18 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
                              help="share of the fine-tuned weights, in [0, 1] (default 0.7)")
     interpolate.add_argument("--out", type=Path, required=True, metavar="FILE", help="checkpoint to write")
 
-    from training import evaluate_drawings
+    from training.evaluate import drawings as evaluate_drawings
 
     drawings = add("evaluate-drawings", help="accuracy on pen-drawn digits replayed on the canvas",
                                    description=evaluate_drawings.__doc__.split("\n\n")[0])
     evaluate_drawings.add_arguments(drawings)
 
-    from training import evaluate_numbers
+    from training.evaluate import numbers as evaluate_numbers
 
     numbers = commands.add_parser("evaluate-numbers", help="accuracy on numbers composed from each writer's pen digits",
                                   description=evaluate_numbers.__doc__.split("\n\n")[0])
     evaluate_numbers.add_arguments(numbers)
-    from training import evaluate_adaptation
+    from training.evaluate import adaptation as evaluate_adaptation
 
     adaptation = commands.add_parser("evaluate-adaptation", help="does a profile help its writer? (enrolment and "
                                      "corrections replayed per writer)",
@@ -306,7 +306,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from training.download import obtain_mnist
-    from training.evaluate import evaluate_probabilities, probabilities_of, write_report
+    from training.evaluate.mnist import evaluate_probabilities, probabilities_of, write_report
 
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
     evaluation = evaluate_probabilities(probabilities_of(args.model, mnist.test_images), mnist.test_labels)
@@ -325,14 +325,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_evaluate_drawings(args: argparse.Namespace) -> int:
-    from training import evaluate_drawings
+    from training.evaluate import drawings as evaluate_drawings
 
     evaluate_drawings.run(args)
     return 0
 
 
 def run_evaluate_numbers(args: argparse.Namespace) -> int:
-    from training import evaluate_numbers
+    from training.evaluate import numbers as evaluate_numbers
 
     evaluate_numbers.run(args)
     return 0
@@ -422,7 +422,7 @@ def _run_recipe(args: argparse.Namespace, stream: Any) -> int:
 
 
 def run_evaluate_adaptation(args: argparse.Namespace) -> int:
-    from training import evaluate_adaptation
+    from training.evaluate import adaptation as evaluate_adaptation
 
     evaluate_adaptation.run(args)
     return 0

@@ -189,7 +189,7 @@ def calibration_images(train_images: np.ndarray, train_labels: np.ndarray, val_s
 def pen_inputs(drawings_file: str | Path, float_model: str | Path) -> np.ndarray:
     """The app's model inputs (N, 28, 28) for every pen drawing in `drawings_file`, as the float model reads them."""
     from training import unipen
-    from training.evaluate_drawings import model_inputs
+    from training.evaluate.drawings import model_inputs
     from training.replay import place_samples
 
     samples = unipen.load_samples(drawings_file)

@@ -49,13 +49,14 @@ from tqdm import tqdm
 from digitpad.files import write_text_atomically
 from digitpad.ink.normalize import Normalization
 from digitpad.personal.profile import Profile
-from training import evaluate_drawings, unipen
+from training import unipen
 from training.augment import NO_AUGMENTATION, AugmentConfig
 from training.checkpoint import BEST, LAST
 from training.config import Distillation, PenDrawings, TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError, ExportError
-from training.evaluate import evaluate_probabilities, probabilities_of, write_report
+from training.evaluate import drawings as evaluate_drawings
+from training.evaluate.mnist import evaluate_probabilities, probabilities_of, write_report
 from training.export import export_checkpoint, read_drawing_accuracy
 from training.interpolate import interpolate_checkpoints
 from training.machine import Precision, choose_precision

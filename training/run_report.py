@@ -18,7 +18,7 @@ from matplotlib.figure import Figure  # the object API draws off screen: no pypl
 
 from digitpad.files import write_bytes_atomically, write_text_atomically
 from digitpad.model.contract import LABELS
-from training.evaluate import Evaluation
+from training.evaluate.mnist import Evaluation
 
 
 def read_history(run: Path) -> list[dict[str, float]]:

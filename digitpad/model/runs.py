@@ -29,7 +29,7 @@ from digitpad.files import read_regular_file, write_text_atomically
 RUNS_DIR_ENV = "DIGITPAD_RUNS_DIR"
 SETTINGS_FILE = "recipe.json"  #: training.recipe.SETTINGS_FILE
 PROFILE_FILE = "profile.sqlite3"  #: training.recipe.PROFILE_FILE: a run's copy of the samples it includes
-METRICS_FILE = "metrics.json"  #: training.evaluate.METRICS_FILE
+METRICS_FILE = "metrics.json"  #: training.evaluate.mnist.METRICS_FILE
 CARD_FILE = "model-card.md"
 LAST_STAGE = "quantize"  #: the recipe's last stage (training.recipe.RecipeRun.stages), unless "int8" is false
 LOCK_FILE = "training.lock"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from training.data import Mnist
-from training.evaluate import evaluate_probabilities, probabilities_of, write_report
+from training.evaluate.mnist import evaluate_probabilities, probabilities_of, write_report
 from training.export import ExportReport
 from training.train import TrainResult
 

@@ -11,7 +11,7 @@ import pytest
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.normalize import MNIST
 from tests.training.drawing_fixtures import constant_model, write_digits
-from training import evaluate_drawings
+from training.evaluate import drawings as evaluate_drawings
 
 
 @pytest.fixture

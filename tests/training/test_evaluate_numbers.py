@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from tests.training.drawing_fixtures import bar, ring, seven, write_digits
-from training import evaluate_numbers, unipen
-from training.evaluate_numbers import SPACING, Spacing, compose, number_cases, writer_sizes
+from training import unipen
+from training.evaluate import numbers as evaluate_numbers
+from training.evaluate.numbers import SPACING, Spacing, compose, number_cases, writer_sizes
 
 
 def sample(label: int, strokes: list[list[list[float]]], writer: str = "w") -> unipen.PenSample:

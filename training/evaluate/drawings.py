@@ -9,7 +9,7 @@ failures with the 28x28 model input beside each drawing.
 For writer-disjoint cross-validation give one model per writer fold (`--fold-models`): model k
 judges only the writers of fold k, which it was trained without.
 
-    python -m training.evaluate_drawings [FILE] [--model M | --fold-models M0 M1 ...] [--baselines]
+    python -m training.evaluate.drawings [FILE] [--model M | --fold-models M0 M1 ...] [--baselines]
 """
 
 from __future__ import annotations
@@ -263,7 +263,7 @@ def failure_grid(report: Report, drawings: Sequence[Drawing], inputs: np.ndarray
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training.evaluate_drawings", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate.drawings", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     return parser.parse_args(argv)
 

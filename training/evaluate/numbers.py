@@ -36,7 +36,7 @@ from digitpad.model.classifier import Classifier
 from digitpad.reading.number import NumberReading
 from digitpad.reading.recognizer import Recognizer
 from training import unipen
-from training.evaluate_drawings import add_data_and_model_arguments, canvas_thumbnail, save_captioned_mosaic
+from training.evaluate.drawings import add_data_and_model_arguments, canvas_thumbnail, save_captioned_mosaic
 from training.replay import CANVAS_PLACEMENT, place
 
 MIN_LENGTH, MAX_LENGTH = 2, 10
@@ -351,7 +351,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.evaluate_numbers", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate.numbers", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     try:
         run(parser.parse_args(argv))
