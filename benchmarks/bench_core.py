@@ -35,7 +35,7 @@ from digitpad.model.choice import resolve_model_path  # noqa: E402
 from digitpad.model.classifier import Classifier  # noqa: E402
 from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from training import unipen  # noqa: E402  (numpy only: no torch)
-from training.replay import Placement, place_samples  # noqa: E402
+from training.unipen import Placement, place_samples  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from old_code import old_tree  # noqa: E402
@@ -43,7 +43,7 @@ from old_code import old_tree  # noqa: E402
 
 def mouse_drawings(count: int, seed: int = 0) -> list[Drawing]:
     """The first `count` pen-drawn digits placed on the canvas as people draw them (35-85 % of its
-    height, `training.replay`), resampled every 2 px of path like mouse events."""
+    height, `training.unipen.place`), resampled every 2 px of path like mouse events."""
     samples = list(itertools.islice(unipen.iter_samples(), count))
     placed = place_samples(samples, seed, Placement(round_to_pixels=False))
     return [Drawing(tuple(resample_stroke(s, 2.0) for s in d.strokes), d.width, d.height, d.pen_width) for d in placed]

@@ -40,7 +40,7 @@ from digitpad.personal.profile import Profile  # noqa: E402
 from digitpad.reading.adapt import model_key, read_drawings  # noqa: E402
 from digitpad.reading.recognizer import Recognizer  # noqa: E402
 from training import unipen  # noqa: E402
-from training.replay import place  # noqa: E402
+from training.unipen import place  # noqa: E402
 
 
 def percentiles(seconds: list[float]) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from training.threads import set_thread_policy  # noqa: E402
+from training import set_thread_policy  # noqa: E402
 
 set_thread_policy()  # before torch loads OpenMP
 
@@ -46,10 +46,10 @@ from training.download import obtain_mnist  # noqa: E402
 from training.evaluate.mnist import probabilities_of  # noqa: E402
 from training.export import export_checkpoint  # noqa: E402
 from training.machine import choose_precision, native_bf16  # noqa: E402
+from training.model import predict_logits, to_tensor  # noqa: E402
 from training.recipe import QUICK, SHIPPED, Recipe  # noqa: E402
-from training.tensors import loss_and_accuracy, predict_logits, to_tensor  # noqa: E402
 from training.train import train  # noqa: E402
-from training.trainer import StepReport, Trainer  # noqa: E402
+from training.trainer import StepReport, Trainer, loss_and_accuracy  # noqa: E402
 
 #: The short recipe: two epochs of plain images (augmentation pays off only in longer runs).
 SHORT = TrainConfig(epochs=2, augment=NO_AUGMENTATION, ema_decay=0.0, peak_lr=2e-3, warmup_fraction=0.15)

@@ -20,7 +20,7 @@ from digitpad.ink.model_input import drawing_input
 from digitpad.model.choice import shipped_model_path
 from digitpad.model.classifier import Classifier
 from training import unipen
-from training.replay import place_samples
+from training.unipen import place_samples
 
 
 def main() -> None:

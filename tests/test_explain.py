@@ -59,7 +59,7 @@ def test_blanking_the_ink_the_why_map_marks_lowers_the_answer_more_than_blanking
         shipped: Classifier) -> None:
     """On 200 pen digits: the 16 inked pixels the map rates highest against 16 other inked pixels."""
     from training import unipen
-    from training.replay import place_samples
+    from training.unipen import place_samples
 
     recognizer = Recognizer(shipped)
     drawings = place_samples(itertools.islice(unipen.iter_samples(), 200), seed=0)

@@ -7,7 +7,7 @@ extra every command ends in a one-line install hint instead of a traceback.
 
 from __future__ import annotations
 
-from training.threads import set_thread_policy
+from training import set_thread_policy
 
 set_thread_policy()  # before torch is first imported, by any module below
 
@@ -339,7 +339,7 @@ def run_evaluate_numbers(args: argparse.Namespace) -> int:
 
 
 def run_interpolate(args: argparse.Namespace) -> int:
-    from training.interpolate import interpolate_checkpoints
+    from training.checkpoint import interpolate_checkpoints
 
     interpolate_checkpoints(args.base, args.tuned, args.weight, args.out)
     print(f"wrote {args.out}: {1 - args.weight:g} x {args.base} + {args.weight:g} x {args.tuned}")

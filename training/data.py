@@ -1,4 +1,4 @@
-"""MNIST from its four IDX files: find them, verify their content checksums, decode them.
+"""MNIST from its four IDX files: find them, verify their content checksums, decode them; the validation split.
 
 The files may be gzip-compressed (`name.gz`) or raw (`name`). The gzip wrapper differs between
 sources, so the MD5 is taken over the *decompressed* bytes, which are the same everywhere.
@@ -7,6 +7,7 @@ sources, so the MD5 is taken over the *decompressed* bytes, which are the same e
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import zlib
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from training.checksums import bytes_md5
 from training.errors import DatasetError
 
 DATA_DIR_ENV = "DIGITPAD_MNIST_DIR"
@@ -105,7 +105,7 @@ def read_verified(path: Path, expected_md5: str, expected_bytes: int) -> bytes:
     if len(content) > expected_bytes:
         raise DatasetError(f"{path} has the wrong content: more than the {expected_bytes:,} bytes of the real "
                            f"file (a gzip bomb or a different file); expected content MD5 {expected_md5}")
-    actual = bytes_md5(content)
+    actual = hashlib.md5(content).hexdigest()
     if actual != expected_md5:
         raise DatasetError(
             f"{path} has the wrong content: MD5 {actual}, expected {expected_md5} "
@@ -151,3 +151,20 @@ def load_mnist(folder: str | os.PathLike[str]) -> Mnist:
         test_labels=arrays[TEST_LABELS].astype(np.int64),
         md5=dict(MNIST_MD5),
     )
+
+
+
+def split_train_val(labels: np.ndarray, val_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training and validation images: a stratified, seeded hold-out (scikit-learn).
+
+    The validation digits choose the epoch to deploy and fit the export's calibration temperature.
+    """
+    indices = np.arange(len(labels))
+    if val_size == 0:
+        return indices, indices[:0]
+    from sklearn.model_selection import (
+        train_test_split,  # imported when used: the command line loads this module without the extra
+    )
+
+    train, val = train_test_split(indices, test_size=val_size, stratify=labels, random_state=seed)
+    return np.sort(train), np.sort(val)

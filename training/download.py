@@ -11,6 +11,7 @@ wrong content is reported and the next one is tried; the partial file goes when 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import os
 import re
@@ -24,7 +25,6 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
-from training.checksums import ContentTooLargeError, gzip_content_md5
 from training.data import MNIST_BYTES, MNIST_MD5, Mnist, find_file, load_mnist, missing_files, resolve_data_dir
 from training.errors import DatasetError, DownloadError
 
@@ -37,6 +37,7 @@ DEFAULT_MIRRORS = (
 )
 
 CHUNK_BYTES = 64 * 1024
+INFLATE_BYTES = 1 << 20  #: gzip read and inflated this much at a time
 TIMEOUT_SECONDS = 30.0  #: a server silent for this long counts as failed
 #: One attempt at one file may take this long in all: a server that sends a byte every few
 #: seconds is never silent for TIMEOUT_SECONDS, and must still not hold the download forever.
@@ -138,19 +139,29 @@ def fetch_rest(url: str, part: Path, *, label: str, progress: bool = True, timeo
 
 
 def content_md5(path: Path, url: str, max_bytes: int | None = None) -> str:
-    """MD5 of the decompressed content of the gzip file `path`, read in chunks.
+    """MD5 of the decompressed content of the gzip file `path`, read in chunks (the same for every mirror).
 
     Inflating stops past `max_bytes` of content: a gzip bomb is refused, never inflated whole.
     """
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
+    digest = hashlib.md5()
+    inflated = 0
     try:
-        return gzip_content_md5(path, max_bytes)
-    except ContentTooLargeError:
-        raise DownloadError(f"{url}: wrong content: more than the {max_bytes:,} bytes of the real file") from None
+        with path.open("rb") as stream:
+            while chunk := stream.read(INFLATE_BYTES):
+                while chunk:
+                    data = decompressor.decompress(chunk, INFLATE_BYTES)  # bounded output per call
+                    inflated += len(data)
+                    if max_bytes is not None and inflated > max_bytes:
+                        raise DownloadError(f"{url}: wrong content: more than the {max_bytes:,} bytes of the real file")
+                    digest.update(data)
+                    chunk = decompressor.unconsumed_tail
     except zlib.error as exc:
         raise DownloadError(f"{url}: not a valid gzip stream ({exc})") from None
-    except EOFError:
+    if not decompressor.eof:
         size = path.stat().st_size
-        raise DownloadError(f"{url}: truncated: the gzip stream ends early after {size:,} bytes") from None
+        raise DownloadError(f"{url}: truncated: the gzip stream ends early after {size:,} bytes")
+    return digest.hexdigest()
 
 
 def _from_mirror(url: str, part: Path, expected_md5: str, expected_bytes: int, *, label: str, progress: bool,

@@ -21,9 +21,8 @@ from digitpad.ink.model_input import drawing_input
 from digitpad.ink.normalize import Normalization, resample_stroke
 from training import unipen
 from training.config import PenDrawings
-from training.replay import CANVAS_PLACEMENT, Placement, place
 from training.strokes import StrokeAugmentation, vary_strokes
-from training.unipen import PenSample
+from training.unipen import CANVAS_PLACEMENT, PenSample, Placement, place
 
 Strokes = tuple[np.ndarray, ...]
 

@@ -30,7 +30,7 @@ from digitpad.files import write_bytes_atomically
 from digitpad.model.classifier import Classifier
 from digitpad.model.contract import EMBEDDING_NAME, LOGITS_NAME, OUTPUT_NAME
 from training.errors import ExportError
-from training.onnx_predict import predict_in_batches, predict_with_embeddings_in_batches
+from training.evaluate.mnist import predict_in_batches, predict_with_embeddings_in_batches
 
 if TYPE_CHECKING:
     from training.model import SeedNet

@@ -2,7 +2,7 @@
 
 Steps, any of which fails the export before the target file is touched:
 1. rebuild the network from the checkpoint alone, calibrate its probabilities with one
-   temperature fitted on the validation split (see `calibrate`), and export it (dynamic batch axis);
+   temperature fitted on the validation split (see `fit_temperature`), and export it (dynamic batch axis);
 2. attach the metadata the app reads (labels, input convention, preprocessing, architecture,
    test accuracy, data checksums, recipe, creation time) and run `onnx.checker`'s full check;
 3. load the bytes with the app's own `Classifier` (its contract validation) and run the whole
@@ -16,6 +16,7 @@ Steps, any of which fails the export before the target file is touched:
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 import onnx
 import torch
+import torch.nn.functional as F
 
 from digitpad.errors import ModelError
 from digitpad.files import write_bytes_atomically
@@ -44,17 +46,14 @@ from digitpad.model.contract import (
     MetadataKey,
     normalization_to_metadata,
 )
-from training.calibrate import fit_temperature, with_temperature
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.config import TrainConfig
-from training.data import Mnist
+from training.data import Mnist, split_train_val
 from training.embedding_output import EMBEDDING_TOLERANCE
 from training.errors import ExportError
+from training.evaluate.mnist import predict_with_embeddings_in_batches
 from training.layer_outputs import add_layer_outputs, check_layer_outputs
-from training.model import ProbabilitiesAndLogits, SeedNet, count_parameters
-from training.onnx_predict import predict_with_embeddings_in_batches
-from training.split import split_train_val
-from training.tensors import predict_logits, to_tensor
+from training.model import ProbabilitiesAndLogits, SeedNet, count_parameters, predict_logits, to_tensor
 
 OPSET = 18
 #: IR version 8 (ONNX 1.13) is the oldest that carries opset 18: readable by onnxruntime >= 1.14.
@@ -202,6 +201,38 @@ def _check_embedding_parity(onnx_embeddings: np.ndarray | None, torch_embeddings
     if difference > EMBEDDING_TOLERANCE:
         raise ExportError(f"the ONNX embedding does not match PyTorch's on the MNIST test set: max |Δ| = "
                           f"{difference:.3g} (allowed {EMBEDDING_TOLERANCE:g})")
+
+
+def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """The T > 0 that minimizes the mean cross-entropy of softmax(logits / T) against `labels`.
+
+    Temperature scaling (Guo et al. 2017, "On calibration of modern neural networks"): label
+    smoothing leaves the network under-confident (a clear digit gets ~0.90, not ~0.99), and the app
+    shows those numbers as bars and compares them with a confidence threshold. One temperature,
+    fitted on the validation split, rescales the logits; folded into the last dense layer
+    (`with_temperature`: W / T, b / T) it leaves the architecture and every argmax as they were.
+    """
+    log_temperature = torch.zeros((), requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_temperature], lr=0.5, max_iter=200, line_search_fn="strong_wolfe")
+    logits = logits.detach().double()
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(logits / log_temperature.double().exp(), labels)
+        loss.backward()  # type: ignore[no-untyped-call]
+        return loss
+
+    optimizer.step(closure)  # type: ignore[no-untyped-call]
+    return float(log_temperature.detach().exp())
+
+
+def with_temperature(model: SeedNet, temperature: float) -> SeedNet:
+    """A copy of `model` whose logits are divided by `temperature` (folded into its last layer)."""
+    scaled = copy.deepcopy(model)
+    with torch.no_grad():
+        scaled.logits.weight.div_(temperature)
+        scaled.logits.bias.div_(temperature)
+    return scaled
 
 
 def calibration_temperature(model: SeedNet, config: TrainConfig, mnist: Mnist) -> float:

@@ -2,12 +2,14 @@
 
 Only one thing is added: the input's mean/std normalization, as a fixed first step inside the
 network, so that the exported ONNX graph takes plain MNIST-convention pixels (0 background, 1 ink).
+`to_tensor` and `predict_logits` run a network over a set of images.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -82,3 +84,22 @@ class ProbabilitiesAndLogits(nn.Module):
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def to_tensor(images: np.ndarray) -> torch.Tensor:
+    """uint8 (N, 28, 28) in 0..255 or float (N, 28, 28) in [0, 1] → float32 (N, 1, 28, 28) in [0, 1]."""
+    tensor = torch.from_numpy(np.ascontiguousarray(images))
+    tensor = tensor.float().div_(255) if tensor.dtype == torch.uint8 else tensor.float()
+    return tensor.unsqueeze(1)
+
+
+@torch.inference_mode()
+def predict_logits(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Logits (N, 10) for images (N, 1, 28, 28), in eval mode, on the model's device, returned on the CPU."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    outputs = [model(images[i : i + batch_size].to(device).contiguous(memory_format=torch.channels_last)).float().cpu()
+               for i in range(0, len(images), batch_size)]
+    model.train(was_training)
+    return torch.cat(outputs) if outputs else torch.zeros(0, 10)

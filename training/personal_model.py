@@ -34,7 +34,7 @@ from digitpad.reading.adapt import sample_inputs
 from training.data import Mnist
 from training.embedding_output import seednet_from_onnx
 from training.errors import ExportError
-from training.onnx_predict import predict_in_batches
+from training.evaluate.mnist import predict_in_batches
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ from digitpad.errors import ModelError
 from digitpad.files import write_bytes_atomically
 from digitpad.model.classifier import Classifier
 from digitpad.model.contract import EMBEDDING_NAME, INPUT_NAME, MetadataKey
+from training.data import split_train_val
 from training.errors import ExportError
-from training.onnx_predict import predict_with_embeddings_in_batches
-from training.split import split_train_val
+from training.evaluate.mnist import predict_with_embeddings_in_batches
 
 #: Training images the activation ranges are measured on.
 CALIBRATION_IMAGES = 200
@@ -190,7 +190,7 @@ def pen_inputs(drawings_file: str | Path, float_model: str | Path) -> np.ndarray
     """The app's model inputs (N, 28, 28) for every pen drawing in `drawings_file`, as the float model reads them."""
     from training import unipen
     from training.evaluate.drawings import model_inputs
-    from training.replay import place_samples
+    from training.unipen import place_samples
 
     samples = unipen.load_samples(drawings_file)
     spec = Classifier(Path(float_model)).info.normalization

@@ -51,14 +51,13 @@ from digitpad.ink.normalize import Normalization
 from digitpad.personal.profile import Profile
 from training import unipen
 from training.augment import NO_AUGMENTATION, AugmentConfig
-from training.checkpoint import BEST, LAST
+from training.checkpoint import BEST, LAST, interpolate_checkpoints
 from training.config import Distillation, PenDrawings, TrainConfig
 from training.data import Mnist
 from training.errors import CheckpointError, ExportError
 from training.evaluate import drawings as evaluate_drawings
 from training.evaluate.mnist import evaluate_probabilities, probabilities_of, write_report
 from training.export import export_checkpoint, read_drawing_accuracy
-from training.interpolate import interpolate_checkpoints
 from training.machine import Precision, choose_precision
 from training.personal_model import personalize
 from training.quantize import calibration_images, pen_inputs, quantize_file

@@ -22,18 +22,22 @@ from torch.optim.swa_utils import AveragedModel
 from digitpad.files import write_text_atomically
 from digitpad.ink.normalize import Normalization
 from training.augment import augment
-from training.checkpoint import BEST, LAST, load_checkpoint, save_checkpoint
-from training.checksums import arrays_md5, file_md5
+from training.checkpoint import BEST, LAST, file_md5, load_checkpoint, save_checkpoint
 from training.config import TrainConfig
-from training.data import Mnist
+from training.data import Mnist, split_train_val
 from training.distill import Teachers, distillation_loss, rendered_views
 from training.drawing_data import training_drawings
 from training.errors import CheckpointError, DatasetError
-from training.model import SeedNet
-from training.split import split_train_val
-from training.tensors import loss_and_accuracy, to_tensor
+from training.model import SeedNet, predict_logits, to_tensor
 
 Tensors = tuple[torch.Tensor, ...] | list[torch.Tensor]
+
+
+def arrays_md5(images: np.ndarray, labels: np.ndarray) -> str:
+    """MD5 of a labelled image set (float32 images, then int64 labels): what a run records it was trained on."""
+    digest = hashlib.md5(np.ascontiguousarray(images, np.float32).tobytes())
+    digest.update(np.ascontiguousarray(labels, np.int64).tobytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,13 @@ def derive_seed(seed: int, purpose: str, index: int) -> int:
     """A seed for one epoch's order or one step's randomness, independent of every other one."""
     digest = hashlib.sha256(f"{seed}/{purpose}/{index}".encode()).digest()
     return int.from_bytes(digest[:8], "little") & (2**63 - 1)
+
+
+def loss_and_accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of `model` on labelled images."""
+    logits = predict_logits(model, images)
+    loss = F.cross_entropy(logits, labels).item()
+    return loss, (logits.argmax(1) == labels).float().mean().item()
 
 
 def initial_weights(path: Path, config: TrainConfig) -> dict[str, torch.Tensor]:

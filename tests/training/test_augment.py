@@ -9,7 +9,7 @@ import torch
 
 from training.augment import NO_AUGMENTATION, AugmentConfig, augment
 from training.data import Mnist
-from training.tensors import to_tensor
+from training.model import to_tensor
 
 
 def _batch(mnist: Mnist, n: int = 64) -> torch.Tensor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from training.calibrate import fit_temperature, with_temperature
+from training.export import fit_temperature, with_temperature
 from training.model import SeedNet
 
 

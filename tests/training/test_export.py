@@ -30,11 +30,10 @@ from digitpad.model.contract import (
     MetadataKey,
     normalization_to_metadata,
 )
-from training.calibrate import with_temperature
 from training.checkpoint import load_checkpoint, model_from_checkpoint
 from training.data import MNIST_MD5, Mnist
 from training.errors import ExportError
-from training.export import IR_VERSION, OPSET, ExportReport, export_checkpoint
+from training.export import IR_VERSION, OPSET, ExportReport, export_checkpoint, with_temperature
 from training.model import SeedNet
 from training.train import TrainResult
 

@@ -8,9 +8,8 @@ import pytest
 import torch
 
 from training.__main__ import main
-from training.checkpoint import LAST, load_checkpoint, model_from_checkpoint, save_checkpoint
+from training.checkpoint import LAST, interpolate_checkpoints, load_checkpoint, model_from_checkpoint, save_checkpoint
 from training.errors import CheckpointError
-from training.interpolate import interpolate_checkpoints
 from training.train import TrainResult
 
 

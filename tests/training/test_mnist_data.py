@@ -18,10 +18,10 @@ from training.data import (
     default_data_dir,
     load_file,
     resolve_data_dir,
+    split_train_val,
 )
 from training.download import obtain_mnist
 from training.errors import DatasetError
-from training.split import split_train_val
 
 
 def test_the_data_folder_decodes_to_mnist(mnist: Mnist, mnist_is_full: bool) -> None:

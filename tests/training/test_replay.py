@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.training.drawing_fixtures import bar, ring
-from training.replay import Placement, place, place_samples
-from training.unipen import PenSample
+from training.unipen import PenSample, Placement, place, place_samples
 
 
 def _samples(strokes: list[tuple[np.ndarray, ...]]) -> list[PenSample]:

@@ -37,7 +37,7 @@ def test_shipped_model_reads_replayed_pen_drawings(shipped_model: Path) -> None:
 
     from digitpad.reading.recognizer import Recognizer
     from training import unipen
-    from training.replay import place_samples
+    from training.unipen import place_samples
 
     samples = list(itertools.islice(unipen.iter_samples(), 0, None, 20))  # every 20th: 561 drawings
     recognizer = Recognizer(Classifier(shipped_model))

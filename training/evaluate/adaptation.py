@@ -47,7 +47,7 @@ from digitpad.reading.adapt import (
     unit_reading,
 )
 from training import unipen
-from training.replay import place_samples
+from training.unipen import place_samples
 
 PROTOCOLS = ("enrolment", "corrections")
 #: The network's own confidence above which a mistaught sample must not make a confident wrong answer.

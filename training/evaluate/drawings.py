@@ -1,6 +1,6 @@
 """How well does a model read what people really draw? Replay pen digits through the app's pipeline.
 
-Each UNIPEN sample is placed on the 280x280 canvas as a person would draw it (`training.replay`),
+Each UNIPEN sample is placed on the 280x280 canvas as a person would draw it (`training.unipen.place`),
 turned into the model input by the app's own `digitpad.ink.model_input.drawing_input` with the
 normalization the model asks for, and classified by the app's `Recognizer`. The report gives
 accuracy overall, per donor, per writer, per digit, the confusion matrix, and a PNG grid of the
@@ -34,8 +34,8 @@ from digitpad.model.classifier import Classifier
 from digitpad.reading.prediction import CONFIDENCE_THRESHOLD
 from digitpad.reading.recognizer import Recognizer
 from training import unipen
-from training.onnx_predict import predict_in_batches
-from training.replay import place_samples
+from training.evaluate.mnist import predict_in_batches
+from training.unipen import place_samples
 
 #: A preprocessing: a drawing and the model's normalization in, a (28, 28) image (or None) out.
 Preprocess = Callable[[Drawing, Normalization], "np.ndarray | None"]

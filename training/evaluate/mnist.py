@@ -3,6 +3,10 @@
 Works on a training checkpoint (PyTorch) or on an exported ONNX file (through the app's own
 `Classifier`), so the shipped model is judged exactly as the app runs it. Writes, atomically:
 `metrics.json`, `confusion_matrix.png` and `misclassified.png` (every wrong test digit, labelled).
+
+Every evaluation, and the checks of export and graph surgery, runs an ONNX model the app's way through
+`predict_in_batches`. torch, scikit-learn and matplotlib are imported by the functions that use them,
+so that this module, and `python -m training ... --help`, load without the [train] extra.
 """
 
 from __future__ import annotations
@@ -12,21 +16,19 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from matplotlib.figure import Figure  # the object API draws off screen: no pyplot, no window
-from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, classification_report, confusion_matrix, log_loss
 
 from digitpad.files import write_bytes_atomically, write_text_atomically
 from digitpad.model.classifier import Classifier
 from digitpad.model.contract import LABELS
 from digitpad.reading.prediction import CONFIDENCE_THRESHOLD
-from training.checkpoint import load_checkpoint, model_from_checkpoint
-from training.onnx_predict import predict_in_batches
-from training.tensors import predict_logits, to_tensor
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+BATCH = 1000  #: images per Classifier call, to bound memory
 METRICS_FILE = "metrics.json"
 CONFUSION_FILE = "confusion_matrix.png"
 MISTAKES_FILE = "misclassified.png"
@@ -60,17 +62,42 @@ class Evaluation:
         }
 
 
+def predict_in_batches(classifier: Classifier, images: np.ndarray, batch: int = BATCH) -> np.ndarray:
+    """(N, 10) probabilities for float32 images (N, 28, 28) in [0, 1], through the app's Classifier."""
+    if not len(images):
+        return np.zeros((0, 10), np.float32)
+    return np.concatenate([classifier.predict(images[i : i + batch]) for i in range(0, len(images), batch)])
+
+
+def predict_with_embeddings_in_batches(
+    classifier: Classifier, images: np.ndarray, batch: int = BATCH
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(N, 10) probabilities and (N, D) embeddings, None when the model has no `embedding` output."""
+    runs = [classifier.predict_with_embeddings(images[i : i + batch]) for i in range(0, len(images), batch)]
+    probabilities = np.concatenate([p for p, _ in runs]) if runs else np.zeros((0, 10), np.float32)
+    if not runs or classifier.embedding_size is None:
+        return probabilities, None
+    return probabilities, np.concatenate([e for _, e in runs if e is not None])
+
+
 def probabilities_of(model_path: str | os.PathLike[str], images: np.ndarray) -> np.ndarray:
     """(N, 10) probabilities from a .onnx file (via the app's Classifier) or a training checkpoint."""
     path = Path(model_path)
     float_images = images.astype(np.float32) / 255 if images.dtype == np.uint8 else images.astype(np.float32)
     if path.suffix == ".onnx":
         return predict_in_batches(Classifier(path), float_images)
+    import torch
+
+    from training.checkpoint import load_checkpoint, model_from_checkpoint
+    from training.model import predict_logits, to_tensor
+
     model, _ = model_from_checkpoint(load_checkpoint(path))
     return torch.softmax(predict_logits(model, to_tensor(float_images)), dim=1).numpy()
 
 
 def evaluate_probabilities(probabilities: np.ndarray, labels: np.ndarray) -> Evaluation:
+    from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, log_loss
+
     predictions = probabilities.argmax(axis=1)
     digits = list(range(len(LABELS)))
     return Evaluation(
@@ -91,6 +118,9 @@ def _png(figure: Figure) -> bytes:
 
 
 def confusion_png(evaluation: Evaluation, title: str) -> bytes:
+    from matplotlib.figure import Figure  # the object API draws off screen: no pyplot, no window
+    from sklearn.metrics import ConfusionMatrixDisplay
+
     figure = Figure(figsize=(7, 6))
     axes = figure.subplots()
     ConfusionMatrixDisplay(evaluation.confusion, display_labels=list(LABELS)).plot(
@@ -102,6 +132,8 @@ def confusion_png(evaluation: Evaluation, title: str) -> bytes:
 def mistakes_png(images: np.ndarray, labels: np.ndarray, evaluation: Evaluation, columns: int = 12,
                  limit: int = MAX_MISTAKES_SHOWN) -> bytes:
     """The misclassified digits (all of them, up to `limit`), titled 'true→predicted probability'."""
+    from matplotlib.figure import Figure
+
     everything = np.flatnonzero(evaluation.predictions != labels)
     wrong = everything[:limit]
     rows = max(1, -(-len(wrong) // columns))

@@ -37,7 +37,7 @@ from digitpad.reading.number import NumberReading
 from digitpad.reading.recognizer import Recognizer
 from training import unipen
 from training.evaluate.drawings import add_data_and_model_arguments, canvas_thumbnail, save_captioned_mosaic
-from training.replay import CANVAS_PLACEMENT, place
+from training.unipen import CANVAS_PLACEMENT, place
 
 MIN_LENGTH, MAX_LENGTH = 2, 10
 
