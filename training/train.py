@@ -24,12 +24,14 @@ import torch
 from tqdm import tqdm
 
 from digitpad.system import usable_cpu_count
+from training import distill
 from training.checkpoint import BEST, LAST, load_checkpoint
 from training.config import TrainConfig
 from training.data import Mnist
+from training.drawing_data import training_drawings
 from training.errors import CheckpointError
 from training.machine import default_device
-from training.trainer import LabelledImages, StepReport, Trainer, configured_drawings
+from training.trainer import LabelledImages, StepReport, Trainer
 
 #: Called after every optimizer step; returning True stops the run cleanly, as Ctrl-C does.
 OnStep = Callable[[StepReport], "bool | None"]
@@ -74,6 +76,16 @@ class StopRequest:
         finally:
             for sig, old in previous.items():
                 signal.signal(sig, old)
+
+
+def configured_drawings(config: TrainConfig) -> list[LabelledImages]:
+    """The pen drawings `config.drawings` asks for, rendered (deterministic: a resumed run renders the same)."""
+    if config.drawings is None:
+        return []
+    if config.distill is not None:  # also as each teacher sees them, plus stroke-augmented ones they label
+        return distill.pen_drawings(config)
+    images, labels = training_drawings(config.drawings, config.normalization)
+    return [LabelledImages("rendered pen drawings", images, labels, repeats=config.drawings.repeats)]
 
 
 def run_config(config: TrainConfig | None, out_dir: Path, resume: bool) -> tuple[TrainConfig, dict[str, Any] | None]:
@@ -149,7 +161,8 @@ def train(
     config, checkpoint = run_config(config, out_dir, resume)
     torch.set_num_threads(threads or usable_cpu_count())
     trainer = Trainer(config, mnist, [*extra, *configured_drawings(config)],
-                      torch.device(device) if device is not None else default_device())
+                      torch.device(device) if device is not None else default_device(),
+                      loss_hook=distill.Distiller(config.distill) if config.distill is not None else None)
     if checkpoint is not None:
         trainer.load_state(checkpoint, out_dir / LAST)
     stop, throughput = StopRequest(), _Throughput()

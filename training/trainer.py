@@ -2,7 +2,8 @@
 
 Reproducible: every random choice derives from (seed, epoch) for the data order and from
 (seed, step) for augmentation and dropout, so a run resumed from any checkpoint continues exactly
-as an uninterrupted one would. The loop that drives a Trainer is `training.train`.
+as an uninterrupted one would. The loop that drives a Trainer is `training.train`. The loss is
+cross-entropy on the labels unless a `LossHook` gives another (distillation's, `training.distill`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -25,8 +26,6 @@ from training.augment import augment
 from training.checkpoint import BEST, LAST, file_md5, load_checkpoint, save_checkpoint
 from training.config import TrainConfig
 from training.data import Mnist, split_train_val
-from training.distill import Teachers, distillation_loss, rendered_views
-from training.drawing_data import training_drawings
 from training.errors import CheckpointError, DatasetError
 from training.model import SeedNet, predict_logits, to_tensor
 
@@ -48,8 +47,8 @@ class LabelledImages:
     images: np.ndarray  #: float32 (N, 28, 28) in [0, 1], MNIST convention (0 = background)
     labels: np.ndarray  #: integers (N,) in 0..9
     repeats: float = 1.0  #: how many times each image is seen per epoch on average (0.5 = half of them)
-    trusted: bool = True  #: False: the labels may be wrong (distillation learns these from the teachers only)
-    #: the same images as other normalizations render them, for teachers that read those (distillation)
+    trusted: bool = True  #: False: the labels may be wrong (a loss hook, distillation's, may learn them otherwise)
+    #: the same images as other normalizations render them, for a loss hook's own networks (distillation's)
     views: dict[Normalization, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -79,6 +78,25 @@ class StepReport:
     loss: float  #: this step's training loss
     train_seconds: float  #: wall time spent training so far (excluding evaluation and callbacks)
     model: torch.nn.Module  #: the network to deploy (the weight average when kept), for evaluation
+
+
+#: A batch's loss of the network's logits (B, 10) and the labels (B,).
+BatchLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class LossHook(Protocol):
+    """Another training loss than cross-entropy on the labels; `training.distill.Distiller` is one.
+
+    `start` is called once, when the Trainer has built its pool (MNIST's images, then each extra
+    set), and returns what the run's data description records of the hook. `batch_loss` is called
+    at every step with the batch (pool indices, and the images as augmented) before the network
+    sees it, so that a hook running networks of its own runs them first; it must leave the random
+    state as it found it, and returns the loss to minimize.
+    """
+
+    def start(self, trainer: Trainer) -> dict[str, Any]: ...
+
+    def batch_loss(self, batch: torch.Tensor, images: torch.Tensor, seed: int) -> BatchLoss: ...
 
 
 def derive_seed(seed: int, purpose: str, index: int) -> int:
@@ -119,29 +137,11 @@ def ema_with_warmup(decay: float) -> Callable[[Tensors, Tensors, torch.Tensor | 
     return update
 
 
-def configured_drawings(config: TrainConfig) -> list[LabelledImages]:
-    """The pen drawings `config.drawings` asks for, rendered (deterministic: a resumed run renders the same)."""
-    if config.drawings is None:
-        return []
-    if config.distill is None:
-        images, labels = training_drawings(config.drawings, config.normalization)
-        return [LabelledImages("rendered pen drawings", images, labels, repeats=config.drawings.repeats)]
-    # Distillation: every rendering also as the teachers see it, plus stroke-augmented ones they label.
-    views, labels = rendered_views(config, config.drawings.copies, config.drawings.seed, stroke_level=False)
-    sets = [LabelledImages("rendered pen drawings", views[config.normalization], labels,
-                           repeats=config.drawings.repeats, views=views)]
-    if config.distill.extra_copies:
-        views, labels = rendered_views(config, config.distill.extra_copies, config.distill.seed, stroke_level=True)
-        sets.append(LabelledImages("stroke-augmented pen drawings", views[config.normalization], labels,
-                                   trusted=False, views=views))
-    return sets
-
-
 class Trainer:
     """One training run: the data pool, the network, its optimizer and where the run stands."""
 
     def __init__(self, config: TrainConfig, mnist: Mnist, extra: Sequence[LabelledImages],
-                 device: torch.device) -> None:
+                 device: torch.device, loss_hook: LossHook | None = None) -> None:
         self.config = config
         self.device = device
         train_idx, val_idx = split_train_val(mnist.train_labels, config.val_size, config.seed)
@@ -161,17 +161,9 @@ class Trainer:
             "mnist_val_images": len(val_idx),
             "extra": [e.describe() for e in self.extra],
         }
-        # Distillation: the teachers, the pool as each teacher normalization renders it, the trusted labels.
-        self.teachers = Teachers(config.distill.teachers, device) if config.distill is not None else None
-        self.views: dict[Normalization, torch.Tensor] = {}
-        self.trusted = torch.cat([torch.ones(self.mnist_count)]
-                                 + [torch.full((len(e.labels),), float(e.trusted)) for e in self.extra])
-        if self.teachers is not None and config.distill is not None:
-            self.data_description["teachers_md5"] = [file_md5(path) for path in config.distill.teachers]
-            for spec in self.teachers.normalizations:
-                if spec != config.normalization:  # MNIST's images are the same for every teacher
-                    self.views[spec] = torch.cat([self.images[: self.mnist_count]]
-                                                 + [to_tensor(e.views.get(spec, e.images)) for e in self.extra])
+        self.loss_hook = loss_hook
+        if loss_hook is not None:
+            self.data_description |= loss_hook.start(self)
         self.steps_per_epoch = len(self.epoch_order(0)) // config.batch_size
         if self.steps_per_epoch == 0:
             raise DatasetError(f"{len(self.labels)} training images are fewer than one batch of {config.batch_size}")
@@ -235,14 +227,10 @@ class Trainer:
         torch.manual_seed(seed)
         images = augment(self.images[batch].to(self.device), self.config.augment)  # (B, 1, 28, 28)
         labels = self.labels[batch].to(self.device)  # (B,)
-        teacher_logits = self.teacher_logits(batch, images, seed) if self.teachers is not None else None
+        batch_loss = self.loss_hook.batch_loss(batch, images, seed) if self.loss_hook is not None else self.loss
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
             logits = self.model(images.contiguous(memory_format=torch.channels_last)).float()  # (B, 10)
-        if teacher_logits is None or self.config.distill is None:
-            loss = F.cross_entropy(logits, labels, label_smoothing=self.config.label_smoothing)
-        else:
-            loss = distillation_loss(logits, teacher_logits, labels, self.trusted[batch].to(self.device),
-                                     self.config.distill, self.config.label_smoothing)
+        loss = batch_loss(logits, labels)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
         self.optimizer.step()
@@ -251,20 +239,9 @@ class Trainer:
             self.average.update_parameters(self.model)
         return loss.item(), int((logits.argmax(1) == labels).sum())
 
-    def teacher_logits(self, batch: torch.Tensor, images: torch.Tensor, seed: int) -> torch.Tensor:
-        """The teachers' mean logits for the batch, each teacher view augmented exactly as `images` was.
-
-        The augmentation's random draws depend on the batch size only, so reseeding repeats them;
-        the random state is restored after, so the student's dropout does not depend on the teachers.
-        """
-        assert self.teachers is not None
-        views = {self.config.normalization: images}
-        state = torch.get_rng_state()
-        for spec, pool in self.views.items():
-            torch.manual_seed(seed)
-            views[spec] = augment(pool[batch].to(self.device), self.config.augment)
-        torch.set_rng_state(state)
-        return self.teachers.logits(views, self.config.bf16)
+    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy on the labels, smoothed: the loss unless a hook gives another."""
+        return F.cross_entropy(logits, labels, label_smoothing=self.config.label_smoothing)
 
     def record_step(self, loss: float, correct: int, images: int, seconds: float) -> None:
         self.train_seconds += seconds

@@ -15,10 +15,10 @@ from training.augment import AugmentConfig, augment
 from training.checkpoint import save_checkpoint
 from training.config import Distillation, PenDrawings, TrainConfig
 from training.data import Mnist
-from training.distill import distillation_loss
+from training.distill import Distiller, distillation_loss
 from training.model import SeedNet
-from training.train import train
-from training.trainer import Trainer, configured_drawings
+from training.train import configured_drawings, train
+from training.trainer import Trainer
 
 PEN = Normalization(pen=2.5)
 TINY = TrainConfig(epochs=1, train_subset=256, val_size=200, batch_size=32, bf16=False, peak_lr=1e-3)
@@ -62,26 +62,27 @@ def test_each_teacher_reads_its_own_rendering_augmented_like_the_students(mnist:
     extra = configured_drawings(distilled)
     assert [(e.name, e.trusted) for e in extra] == [("rendered pen drawings", True),
                                                    ("stroke-augmented pen drawings", False)]
-    trainer = Trainer(distilled.replace(augment=AugmentConfig()), mnist, extra, torch.device("cpu"))
-    assert list(trainer.views) == [MNIST]  # the student's own normalization needs no second pool
-    view = trainer.views[MNIST]
+    assert distilled.distill is not None
+    hook = Distiller(distilled.distill)
+    trainer = Trainer(distilled.replace(augment=AugmentConfig()), mnist, extra, torch.device("cpu"), loss_hook=hook)
+    assert list(hook.views) == [MNIST]  # the student's own normalization needs no second pool
+    view = hook.views[MNIST]
     assert torch.equal(view[: trainer.mnist_count], trainer.images[: trainer.mnist_count])  # MNIST: same images
     assert not torch.equal(view[trainer.mnist_count:], trainer.images[trainer.mnist_count:])  # drawings: rendered
     trusted = trainer.mnist_count + len(extra[0].labels)
-    assert trainer.trusted.tolist() == [1.0] * trusted + [0.0] * len(extra[1].labels)
+    assert hook.trusted.tolist() == [1.0] * trusted + [0.0] * len(extra[1].labels)
     # with the MNIST view made equal to the student's pool, both teachers must see the very same augmented batch
-    trainer.views[MNIST] = trainer.images.clone()
+    hook.views[MNIST] = trainer.images.clone()
     batch = torch.arange(len(trainer.labels) - 40, len(trainer.labels))
     torch.manual_seed(7)
     images = augment(trainer.images[batch], trainer.config.augment)
     after_student = torch.rand(3)
     torch.manual_seed(7)
     augment(trainer.images[batch], trainer.config.augment)
-    assert trainer.teachers is not None
-    teacher_logits = trainer.teacher_logits(batch, images, 7)
+    teacher_logits = hook.teacher_logits(batch, images, 7)
     assert torch.equal(torch.rand(3), after_student)  # the teachers leave the student's random state alone
     with torch.no_grad():
-        expected = sum(network(images) for _, network in trainer.teachers.networks) / 2
+        expected = sum(network(images) for _, network in hook.teachers.networks) / 2
     assert torch.allclose(teacher_logits, expected, atol=1e-5)
 
 
