@@ -10,6 +10,7 @@ wrong content is reported and the next one is tried; the partial file goes when 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import http.client
@@ -23,9 +24,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from tqdm import tqdm
-
-from training.data import MNIST_BYTES, MNIST_MD5, Mnist, find_file, load_mnist, missing_files, resolve_data_dir
+from training.data import (
+    DATA_DIR_ENV,
+    MNIST_BYTES,
+    MNIST_MD5,
+    Mnist,
+    find_file,
+    load_mnist,
+    missing_files,
+    resolve_data_dir,
+)
 from training.errors import DatasetError, DownloadError
 
 MIRROR_ENV = "DIGITPAD_MNIST_MIRRORS"
@@ -109,6 +117,8 @@ def fetch_rest(url: str, part: Path, *, label: str, progress: bool = True, timeo
             total = _total_size(response, start)
             if max_bytes is not None and total is not None and total > max_bytes:
                 raise DownloadError(f"{url}: the server offers {total:,} bytes; the file is at most {max_bytes:,}")
+            from tqdm import tqdm  # the [train] extra's: imported when used, so that --help needs none of it
+
             with tqdm(total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024, desc=label,
                       disable=not progress, leave=False) as bar:
                 while chunk := response.read1(CHUNK_BYTES):  # what has arrived: a stall loses none of it
@@ -236,9 +246,37 @@ def obtain_mnist(data_dir: str | os.PathLike[str] | None = None, mirrors: Sequen
     missing = missing_files(folder)
     if missing and is_cache:
         if progress:
+            from tqdm import tqdm
+
             tqdm.write(f"downloading MNIST into {folder}")
         download_mnist(folder, mirrors, names=missing, progress=progress)
     elif missing:
         raise DatasetError(f"{folder} lacks {', '.join(missing)} (as .gz or raw); "
                            f"fetch them with: python -m training download --data-dir {folder}")
     return load_mnist(folder)
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """Where MNIST comes from, for every command that reads it: --data-dir, --mirror, --quiet."""
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help=f"folder with the four MNIST IDX files (.gz or raw); default ${DATA_DIR_ENV}, "
+                             "else a per-user cache folder that is filled by downloading")
+    parser.add_argument("--mirror", action="append", metavar="URL",
+                        help="base URL serving <file>.gz, tried in order (repeatable); "
+                             f"default ${MIRROR_ENV}, else the standard public mirrors")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`python -m training download`."""
+    parser.description = ("Download the MNIST files that the data folder lacks, verifying each one's content "
+                          "MD5 before it is renamed into place.")
+    add_data_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = resolve_data_dir(args.data_dir)[0]
+    fetched = download_mnist(folder, args.mirror, progress=not args.quiet)
+    load_mnist(folder)  # verifies all four, including those that were already there
+    print(f"{folder}: MNIST verified ({len(fetched)} file(s) downloaded)")
+    return 0

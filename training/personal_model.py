@@ -12,7 +12,6 @@ and the result is checked with the app's own classifier before it is written (at
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
@@ -26,7 +25,6 @@ import torch.nn.functional as F
 from onnx import numpy_helper
 
 from digitpad.files import write_bytes_atomically
-from digitpad.model.choice import shipped_model_path
 from digitpad.model.classifier import Classifier
 from digitpad.model.contract import MetadataKey, normalization_from_metadata
 from digitpad.personal.profile import Profile
@@ -123,18 +121,4 @@ def personalize(model_path: Path, profile_path: Path, out: Path, mnist: Mnist, s
                                              "steps": steps, "lr": lr, "seed": seed})
     onnx.helper.set_model_props(tuned, metadata)
     write_bytes_atomically(out, tuned.SerializeToString())
-    return report
-
-
-def run(args: argparse.Namespace) -> PersonalReport:
-    from training.download import obtain_mnist
-
-    with Profile(args.profile, read_only=True):  # a mistyped or unusable profile is said before MNIST is read
-        pass
-    mnist = obtain_mnist(args.data_dir, None, progress=False)
-    report = personalize(args.model or shipped_model_path(), args.profile, args.out, mnist, steps=args.steps)
-    print(f"wrote {report.path}: {report.samples} profile samples read right "
-          f"{report.profile_accuracy_before:.1%} -> {report.profile_accuracy_after:.1%} (the samples it was tuned "
-          f"on: not a measure of new drawings); MNIST test {report.mnist_accuracy_before:.2%} -> "
-          f"{report.mnist_accuracy_after:.2%}")
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -11,7 +12,12 @@ import pytest
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.normalize import MNIST
 from tests.training.drawing_fixtures import constant_model, write_digits
+from training.__main__ import build_parser, main
 from training.evaluate import drawings as evaluate_drawings
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    return build_parser().parse_args(["evaluate-drawings", *argv])
 
 
 @pytest.fixture
@@ -22,8 +28,8 @@ def digits(tmp_path: Path) -> Path:
 
 def test_reports_accuracy_per_donor_digit_and_writer(tmp_path: Path, digits: Path) -> None:
     model = constant_model(tmp_path / "sevens.onnx", 7)
-    results = evaluate_drawings.run(
-        evaluate_drawings._parse([str(digits), "--model", str(model), "--out", str(tmp_path / "out")])
+    results = evaluate_drawings.measure(
+        _parse([str(digits), "--model", str(model), "--out", str(tmp_path / "out")])
     )
     app = results["app"]
     assert isinstance(app, dict)
@@ -42,8 +48,8 @@ def test_reports_accuracy_per_donor_digit_and_writer(tmp_path: Path, digits: Pat
 
 
 def test_baselines_and_the_shipped_model(tmp_path: Path, digits: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    results = evaluate_drawings.run(
-        evaluate_drawings._parse([str(digits), "--baselines", "--out", str(tmp_path / "o")])
+    results = evaluate_drawings.measure(
+        _parse([str(digits), "--baselines", "--out", str(tmp_path / "o")])
     )
     assert {"app", "whole-canvas", "bbox-crop", "mnist-com"} <= set(results)
     printed = capsys.readouterr().out
@@ -54,34 +60,34 @@ def test_baselines_and_the_shipped_model(tmp_path: Path, digits: Path, capsys: p
 
 def test_fold_models_judge_only_their_own_writers(tmp_path: Path, digits: Path) -> None:
     models = [str(constant_model(tmp_path / f"m{digit}.onnx", digit)) for digit in (0, 1, 7)]
-    args = evaluate_drawings._parse(
+    args = _parse(
         [str(digits), "--folds", "3", "--fold-models", *models, "--out", str(tmp_path / "o")]
     )
-    app = evaluate_drawings.run(args)["app"]
+    app = evaluate_drawings.measure(args)["app"]
     # Each writer wrote one 0, one 1 and one 7 (three each); whichever fold, its model gets one in three right.
     assert isinstance(app, dict) and app["accuracy"] == pytest.approx(1 / 3)
-    only = evaluate_drawings.run(
-        evaluate_drawings._parse(
+    only = evaluate_drawings.measure(
+        _parse(
             [str(digits), "--model", models[0], "--folds", "5", "--only-fold", "2", "--out", str(tmp_path / "p")]
         )
     )["app"]
     assert isinstance(only, dict) and only["samples"] == 6 and len(only["by_writer"]) == 2
-    donor = evaluate_drawings.run(
-        evaluate_drawings._parse(
+    donor = evaluate_drawings.measure(
+        _parse(
             [str(digits), "--model", models[0], "--only-donor", "bbb", "--out", str(tmp_path / "q")]
         )
     )["app"]
     assert isinstance(donor, dict) and donor["samples"] == 15 and list(donor["by_donor"]) == ["bbb"]
     with pytest.raises(SystemExit, match="no samples by donor 'zzz'"):
-        evaluate_drawings.run(
-            evaluate_drawings._parse([str(digits), "--only-donor", "zzz", "--out", str(tmp_path / "r")])
+        evaluate_drawings.measure(
+            _parse([str(digits), "--only-donor", "zzz", "--out", str(tmp_path / "r")])
         )
 
 
 def test_wrong_number_of_fold_models_is_refused(tmp_path: Path, digits: Path) -> None:
     model = str(constant_model(tmp_path / "m.onnx", 0))
     with pytest.raises(SystemExit, match="needs 5 models"):
-        evaluate_drawings.run(evaluate_drawings._parse([str(digits), "--fold-models", model, model]))
+        evaluate_drawings.measure(_parse([str(digits), "--fold-models", model, model]))
 
 
 def test_baseline_preprocessings_center_the_digit() -> None:
@@ -99,21 +105,17 @@ def test_baseline_preprocessings_center_the_digit() -> None:
 def test_a_missing_file_or_model_is_a_clear_error(
     tmp_path: Path, digits: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert evaluate_drawings.main([str(tmp_path / "absent.jsonl")]) == 1
+    assert main(["evaluate-drawings", str(tmp_path / "absent.jsonl")]) == 1
     assert "no pen-digit file at" in capsys.readouterr().err
     assert (
-        evaluate_drawings.main([str(digits), "--model", str(tmp_path / "absent.onnx"), "--out", str(tmp_path / "o")])
+        main(["evaluate-drawings", str(digits), "--model", str(tmp_path / "absent.onnx"), "--out", str(tmp_path / "o")])
         == 1
     )
     assert "no model file at" in capsys.readouterr().err
 
 
 def test_the_training_command_line_runs_it(tmp_path: Path, digits: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from training.__main__ import main
-
     model = constant_model(tmp_path / "ones.onnx", 1)
     assert main(["evaluate-drawings", str(digits), "--model", str(model), "--out", str(tmp_path / "o")]) == 0
     assert "== app:" in capsys.readouterr().out
     assert json.loads((tmp_path / "o" / "report.json").read_text())["app"]["errors"] == 20
-    assert main(["evaluate-drawings", str(tmp_path / "absent.jsonl")]) == 1
-    assert "absent.jsonl" in capsys.readouterr().err

@@ -61,7 +61,7 @@ def test_reports_numbers_single_digits_and_failure_grids(tmp_path: Path, capsys:
     parser = argparse.ArgumentParser()
     evaluate_numbers.add_arguments(parser)
     args = parser.parse_args([str(tmp_path / "d.jsonl"), "--rounds", "1", "--images", "--out", str(tmp_path / "o")])
-    result = evaluate_numbers.run(args)
+    result = evaluate_numbers.measure(args)
     printed = capsys.readouterr().out
     assert "saw all the dev-set writers" in printed or "seen" in printed
     numbers, single = result["numbers"], result["single_digits"]

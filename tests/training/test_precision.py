@@ -8,7 +8,8 @@ import pytest
 import torch
 
 import training.machine
-from training.__main__ import PRECISION_CHOICES, _config_changes, build_parser
+from training.__main__ import build_parser
+from training.commands import PRECISION_CHOICES, config_changes
 from training.machine import choose_precision, cpu_flags, native_bf16
 
 
@@ -65,8 +66,8 @@ def test_the_measurement_runs_real_training_steps() -> None:
 def test_command_line_precision(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(training.machine, "native_bf16", lambda: False)
     parser = build_parser()
-    assert _config_changes(parser.parse_args(["train"]))["bf16"] is False  # auto on an AVX2-only CPU
-    assert _config_changes(parser.parse_args(["train", "--precision", "bf16"]))["bf16"] is True
-    assert _config_changes(parser.parse_args(["train", "--fp32"]))["bf16"] is False  # the old flag still works
-    assert "bf16" not in _config_changes(parser.parse_args(["train", "--resume"]))  # a resumed run keeps its own
-    assert _config_changes(parser.parse_args(["train", "--resume", "--fp32"]))["bf16"] is False
+    assert config_changes(parser.parse_args(["train"]))["bf16"] is False  # auto on an AVX2-only CPU
+    assert config_changes(parser.parse_args(["train", "--precision", "bf16"]))["bf16"] is True
+    assert config_changes(parser.parse_args(["train", "--fp32"]))["bf16"] is False  # the old flag still works
+    assert "bf16" not in config_changes(parser.parse_args(["train", "--resume"]))  # a resumed run keeps its own
+    assert config_changes(parser.parse_args(["train", "--resume", "--fp32"]))["bf16"] is False

@@ -227,6 +227,8 @@ def text(protocol: str, results: Sequence[WriterResult], worst: int = 8) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`python -m training evaluate-adaptation`."""
+    parser.description = __doc__.split("\n\n")[0]
     parser.add_argument("file", nargs="?", type=Path, default=unipen.DEFAULT_PATH,
                         help="pen digits (.jsonl or .jsonl.gz; default training.unipen.DEFAULT_PATH)")
     models = parser.add_mutually_exclusive_group()
@@ -245,7 +247,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/adaptation"), help="folder for report.json")
 
 
-def run(args: argparse.Namespace) -> dict[str, object]:
+def measure(args: argparse.Namespace) -> dict[str, object]:
+    """The report: printed, written to --out/report.json and returned."""
     samples = unipen.load_samples(args.file)
     drawings = place_samples(samples, args.seed)  # placed before any selection: the same drawing per sample
     if args.only_fold is not None:
@@ -296,3 +299,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     write_text_atomically(args.out / "report.json", json.dumps(report, indent=1))
     print(f"wrote {args.out / 'report.json'}")
     return report
+
+
+def run(args: argparse.Namespace) -> int:
+    measure(args)
+    return 0

@@ -9,21 +9,19 @@ failures with the 28x28 model input beside each drawing.
 For writer-disjoint cross-validation give one model per writer fold (`--fold-models`): model k
 judges only the writers of fold k, which it was trained without.
 
-    python -m training.evaluate.drawings [FILE] [--model M | --fold-models M0 M1 ...] [--baselines]
+    python -m training evaluate-drawings [FILE] [--model M | --fold-models M0 M1 ...] [--baselines]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from digitpad.errors import DigitpadError
 from digitpad.files import atomic_writer, write_text_atomically
 from digitpad.ink.drawing import Drawing
 from digitpad.ink.model_input import drawing_input
@@ -262,12 +260,6 @@ def failure_grid(report: Report, drawings: Sequence[Drawing], inputs: np.ndarray
     return len(wrong)
 
 
-def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training.evaluate.drawings", description=__doc__.split("\n\n")[0])
-    add_arguments(parser)
-    return parser.parse_args(argv)
-
-
 def add_data_and_model_arguments(parser: argparse.ArgumentParser) -> None:
     """The pen digits and the models that judge them, writer-disjoint: shared by the evaluations
     that replay pen digits (`evaluate-drawings`, `evaluate-numbers`)."""
@@ -288,7 +280,8 @@ def add_data_and_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The command's options, for `python -m training evaluate-drawings` too."""
+    """`python -m training evaluate-drawings`."""
+    parser.description = __doc__.split("\n\n")[0]
     add_data_and_model_arguments(parser)
     parser.add_argument("--only-donor", default=None, help="judge only this donor's writers (leave-one-donor-out)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the placement on the canvas (default 0)")
@@ -302,7 +295,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> dict[str, object]:
+def measure(args: argparse.Namespace) -> dict[str, object]:
+    """The report: printed, written to --out/report.json and returned."""
     samples = unipen.load_samples(args.file)
     model_paths = args.fold_models or [args.model or shipped_model_path()]
     if args.fold_models and len(args.fold_models) != args.folds:
@@ -333,14 +327,6 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return results
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        run(_parse(argv))
-    except DigitpadError as exc:  # a missing or bad data file or model: say which, no traceback
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+def run(args: argparse.Namespace) -> int:
+    measure(args)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,6 +11,7 @@ so that this module, and `python -m training ... --help`, load without the [trai
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -24,10 +25,12 @@ from digitpad.files import write_bytes_atomically, write_text_atomically
 from digitpad.model.classifier import Classifier
 from digitpad.model.contract import LABELS
 from digitpad.reading.prediction import CONFIDENCE_THRESHOLD
+from training.download import add_data_options, obtain_mnist
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+DEFAULT_MODEL = Path("models") / "digitpad.onnx"
 BATCH = 1000  #: images per Classifier call, to bound memory
 METRICS_FILE = "metrics.json"
 CONFUSION_FILE = "confusion_matrix.png"
@@ -161,3 +164,32 @@ def write_report(evaluation: Evaluation, images: np.ndarray, labels: np.ndarray,
     write_bytes_atomically(paths["confusion"], confusion_png(evaluation, title))
     write_bytes_atomically(paths["mistakes"], mistakes_png(images, labels, evaluation))
     return paths
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`python -m training evaluate`."""
+    parser.description = ("Evaluate a checkpoint (.pt) or an ONNX model (.onnx, run by the app's classifier) on "
+                          "the MNIST test set.")
+    parser.add_argument("model", type=Path, nargs="?", default=DEFAULT_MODEL,
+                        help=f"checkpoint or ONNX file (default {DEFAULT_MODEL})")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="folder for metrics.json, confusion_matrix.png and misclassified.png "
+                             "(default: the model's folder)")
+    add_data_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
+    evaluation = evaluate_probabilities(probabilities_of(args.model, mnist.test_images), mnist.test_labels)
+    paths = write_report(evaluation, mnist.test_images, mnist.test_labels, args.out or args.model.parent,
+                         source=str(args.model))
+    print(f"{args.model}: MNIST test accuracy {evaluation.accuracy:.4f} "
+          f"({int(len(mnist.test_labels) - round(evaluation.accuracy * len(mnist.test_labels)))} errors)")
+    for label in evaluation.report:
+        if label in ("accuracy",):
+            continue
+        row = evaluation.report[label]
+        print(f"  {label:>12}: precision {row['precision']:.4f}  recall {row['recall']:.4f}  "
+              f"support {row['support']:.0f}")
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0

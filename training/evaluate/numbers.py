@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.errors import DigitpadError
 from digitpad.files import write_text_atomically
 from digitpad.ink.drawing import CANVAS_WIDTH, DEFAULT_CANVAS_SIZE, DEFAULT_PEN_WIDTH, Drawing
 from digitpad.ink.raster import rasterize
@@ -261,7 +259,8 @@ def failure_grid(cases: Sequence[Case], title: str, path: Path, limit: int = 60)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The command's options, for `python -m training evaluate-numbers`."""
+    """`python -m training evaluate-numbers`."""
+    parser.description = __doc__.split("\n\n")[0]
     add_data_and_model_arguments(parser)
     parser.add_argument("--rounds", type=int, default=3, help="times every writer's digits are cut into numbers")
     parser.add_argument("--seed", type=int, default=0, help="seed of the composition and placement (default 0)")
@@ -289,7 +288,8 @@ def _line(name: str, s: dict[str, object]) -> str:
     )
 
 
-def run(args: argparse.Namespace) -> dict[str, object]:
+def measure(args: argparse.Namespace) -> dict[str, object]:
+    """The report: printed, written to --out/report.json and returned."""
     samples = unipen.load_samples(args.file)
     model_paths = args.fold_models or [args.model or shipped_model_path()]
     if args.fold_models and len(args.fold_models) != args.folds:
@@ -350,16 +350,6 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.evaluate.numbers", description=__doc__.split("\n\n")[0])
-    add_arguments(parser)
-    try:
-        run(parser.parse_args(argv))
-    except DigitpadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+def run(args: argparse.Namespace) -> int:
+    measure(args)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
