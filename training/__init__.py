@@ -1,7 +1,7 @@
 """Training, evaluation and ONNX export of digitpad's convnet (PyTorch; not part of the app's wheel).
 
 Run it as ``python -m training --help``; ``python -m training recipe --out runs/NAME`` makes a
-model the way the shipped one was made. One module per job, imports running down this list:
+model the way the shipped one was made. One module per job, in groups (imports run one way, no circle):
 
 - base: `errors`, `config` (every setting), `model` (the network; running it over images),
   `augment`, `machine` (cores, device, bfloat16 or not);
@@ -14,7 +14,7 @@ model the way the shipped one was made. One module per job, imports running down
   surgery), `quantize` (int8), `ensemble`, `personal_model` (fine-tune on one person's profile);
 - `evaluate/`: `mnist`, `drawings`, `numbers`, `adaptation`, each judging a model as the app runs it;
 - `recipe` (every stage, resumable), `run_report` (the model card and training curves);
-- `__main__`: the command table.
+- `commands` (options and run of each command whose work needs torch or onnx), `__main__` (the command table).
 
 Importing the package changes nothing in the environment: the entry points call `set_thread_policy`.
 """
