@@ -45,8 +45,7 @@ def mnist_test() -> tuple[np.ndarray, np.ndarray]:
 
 #: The worker threads of the app's windows and controllers: stopped explicitly when they close.
 WORKER_THREADS = ("digitpad-recognition", "digitpad-models")
-#: The classifier's watchdog thread ends on its own, at most its last run's time limit plus RunWatchdog.IDLE_SECONDS
-#: after that run began.
+#: The classifier's watchdog thread ends on its own, about RunWatchdog.IDLE_SECONDS after its last run.
 WATCHDOG_THREAD = "digitpad-run-watchdog"
 
 

@@ -86,6 +86,9 @@ class RunWatchdog:
     #: The thread ends after this long with nothing to watch (the next run starts another): a model
     #: opened and dropped leaves no thread behind for long.
     IDLE_SECONDS = 2.0
+    #: While runs go on, the thread looks at least this often whether they have all ended, so that
+    #: it ends within about IDLE_SECONDS of the last one without being woken at every run's end.
+    LOOK_SECONDS = 0.5
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
@@ -93,6 +96,7 @@ class RunWatchdog:
         self._tokens = 0
         self._serving = False
         self._wakes_at = math.inf  #: when the thread's wait ends (inf: no thread, or one not yet waiting)
+        self._last_end = time.monotonic()  #: when the latest run ended
 
     @contextlib.contextmanager
     def watch(self, options: ort.RunOptions, seconds: float) -> Iterator[None]:
@@ -111,23 +115,26 @@ class RunWatchdog:
             yield
         finally:
             with self._condition:
-                del self._runs[token]  # the thread finds it gone when it wakes: no need to wake it now
+                del self._runs[token]  # the thread finds it gone when it next looks: no need to wake it
+                self._last_end = time.monotonic()
 
     def _serve(self) -> None:
         with self._condition:
             while True:
                 now = time.monotonic()
                 if not self._runs:
-                    self._wakes_at = now + self.IDLE_SECONDS
-                    if not self._condition.wait(self.IDLE_SECONDS) and not self._runs:
+                    idle = now - self._last_end
+                    if idle >= self.IDLE_SECONDS:
                         self._serving = False
                         return
+                    self._wakes_at = now + self.IDLE_SECONDS - idle
+                    self._condition.wait(self.IDLE_SECONDS - idle)
                     continue
                 for deadline, options in self._runs.values():
                     if deadline <= now:
                         options.terminate = True
                 waiting = [deadline - now for deadline, _ in self._runs.values() if deadline > now]
-                pause = min(waiting) if waiting else 0.01  # stopped runs: until they return
+                pause = min(*waiting, self.LOOK_SECONDS) if waiting else 0.01  # stopped runs: until they return
                 self._wakes_at = now + pause
                 self._condition.wait(pause)
 
