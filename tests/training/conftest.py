@@ -8,6 +8,7 @@ checksum table pointed at them for the test session only. Smoke runs need digits
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -117,5 +118,7 @@ def smoke_run(mnist: Mnist, tmp_path_factory: pytest.TempPathFactory) -> TrainRe
 
 @pytest.fixture(scope="session")
 def exported(smoke_run: TrainResult, mnist: Mnist, tmp_path_factory: pytest.TempPathFactory) -> ExportReport:
-    """The smoke run's best checkpoint, exported to ONNX."""
-    return export_checkpoint(smoke_run.best_path, tmp_path_factory.mktemp("export") / "model.onnx", mnist)
+    """The smoke run's best checkpoint, exported to ONNX, its parity checked on 2,000 test digits (of
+    the 10,000 the real export checks, as the recipe's tests do: a third of the fast subset's time)."""
+    few = dataclasses.replace(mnist, test_images=mnist.test_images[:2000], test_labels=mnist.test_labels[:2000])
+    return export_checkpoint(smoke_run.best_path, tmp_path_factory.mktemp("export") / "model.onnx", few)
