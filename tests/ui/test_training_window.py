@@ -125,12 +125,31 @@ def test_train_stop_resume_compare_and_use_a_model_from_the_window(
     assert sorted(p.name for p in exported) == ["tiny-model-card.md", "tiny.onnx"]
 
 
+#: Makes the training subprocess's disk "full" once the pen stage writes its first checkpoint: the
+#: fsync of any file under a `pen` folder fails with ENOSPC, as it does on a full disk, whatever
+#: module writes it (Linux: the file's path is read from /proc).
+DISK_FULL_AT_PEN = (
+    "import errno as _e, os as _o\n"
+    "_fsync = _o.fsync\n"
+    "def _full(fd):\n"
+    "    if _o.sep + 'pen' + _o.sep in _o.readlink(f'/proc/self/fd/{fd}'):\n"
+    "        raise OSError(_e.ENOSPC, _o.strerror(_e.ENOSPC))\n"
+    "    return _fsync(fd)\n"
+    "_o.fsync = _full\n"
+)
+#: The personalize stage's steps in these tests (the recipe's 300 take longer than the rest of the tiny run).
+FEW_PERSONAL_STEPS = "import training.recipe as _recipe\n_recipe.PERSONAL_STEPS = 20\n"
+
+
 @pytest.mark.slow
-def test_include_my_samples_trains_a_model_fine_tuned_on_a_copy_of_them(
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="finds a file's path in /proc (Linux)")
+def test_include_my_samples_survives_a_full_disk_and_trains_a_model_fine_tuned_on_a_copy_of_them(
         training_folders: dict[str, Path], window: MainWindow, qtbot: Any) -> None:
     menu = window.models_menu
     session = menu.session
-    session.command = _command(training_folders["digits"], mnist_epochs=1)
+    command = _command(training_folders["digits"], mnist_epochs=1)
+    command = [*command[:2], FEW_PERSONAL_STEPS + command[2]]
+    session.command = [*command[:2], DISK_FULL_AT_PEN + command[2]]
     session.threads, session.pen_digits = 1, training_folders["digits"]
     assert window.personal is not None and window.personal.profile is not None
     trainer = menu.show_training()
@@ -141,9 +160,19 @@ def test_include_my_samples_trains_a_model_fine_tuned_on_a_copy_of_them(
     assert trainer.include_samples.isEnabled() and "your 4 taught samples" in trainer.include_samples.text()
     trainer.name.setText("mine")
     trainer.include_samples.setChecked(True)
-    with qtbot.waitSignal(session.measured, timeout=RUN_S * 1000) as measured:
+    with qtbot.waitSignal(session.run_ended, timeout=RUN_S * 1000) as ended:
         trainer.start_button.click()
         assert session.state == "preparing" and not trainer.start_button.isEnabled()
+    # the disk fills up in the pen stage: the recipe's own message, the stage before it kept, resumable
+    assert "No space left on device" in ended.args[1] and "Traceback" not in ended.args[1]
+    assert "No space left on device" in trainer.status.text() and trainer.message_box is not None
+    trainer.message_box.close()
+    stopped = trainer.run
+    assert stopped is not None and stopped.state(session.lock) == "stopped" and trainer.resume_button.isEnabled()
+    assert (stopped.folder / "stages" / "mnist.done").exists() and not (stopped.folder / "stages" / "pen.done").exists()
+    session.command = command  # space again
+    with qtbot.waitSignal(session.measured, timeout=RUN_S * 1000) as measured:
+        trainer.resume_button.click()
     run = trainer.run
     assert run is not None and run.finished and run.kind.endswith(", with your samples")
     assert (run.folder / "profile.sqlite3").is_file() and (run.folder / "general.onnx").is_file()
@@ -169,42 +198,3 @@ def test_include_my_samples_with_none_left_says_so_and_leaves_no_folder(
     assert ended.args == ["", "your profile holds no samples yet: teach digitpad some digits first"]
     assert not (training_folders["runs"] / "nothing").exists() and menu.session.state == "idle"
     assert trainer.start_button.isEnabled() and "holds no samples" in trainer.status.text()
-
-
-#: Makes the training subprocess's disk "full" once the pen stage writes its first checkpoint: the
-#: fsync of any file under a `pen` folder fails with ENOSPC, as it does on a full disk, whatever
-#: module writes it (Linux: the file's path is read from /proc).
-DISK_FULL_AT_PEN = (
-    "import errno as _e, os as _o\n"
-    "_fsync = _o.fsync\n"
-    "def _full(fd):\n"
-    "    if _o.sep + 'pen' + _o.sep in _o.readlink(f'/proc/self/fd/{fd}'):\n"
-    "        raise OSError(_e.ENOSPC, _o.strerror(_e.ENOSPC))\n"
-    "    return _fsync(fd)\n"
-    "_o.fsync = _full\n"
-)
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="finds a file's path in /proc (Linux)")
-def test_a_full_disk_ends_the_run_with_its_message_and_resume_finishes_it(
-        training_folders: dict[str, Path], window: MainWindow, qtbot: Any) -> None:
-    menu = window.models_menu
-    session = menu.session
-    command = _command(training_folders["digits"], mnist_epochs=1)
-    session.command = [*command[:2], DISK_FULL_AT_PEN + command[2]]
-    session.threads, session.pen_digits = 1, training_folders["digits"]
-    trainer = menu.show_training()
-    trainer.name.setText("full")
-    with qtbot.waitSignal(session.run_ended, timeout=RUN_S * 1000) as ended:
-        trainer.start_button.click()
-    assert "No space left on device" in ended.args[1] and "Traceback" not in ended.args[1]
-    assert "No space left on device" in trainer.status.text() and trainer.message_box is not None
-    trainer.message_box.close()
-    run = trainer.run
-    assert run is not None and run.state(session.lock) == "stopped" and trainer.resume_button.isEnabled()
-    assert (run.folder / "stages" / "mnist.done").exists()  # the stage before the full disk is kept
-    session.command = command  # space again
-    with qtbot.waitSignal(session.run_ended, timeout=RUN_S * 1000) as ended:
-        trainer.resume_button.click()
-    assert ended.args[1] == "finished" and trainer.run is not None and trainer.run.finished
