@@ -287,19 +287,13 @@ def add_quantize_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_quantize(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from training import unipen
     from training.config import TrainConfig
-    from training.quantize import calibration_images, pen_inputs, quantize_file
+    from training.quantize import quantize_checked
 
     mnist = obtain_mnist(args.data_dir, args.mirror, progress=not args.quiet)
-    defaults = TrainConfig()
     out = args.out or args.model.with_name(f"{args.model.stem}-int8.onnx")
-    report = quantize_file(
-        args.model, out, calibration_images(mnist.train_images, mnist.train_labels, defaults.val_size, defaults.seed),
-        mnist.test_images.astype(np.float32) / 255, mnist.test_labels,
-        pen_inputs(args.drawings or unipen.DEFAULT_PATH, args.model))
+    report = quantize_checked(args.model, out, mnist, TrainConfig(), args.drawings or unipen.DEFAULT_PATH)
     print(report.summary())
     return 0
 
@@ -325,10 +319,7 @@ def run_personalize(args: argparse.Namespace) -> int:
         pass
     mnist = obtain_mnist(args.data_dir, None, progress=False)
     report = personalize(args.model or shipped_model_path(), args.profile, args.out, mnist, steps=args.steps)
-    print(f"wrote {report.path}: {report.samples} profile samples read right "
-          f"{report.profile_accuracy_before:.1%} -> {report.profile_accuracy_after:.1%} (the samples it was tuned "
-          f"on: not a measure of new drawings); MNIST test {report.mnist_accuracy_before:.2%} -> "
-          f"{report.mnist_accuracy_after:.2%}")
+    print(f"wrote {report.path}: {report.summary()}")
     return 0
 
 

@@ -44,6 +44,11 @@ class PersonalReport:
     mnist_accuracy_before: float
     mnist_accuracy_after: float
 
+    def summary(self) -> str:
+        return (f"{self.samples} profile samples read right {self.profile_accuracy_before:.1%} -> "
+                f"{self.profile_accuracy_after:.1%} (the samples it was tuned on: not a measure of new drawings); "
+                f"MNIST test {self.mnist_accuracy_before:.2%} -> {self.mnist_accuracy_after:.2%}")
+
 
 def profile_images(profile_path: Path, model: onnx.ModelProto) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(renderings (N*V, 28, 28), their labels, index of each sample's as-drawn rendering)."""

@@ -34,7 +34,8 @@ from digitpad.errors import ModelError
 from digitpad.files import write_bytes_atomically
 from digitpad.model.classifier import Classifier
 from digitpad.model.contract import EMBEDDING_NAME, INPUT_NAME, MetadataKey
-from training.data import split_train_val
+from training.config import TrainConfig
+from training.data import Mnist, split_train_val
 from training.errors import ExportError
 from training.evaluate.mnist import predict_with_embeddings_in_batches
 
@@ -196,3 +197,14 @@ def pen_inputs(drawings_file: str | Path, float_model: str | Path) -> np.ndarray
     spec = Classifier(Path(float_model)).info.normalization
     inputs: np.ndarray = model_inputs(place_samples(samples, 0), spec)
     return inputs
+
+
+def quantize_checked(float_path: str | Path, out_path: str | Path, mnist: Mnist, config: TrainConfig,
+                     drawings_file: str | Path | None) -> QuantizationReport:
+    """`quantize_file` as the recipe and `python -m training quantize` run it: calibrated on the first
+    training digits of `config`'s split, checked on MNIST's test set and, when `drawings_file` is given,
+    on the app's inputs for all of its pen drawings."""
+    drawings = pen_inputs(drawings_file, float_path) if drawings_file is not None else None
+    calibration = calibration_images(mnist.train_images, mnist.train_labels, config.val_size, config.seed)
+    return quantize_file(float_path, out_path, calibration, mnist.test_images.astype(np.float32) / 255,
+                         mnist.test_labels, drawings)

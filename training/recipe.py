@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
 from tqdm import tqdm
 
 from digitpad.files import write_text_atomically
@@ -60,7 +59,7 @@ from training.evaluate.mnist import evaluate_probabilities, probabilities_of, wr
 from training.export import export_checkpoint, read_drawing_accuracy
 from training.machine import Precision, choose_precision
 from training.personal_model import personalize
-from training.quantize import calibration_images, pen_inputs, quantize_file
+from training.quantize import quantize_checked
 from training.run_report import read_history, write_curves, write_model_card
 from training.train import train
 from training.trainer import StepReport
@@ -483,10 +482,7 @@ class RecipeRun:
                              steps=PERSONAL_STEPS)
         write_text_atomically(self.out / "personal.json", json.dumps(dataclasses.asdict(report) | {
             "path": str(report.path), "steps": PERSONAL_STEPS}, indent=1) + "\n")
-        self.progress.write(f"fine-tuned on {report.samples} samples of the profile: they are read right "
-                            f"{report.profile_accuracy_before:.1%} -> {report.profile_accuracy_after:.1%} (the "
-                            f"samples it was tuned on); MNIST test {report.mnist_accuracy_before:.2%} -> "
-                            f"{report.mnist_accuracy_after:.2%}")
+        self.progress.write(report.summary())
         return True
 
     def evaluate(self) -> bool:
@@ -499,18 +495,14 @@ class RecipeRun:
                          stage_seconds(out), self.drawing_accuracy())
         return True
 
-
     def quantize(self) -> bool:
         """The int8 model (training/quantize.py): calibrated on the run's training digits, checked on the test set
         and, when the run read pen drawings, on all of them. An int8 model that strays from the float one is
         not written, and says why in quantize.json: the float model is the run's model, so the run still ends."""
-        config = self.recipe.mnist
-        drawings = pen_inputs(self.pen.drawings.file, self.model) if self.pen.drawings is not None else None
+        drawings = self.pen.drawings.file if self.pen.drawings is not None else None
         try:
-            report = quantize_file(
-                self.model, self.out / f"{self.name}-int8.onnx",
-                calibration_images(self.mnist.train_images, self.mnist.train_labels, config.val_size, config.seed),
-                self.mnist.test_images.astype(np.float32) / 255, self.mnist.test_labels, drawings)
+            report = quantize_checked(self.model, self.out / f"{self.name}-int8.onnx", self.mnist, self.recipe.mnist,
+                                      drawings)
         except ExportError as exc:
             write_text_atomically(self.out / "quantize.json", json.dumps({"refused": str(exc)}, indent=1) + "\n")
             self.progress.write(f"no int8 model: {exc}")
