@@ -408,6 +408,8 @@ class MainWindow(QMainWindow):
         """Stop the window's worker threads (closing, or the app quitting): nothing arrives after this."""
         self._model_loader.stop()
         self.controller.shutdown()
+        if self.personal is not None:
+            self.personal.shutdown()
         if self.inside is not None:
             self.inside.shutdown()
             self.inside.close()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
@@ -98,6 +99,7 @@ class PersonalController(QObject):
         self._profile_read.connect(self._apply_read)
         self._loading: _Load | None = None  # the latest read of the profile asked of the worker
         self._samples_wanted = False  # a read under way must read the samples too (an import came)
+        self._stopped = False  # `shutdown` was called: nothing is submitted or delivered any more
         self.destroyed.connect(lambda: self._worker.shutdown(wait=False, cancel_futures=True))
         controller.model_changed.connect(self._follow_model)
         self.last_taught = Taught()  #: what the latest correction did
@@ -161,9 +163,8 @@ class PersonalController(QObject):
         def read() -> Stored | None:
             return None if load is not self._loading else _read_profile(path, classifier, samples)
 
-        self._worker.submit(read).add_done_callback(
-            lambda done: None if done.cancelled() or not shiboken6.isValid(self) else self._profile_read.emit(
-                load, None if done.exception() else done.result(), done.exception()))
+        self._submit(read, lambda done: self._profile_read.emit(
+            load, None if done.exception() else done.result(), done.exception()))
 
     @Slot(object, object, object)
     def _apply_read(self, load: _Load, stored: Stored | None, error: BaseException | None) -> None:
@@ -203,9 +204,7 @@ class PersonalController(QObject):
             alone = prediction.network_probabilities
             return prediction.probabilities if alone is None else alone
 
-        self._worker.submit(read).add_done_callback(
-            lambda done: None if done.cancelled() or not shiboken6.isValid(self) else self.checked.emit(
-                drawing, None if done.exception() else done.result()))
+        self._submit(read, lambda done: self.checked.emit(drawing, None if done.exception() else done.result()))
 
     @property
     def idle(self) -> bool:
@@ -223,15 +222,28 @@ class PersonalController(QObject):
         recognizer = personalization.recognizer
         key = personalization.model_key
         self._reading = True
-        future = self._worker.submit(_read, recognizer.classifier, recognizer.normalization, batch)
-        future.add_done_callback(lambda done: self._deliver(key, done))
+        self._submit(lambda: _read(recognizer.classifier, recognizer.normalization, batch),
+                     lambda done: self._read_done.emit(key, None if done.exception() else done.result(),
+                                                       done.exception()))
 
-    def _deliver(self, key: str, done: Future[dict[int, Reading]]) -> None:
-        """On the worker thread: hand the result to the GUI thread (a queued signal)."""
-        if done.cancelled() or not shiboken6.isValid(self):  # the window closed meanwhile
+    def _submit(self, work: Callable[[], Any], deliver: Callable[[Future[Any]], None]) -> None:
+        """Run `work` on the worker thread; `deliver` hands its finished future to the GUI thread (a queued
+        signal), unless it was cancelled, the controller shut down or its QObject is gone meanwhile."""
+        if self._stopped:
             return
-        error = done.exception()
-        self._read_done.emit(key, None if error else done.result(), error)
+
+        def done(future: Future[Any]) -> None:
+            if not future.cancelled() and not self._stopped and shiboken6.isValid(self):
+                deliver(future)
+
+        self._worker.submit(work).add_done_callback(done)
+
+    def shutdown(self) -> None:
+        """Stop the worker (the window closing): a read under way ends, none waiting starts, nothing is
+        delivered after this, and the worker's own connection to the profile is closed when it returns
+        (the self-test once removed its folder while a read still had the profile open)."""
+        self._stopped = True
+        self._worker.shutdown(wait=True, cancel_futures=True)
 
     @Slot(str, object, object)
     def _accept(self, key: str, readings: dict[int, Reading] | None, error: BaseException | None) -> None:
