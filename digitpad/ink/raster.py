@@ -161,6 +161,8 @@ def stamp_segments(canvas: np.ndarray, starts: np.ndarray, ends: np.ndarray, pen
     cells = grid.astype(np.float32)
     offsets = grid[:, None] * padded.shape[1] + grid[None, :]  # (window, window)
     chunk = max(1, _PIXELS_PER_CHUNK // (window * window))
+    edge = radius + np.float32(0.5)
+    flat = padded.reshape(-1)
     for first in range(0, len(starts), chunk):
         a = starts[first : first + chunk]
         b = ends[first : first + chunk]
@@ -173,13 +175,26 @@ def stamp_segments(canvas: np.ndarray, starts: np.ndarray, ends: np.ndarray, pen
         ox = centers[:, 0, None, None] + cells[None, None, :]
         oy = centers[:, 1, None, None] + cells[None, :, None]
         abx, aby = ab[:, 0, None, None], ab[:, 1, None, None]
-        t = np.clip((ox * abx + oy * aby) * inv_len2[:, None, None], 0.0, 1.0)
-        dx = ox - t * abx
-        dy = oy - t * aby
-        coverage = np.clip(radius + np.float32(0.5) - np.sqrt(dx * dx + dy * dy), 0.0, peak)
+        # The same float32 steps as clip((ox*abx + oy*aby) * inv_len2, 0, 1), then the distance
+        # sqrt((ox - t*abx)**2 + (oy - t*aby)**2), done in place: a window's arrays are the cost.
+        t = ox * abx + oy * aby
+        t *= inv_len2[:, None, None]
+        np.maximum(t, 0.0, out=t)
+        np.minimum(t, 1.0, out=t)
+        dx = t * abx
+        np.subtract(ox, dx, out=dx)
+        dy = np.multiply(t, aby, out=t)
+        np.subtract(oy, dy, out=dy)
+        dx *= dx
+        dy *= dy
+        dx += dy
+        coverage = np.sqrt(dx, out=dx)
+        np.subtract(edge, coverage, out=coverage)
+        np.maximum(coverage, 0.0, out=coverage)
+        np.minimum(coverage, peak, out=coverage)
         base = (corner[:, 1] + pad) * padded.shape[1] + (corner[:, 0] + pad)
         index = base[:, None, None] + offsets[None]
-        np.maximum.at(padded.reshape(-1), index.reshape(-1), coverage.reshape(-1))
+        np.maximum.at(flat, index.reshape(-1), coverage.reshape(-1))
     np.maximum(canvas, padded[pad : pad + height, pad : pad + width], out=canvas)
 
 
