@@ -9,6 +9,8 @@ checksum table pointed at them for the test session only. Smoke runs need digits
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import hashlib
 import os
 import shutil
 import socket
@@ -36,6 +38,31 @@ ACCEPT_STAND_IN = (
     "d.MNIST_MD5[d.TRAIN_IMAGES] = d.MNIST_MD5[d.TEST_IMAGES]\n"
     "d.MNIST_MD5[d.TRAIN_LABELS] = d.MNIST_MD5[d.TEST_LABELS]\n"
 )
+
+#: Test digits in `few_mnist` and `small_stand_in`: exports and evaluations of tiny runs check and
+#: measure on these instead of all 10,000 (each recipe's export and evaluation 30 s -> a few).
+FEW_TEST_DIGITS = 2000
+
+
+def small_stand_in(folder: Path, digits: int = FEW_TEST_DIGITS) -> str:
+    """Write an MNIST folder whose four files each hold the repo's first `digits` test digits, and
+    return the Python code that makes a training subprocess accept it (its checksums and sizes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    images, labels = data.load_file(MNIST_TEST_DIR, data.TEST_IMAGES), data.load_file(MNIST_TEST_DIR, data.TEST_LABELS)
+    contents = {
+        "images": (0x0803).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in (digits, 28, 28))
+        + images[:digits].tobytes(),
+        "labels": (0x0801).to_bytes(4, "big") + digits.to_bytes(4, "big") + labels[:digits].tobytes(),
+    }
+    code = "import training.data as d\n"
+    for name in data.MNIST_MD5:
+        content = contents["images" if "images" in name else "labels"]
+        with gzip.open(folder / f"{name}.gz", "wb") as out:
+            out.write(content)
+        code += (f"d.MNIST_MD5[{name!r}] = {hashlib.md5(content).hexdigest()!r}\n"
+                 f"d.MNIST_BYTES[{name!r}] = {len(content)}\n")
+    return code
+
 
 #: A run small enough for a test (seconds), big enough to learn: ~90% validation accuracy.
 SMOKE_CONFIG = TrainConfig(epochs=2, train_subset=2048, val_size=1000, batch_size=64)
@@ -117,8 +144,20 @@ def smoke_run(mnist: Mnist, tmp_path_factory: pytest.TempPathFactory) -> TrainRe
 
 
 @pytest.fixture(scope="session")
-def exported(smoke_run: TrainResult, mnist: Mnist, tmp_path_factory: pytest.TempPathFactory) -> ExportReport:
-    """The smoke run's best checkpoint, exported to ONNX, its parity checked on 2,000 test digits (of
-    the 10,000 the real export checks, as the recipe's tests do: a third of the fast subset's time)."""
-    few = dataclasses.replace(mnist, test_images=mnist.test_images[:2000], test_labels=mnist.test_labels[:2000])
-    return export_checkpoint(smoke_run.best_path, tmp_path_factory.mktemp("export") / "model.onnx", few)
+def few_mnist(mnist: Mnist) -> Mnist:
+    """`mnist` with its first FEW_TEST_DIGITS test digits: for the exports and evaluations of tiny runs."""
+    return dataclasses.replace(mnist, test_images=mnist.test_images[:FEW_TEST_DIGITS],
+                               test_labels=mnist.test_labels[:FEW_TEST_DIGITS])
+
+
+@pytest.fixture(scope="session")
+def small_mnist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A `small_stand_in` folder and the code that makes a training subprocess accept it."""
+    folder = tmp_path_factory.mktemp("mnist-small")
+    return folder, small_stand_in(folder)
+
+
+@pytest.fixture(scope="session")
+def exported(smoke_run: TrainResult, few_mnist: Mnist, tmp_path_factory: pytest.TempPathFactory) -> ExportReport:
+    """The smoke run's best checkpoint, exported to ONNX, its parity checked on `few_mnist`'s test digits."""
+    return export_checkpoint(smoke_run.best_path, tmp_path_factory.mktemp("export") / "model.onnx", few_mnist)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,19 +14,17 @@ from tests.training.drawing_fixtures import write_digits
 from tests.training.tiny_recipe import tiny_quick_recipe_code
 
 
-def _recipe_command(training_command: list[str], digits: Path) -> list[str]:
-    prelude = training_command[2].replace("import sys\n", tiny_quick_recipe_code(digits) + "import sys\n", 1)
-    return [training_command[0], "-c", prelude]
-
-
 @pytest.mark.slow
-def test_the_recipe_streams_its_progress_as_json_lines_on_stdout(training_command: list[str], mnist_dir: Path,
+def test_the_recipe_streams_its_progress_as_json_lines_on_stdout(small_mnist: tuple[Path, str],
                                                                    tmp_path: Path) -> None:
     digits = tmp_path / "digits.jsonl.gz"
     write_digits(digits, writers=5, per_writer=3)
     out = tmp_path / "runs" / "streamed"
-    done = subprocess.run([*_recipe_command(training_command, digits), "recipe", "--out", str(out), "--quick",
-                           "--data-dir", str(mnist_dir), "--threads", str(THREADS), "--quiet", "--progress-json", "-"],
+    folder, accept = small_mnist
+    command = [sys.executable, "-c", accept + tiny_quick_recipe_code(digits) +
+               "import sys\nfrom training.__main__ import main\nsys.exit(main(sys.argv[1:]))"]
+    done = subprocess.run([*command, "recipe", "--out", str(out), "--quick", "--data-dir", str(folder),
+                           "--threads", str(THREADS), "--quiet", "--progress-json", "-"],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]  # standard output holds JSON lines only

@@ -80,14 +80,14 @@ def _ctrl_c_at(monkeypatch: pytest.MonkeyPatch, stage_folder: str, step: int) ->
 
 
 @pytest.mark.slow
-def test_an_interrupted_recipe_resumes_where_it_stopped(mnist: Mnist, digits: Path, tmp_path: Path,
+def test_an_interrupted_recipe_resumes_where_it_stopped(few_mnist: Mnist, digits: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "my-run"
     recipe = tiny_recipe(digits)
     # Ctrl-C in the middle of the pen stage: the MNIST stage is done, the pen stage saved mid-epoch
     with monkeypatch.context() as patch:
         _ctrl_c_at(patch, "pen", 5)
-        outcome = run_recipe(out, mnist, recipe=recipe, threads=THREADS, progress=False)
+        outcome = run_recipe(out, few_mnist, recipe=recipe, threads=THREADS, progress=False)
     assert outcome.interrupted
     assert marker(out, "mnist").exists() and not marker(out, "pen").exists()
     assert json.loads((out / "pen" / "history.json").read_text()) == []  # stopped inside its first epoch
@@ -99,13 +99,13 @@ def test_an_interrupted_recipe_resumes_where_it_stopped(mnist: Mnist, digits: Pa
         patch.setattr(training.recipe, "export_checkpoint", crash)
         trains = _spy(patch, "train")
         with pytest.raises(KeyboardInterrupt):
-            run_recipe(out, mnist, recipe=recipe, threads=THREADS, progress=False)
+            run_recipe(out, few_mnist, recipe=recipe, threads=THREADS, progress=False)
     assert [call["resume"] for call in trains] == [True]  # only the pen stage ran, from its checkpoint
     assert all(marker(out, stage).exists() for stage in ("mnist", "pen", "interpolate"))
     assert not marker(out, "export").exists() and not (out / "my-run.onnx").exists()
     # the rerun trains nothing more and finishes with the model, its figures and curves
     trains = _spy(monkeypatch, "train")
-    outcome = run_recipe(out, mnist, recipe=recipe, threads=THREADS, progress=False)
+    outcome = run_recipe(out, few_mnist, recipe=recipe, threads=THREADS, progress=False)
     assert trains == [] and not outcome.interrupted
     assert outcome.model == out / "my-run.onnx" and Classifier(outcome.model).info.name == "my-run"
     for name in ("metrics.json", "model-card.md", "training_curves.png", "confusion_matrix.png", "quantize.json"):
@@ -169,9 +169,9 @@ def test_distillation_trains_teachers_before_each_student_and_leaves_the_default
 
 @pytest.mark.slow
 def test_a_distilled_recipe_teaches_its_student_with_its_teachers(
-        mnist: Mnist, digits: Path, tmp_path: Path) -> None:
+        few_mnist: Mnist, digits: Path, tmp_path: Path) -> None:
     out = tmp_path / "distilled"
-    outcome = run_recipe(out, mnist, recipe=tiny_recipe(digits), distill=1, threads=THREADS, progress=False)
+    outcome = run_recipe(out, few_mnist, recipe=tiny_recipe(digits), distill=1, threads=THREADS, progress=False)
     assert not outcome.interrupted and outcome.model is not None and outcome.model.exists()
     assert marker(out, "teacher-0").exists()
     config = TrainConfig.from_dict(load_checkpoint(out / "pen" / "last.pt")["config"])
@@ -189,13 +189,13 @@ def _profile(path: Path, samples: int = 6) -> Path:
 
 @pytest.mark.slow
 def test_a_recipe_with_a_profile_ends_with_the_model_fine_tuned_on_its_samples(
-        mnist: Mnist, digits: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        few_mnist: Mnist, digits: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(training.recipe, "PERSONAL_STEPS", 60)  # the recipe's 300 take longer than the tiny run
     source = _profile(tmp_path / "me.sqlite3")
     before = source.read_bytes()
     out = tmp_path / "mine"
     recipe = dataclasses.replace(tiny_recipe(digits), int8=False)  # the int8 stage has its own test above
-    outcome = run_recipe(out, mnist, recipe=recipe, profile=source, threads=THREADS, progress=False)
+    outcome = run_recipe(out, few_mnist, recipe=recipe, profile=source, threads=THREADS, progress=False)
     assert not outcome.interrupted and outcome.model == out / "mine.onnx"
     assert source.read_bytes() == before  # the person's profile is read, never changed
     with Profile(out / "profile.sqlite3", read_only=True) as copy:
@@ -213,7 +213,7 @@ def test_a_recipe_with_a_profile_ends_with_the_model_fine_tuned_on_its_samples(
     # a resumed run (the app's Resume: the settings it was started with, no --profile) trains nothing more
     source.unlink()
     trains = _spy(monkeypatch, "train")
-    outcome = run_recipe(out, mnist, recipe=training.recipe.saved_recipe(out), threads=THREADS, progress=False)
+    outcome = run_recipe(out, few_mnist, recipe=training.recipe.saved_recipe(out), threads=THREADS, progress=False)
     assert not outcome.interrupted and trains == []
 
 

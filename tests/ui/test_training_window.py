@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from digitpad.model.choice import shipped_model_path
+from digitpad.personal.model_figures import DRAWINGS_DIR, MNIST_DIR, figures_folder
 from digitpad.ui.main_window import MainWindow
 from tests.drawings import digit_drawing
 
 pytest.importorskip("torch", reason="training from the window needs the [train] extra")
 
-from tests.training.conftest import ACCEPT_STAND_IN, MNIST_TEST_DIR  # noqa: E402
+from tests.training.conftest import FEW_TEST_DIGITS, small_stand_in  # noqa: E402
 from tests.training.drawing_fixtures import write_digits  # noqa: E402
 from tests.training.tiny_recipe import tiny_quick_recipe_code  # noqa: E402
 from training import data  # noqa: E402
@@ -29,37 +29,39 @@ pytestmark = pytest.mark.gui
 START_S, RUN_S = 120, 400
 
 
+@dataclass(frozen=True)
+class Folders:
+    runs: Path
+    mnist: Path  #: MNIST's small stand-in: the repo's first test digits under all four names
+    digits: Path  #: pen digits
+    accept: str  #: the code that makes a training subprocess accept the stand-in
+
+
 @pytest.fixture
-def training_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
-    """A runs folder, MNIST's stand-in (the repo's test set under the training files' names) and pen digits."""
-    mnist = tmp_path / "mnist"
-    mnist.mkdir()
-    for test_name, train_name in ((data.TEST_IMAGES, data.TRAIN_IMAGES), (data.TEST_LABELS, data.TRAIN_LABELS)):
-        shutil.copy(MNIST_TEST_DIR / f"{test_name}.gz", mnist / f"{test_name}.gz")
-        shutil.copy(MNIST_TEST_DIR / f"{test_name}.gz", mnist / f"{train_name}.gz")
-    digits = tmp_path / "digits.jsonl.gz"
-    write_digits(digits, writers=5, per_writer=3)
-    monkeypatch.setenv("DIGITPAD_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv(data.DATA_DIR_ENV, str(mnist))
-    yield {"runs": tmp_path / "runs", "mnist": mnist, "digits": digits}
+def training_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Folders]:
+    folders = Folders(tmp_path / "runs", tmp_path / "mnist", tmp_path / "digits.jsonl.gz",
+                      small_stand_in(tmp_path / "mnist"))
+    write_digits(folders.digits, writers=5, per_writer=3)
+    monkeypatch.setenv("DIGITPAD_RUNS_DIR", str(folders.runs))
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(folders.mnist))
+    yield folders
 
 
-def _command(digits: Path, mnist_epochs: int = 0) -> list[str]:
-    """`python -m training` in a subprocess that accepts the stand-in MNIST (and makes --quick tiny)."""
-    tiny = tiny_quick_recipe_code(digits, mnist_epochs) if mnist_epochs else ""
-    return [sys.executable, "-c", ACCEPT_STAND_IN + tiny + "import sys\nfrom training.__main__ import main\n"
-            "sys.exit(main(sys.argv[1:]))"]
+def _command(folders: Folders, mnist_epochs: int) -> list[str]:
+    """`python -m training` in a subprocess that accepts the stand-in MNIST and makes --quick tiny."""
+    return [sys.executable, "-c", folders.accept + tiny_quick_recipe_code(folders.digits, mnist_epochs) +
+            "import sys\nfrom training.__main__ import main\nsys.exit(main(sys.argv[1:]))"]
 
 
 @pytest.mark.slow
 def test_train_stop_resume_compare_and_use_a_model_from_the_window(
-        training_folders: dict[str, Path], window: MainWindow, qtbot: Any, tmp_path: Path) -> None:
+        training_folders: Folders, window: MainWindow, qtbot: Any, tmp_path: Path) -> None:
     menu = window.models_menu
     assert menu.available and menu.train_action.isEnabled()
     session = menu.session
-    assert session.root == training_folders["runs"]
-    session.command = _command(training_folders["digits"], mnist_epochs=8)
-    session.threads, session.pen_digits = 1, training_folders["digits"]
+    assert session.root == training_folders.runs
+    session.command = _command(training_folders, mnist_epochs=8)
+    session.threads, session.pen_digits = 1, training_folders.digits
     assert window.personal is not None and window.personal.profile is not None
     window.personal.profile.add_many([(digit_drawing(1), 1), (digit_drawing(7), 7), (digit_drawing(0), 0)])
 
@@ -93,22 +95,17 @@ def test_train_stop_resume_compare_and_use_a_model_from_the_window(
     assert trainer.result_panel.isVisible()
     assert {(stage, epoch) for stage, epoch in trainer.curves.accuracy} >= {("mnist", 1), ("mnist", 8), ("pen", 1)}
 
-    # the comparison's figures are those of `python -m training evaluate` and `evaluate-drawings`
+    # the comparison's figures are those `python -m training evaluate` and `evaluate-drawings` wrote
     for column, model in enumerate([run.model, shipped_model_path()]):
-        out = tmp_path / f"check-{column}"
-        for arguments in (["evaluate", str(model), "--out", str(out), "--quiet"],
-                          ["evaluate-drawings", str(training_folders["digits"]), "--model", str(model),
-                           "--out", str(out)]):
-            subprocess.run([*_command(training_folders["digits"]), *arguments], check=True, capture_output=True,
-                           timeout=RUN_S)
-        mnist = json.loads((out / "metrics.json").read_text())
-        pen = json.loads((out / "report.json").read_text())["app"]
+        out = figures_folder(model, session.figures_root, training_folders.digits)
+        mnist = json.loads((out / MNIST_DIR / "metrics.json").read_text())
+        pen = json.loads((out / DRAWINGS_DIR / "report.json").read_text())["app"]
         assert trainer.comparison.cell(0, column) == f"{mnist['accuracy']:.2%} of {mnist['test_images']:,} test digits"
         assert trainer.comparison.cell(1, column) == f"{pen['accuracy']:.2%} of {pen['samples']:,} pen digits"
         assert figures[column].mnist.accuracy == mnist["accuracy"]
         assert figures[column].samples is not None and figures[column].samples.count == 3
     assert trainer.comparison.cell(0, 0) == f"{json.loads((run.folder / 'metrics.json').read_text())['accuracy']:.2%}" \
-        " of 10,000 test digits"  # the run's own evaluation stage measured the same
+        f" of {FEW_TEST_DIGITS:,} test digits"  # the run's own evaluation stage measured the same
 
     models.refresh()
     assert [entry.run.name if entry.run else "built-in" for entry in models.entries] == ["built-in", "tiny"]
@@ -144,13 +141,13 @@ FEW_PERSONAL_STEPS = "import training.recipe as _recipe\n_recipe.PERSONAL_STEPS 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="finds a file's path in /proc (Linux)")
 def test_include_my_samples_survives_a_full_disk_and_trains_a_model_fine_tuned_on_a_copy_of_them(
-        training_folders: dict[str, Path], window: MainWindow, qtbot: Any) -> None:
+        training_folders: Folders, window: MainWindow, qtbot: Any) -> None:
     menu = window.models_menu
     session = menu.session
-    command = _command(training_folders["digits"], mnist_epochs=1)
+    command = _command(training_folders, mnist_epochs=1)
     command = [*command[:2], FEW_PERSONAL_STEPS + command[2]]
     session.command = [*command[:2], DISK_FULL_AT_PEN + command[2]]
-    session.threads, session.pen_digits = 1, training_folders["digits"]
+    session.threads, session.pen_digits = 1, training_folders.digits
     assert window.personal is not None and window.personal.profile is not None
     trainer = menu.show_training()
     assert not trainer.include_samples.isEnabled() and "none taught yet" in trainer.include_samples.text()
@@ -183,7 +180,7 @@ def test_include_my_samples_survives_a_full_disk_and_trains_a_model_fine_tuned_o
 
 
 def test_include_my_samples_with_none_left_says_so_and_leaves_no_folder(
-        training_folders: dict[str, Path], window: MainWindow, qtbot: Any) -> None:
+        training_folders: Folders, window: MainWindow, qtbot: Any) -> None:
     menu = window.models_menu
     assert window.personal is not None and window.personal.profile is not None
     trainer = menu.show_training()
@@ -196,5 +193,5 @@ def test_include_my_samples_with_none_left_says_so_and_leaves_no_folder(
     with qtbot.waitSignal(menu.session.run_ended, timeout=START_S * 1000) as ended:
         trainer.start_button.click()
     assert ended.args == ["", "your profile holds no samples yet: teach digitpad some digits first"]
-    assert not (training_folders["runs"] / "nothing").exists() and menu.session.state == "idle"
+    assert not (training_folders.runs / "nothing").exists() and menu.session.state == "idle"
     assert trainer.start_button.isEnabled() and "holds no samples" in trainer.status.text()
