@@ -44,9 +44,30 @@ ACCEPT_STAND_IN = (
 FEW_TEST_DIGITS = 2000
 
 
-def small_stand_in(folder: Path, digits: int = FEW_TEST_DIGITS) -> str:
-    """Write an MNIST folder whose four files each hold the repo's first `digits` test digits, and
-    return the Python code that makes a training subprocess accept it (its checksums and sizes)."""
+@dataclasses.dataclass(frozen=True)
+class StandIn:
+    """An MNIST folder whose four files each hold the repo's first test digits, and their checksums."""
+
+    folder: Path
+    checks: dict[str, tuple[str, int]]  #: file name -> MD5 and size of its decompressed content
+
+    @property
+    def accept_code(self) -> str:
+        """Python code that makes a training subprocess accept the stand-in."""
+        return "import training.data as d\n" + "".join(
+            f"d.MNIST_MD5[{name!r}], d.MNIST_BYTES[{name!r}] = {md5!r}, {size}\n"
+            for name, (md5, size) in self.checks.items())
+
+    def accept(self, monkeypatch: pytest.MonkeyPatch) -> Path:
+        """Make this process accept the stand-in (for one test); returns its folder."""
+        for name, (md5, size) in self.checks.items():
+            monkeypatch.setitem(data.MNIST_MD5, name, md5)
+            monkeypatch.setitem(data.MNIST_BYTES, name, size)
+        return self.folder
+
+
+def small_stand_in(folder: Path, digits: int = FEW_TEST_DIGITS) -> StandIn:
+    """Write a `StandIn` of the repo's first `digits` test digits into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     images, labels = data.load_file(MNIST_TEST_DIR, data.TEST_IMAGES), data.load_file(MNIST_TEST_DIR, data.TEST_LABELS)
     contents = {
@@ -54,14 +75,13 @@ def small_stand_in(folder: Path, digits: int = FEW_TEST_DIGITS) -> str:
         + images[:digits].tobytes(),
         "labels": (0x0801).to_bytes(4, "big") + digits.to_bytes(4, "big") + labels[:digits].tobytes(),
     }
-    code = "import training.data as d\n"
+    checks = {}
     for name in data.MNIST_MD5:
         content = contents["images" if "images" in name else "labels"]
         with gzip.open(folder / f"{name}.gz", "wb") as out:
             out.write(content)
-        code += (f"d.MNIST_MD5[{name!r}] = {hashlib.md5(content).hexdigest()!r}\n"
-                 f"d.MNIST_BYTES[{name!r}] = {len(content)}\n")
-    return code
+        checks[name] = (hashlib.md5(content).hexdigest(), len(content))
+    return StandIn(folder, checks)
 
 
 #: A run small enough for a test (seconds), big enough to learn: ~90% validation accuracy.
@@ -151,10 +171,15 @@ def few_mnist(mnist: Mnist) -> Mnist:
 
 
 @pytest.fixture(scope="session")
-def small_mnist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A `small_stand_in` folder and the code that makes a training subprocess accept it."""
-    folder = tmp_path_factory.mktemp("mnist-small")
-    return folder, small_stand_in(folder)
+def small_mnist(tmp_path_factory: pytest.TempPathFactory) -> StandIn:
+    """MNIST's small stand-in, for the commands that export or evaluate a tiny run."""
+    return small_stand_in(tmp_path_factory.mktemp("mnist-small"))
+
+
+@pytest.fixture
+def small_mnist_dir(small_mnist: StandIn, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder of `small_mnist`, accepted by this process for this test."""
+    return small_mnist.accept(monkeypatch)
 
 
 @pytest.fixture(scope="session")

@@ -9,21 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.training.conftest import THREADS
+from tests.training.conftest import THREADS, StandIn
 from tests.training.drawing_fixtures import write_digits
 from tests.training.tiny_recipe import tiny_quick_recipe_code
 
 
 @pytest.mark.slow
-def test_the_recipe_streams_its_progress_as_json_lines_on_stdout(small_mnist: tuple[Path, str],
+def test_the_recipe_streams_its_progress_as_json_lines_on_stdout(small_mnist: StandIn,
                                                                    tmp_path: Path) -> None:
     digits = tmp_path / "digits.jsonl.gz"
     write_digits(digits, writers=5, per_writer=3)
     out = tmp_path / "runs" / "streamed"
-    folder, accept = small_mnist
-    command = [sys.executable, "-c", accept + tiny_quick_recipe_code(digits) +
+    command = [sys.executable, "-c", small_mnist.accept_code + tiny_quick_recipe_code(digits) +
                "import sys\nfrom training.__main__ import main\nsys.exit(main(sys.argv[1:]))"]
-    done = subprocess.run([*command, "recipe", "--out", str(out), "--quick", "--data-dir", str(folder),
+    done = subprocess.run([*command, "recipe", "--out", str(out), "--quick", "--data-dir", str(small_mnist.folder),
                            "--threads", str(THREADS), "--quiet", "--progress-json", "-"],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr

@@ -98,14 +98,14 @@ def test_resume_without_a_checkpoint_is_a_clear_error(
 
 @pytest.mark.slow
 def test_evaluate_and_export_commands(
-    smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    smoke_run: TrainResult, small_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     checkpoint = smoke_run.best_path
-    assert main(["export", str(checkpoint), "--out", str(tmp_path / "m.onnx"), "--data-dir", str(mnist_dir),
+    assert main(["export", str(checkpoint), "--out", str(tmp_path / "m.onnx"), "--data-dir", str(small_mnist_dir),
                  "--name", "my first model"]) == 0
     assert "max |p_onnx - p_torch|" in capsys.readouterr().out
     assert Classifier(tmp_path / "m.onnx").info.name == "my first model"
-    assert main(["evaluate", str(tmp_path / "m.onnx"), "--data-dir", str(mnist_dir), "--out", str(tmp_path)]) == 0
+    assert main(["evaluate", str(tmp_path / "m.onnx"), "--data-dir", str(small_mnist_dir), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "MNIST test accuracy" in out and "precision" in out
     assert {"metrics.json", "confusion_matrix.png", "misclassified.png"} <= {p.name for p in tmp_path.iterdir()}
@@ -113,7 +113,7 @@ def test_evaluate_and_export_commands(
 
 @pytest.mark.slow
 def test_export_names_the_model_after_its_run_and_writes_beside_it(
-    smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path
+    smoke_run: TrainResult, small_mnist_dir: Path, tmp_path: Path
 ) -> None:
     """Without --out and --name: run-folder/model.onnx, named after the run folder; never models/digitpad.onnx."""
     run = tmp_path / "night-run"
@@ -121,7 +121,7 @@ def test_export_names_the_model_after_its_run_and_writes_beside_it(
     (run / "best.pt").write_bytes(smoke_run.best_path.read_bytes())
     shipped = REPO / "models" / "digitpad.onnx"
     before = shipped.stat().st_mtime_ns
-    assert main(["export", str(run / "best.pt"), "--data-dir", str(mnist_dir), "--quiet"]) == 0
+    assert main(["export", str(run / "best.pt"), "--data-dir", str(small_mnist_dir), "--quiet"]) == 0
     assert Classifier(run / "model.onnx").info.name == "night-run"
     assert shipped.stat().st_mtime_ns == before
 
@@ -136,13 +136,13 @@ def test_a_run_folder_that_cannot_be_made_is_a_one_line_error(mnist_dir: Path, t
 
 @pytest.mark.slow
 def test_fine_tuning_on_pen_drawings_from_the_command_line(
-    smoke_run: TrainResult, mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    smoke_run: TrainResult, small_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--init-from, --drawings, --hold-out-fold and --input-pen make a run that resumes and exports."""
     digits = tmp_path / "digits.jsonl.gz"
     write_digits(digits, writers=5, per_writer=3)  # 30 samples, 10 writers
     out = tmp_path / "pen"
-    common = ["--data-dir", str(mnist_dir), "--out", str(out), "--quiet", "--threads", "1"]
+    common = ["--data-dir", str(small_mnist_dir), "--out", str(out), "--quiet", "--threads", "1"]
     tuning = f"--init-from {smoke_run.best_path} --drawings {digits} --drawing-copies 2 --hold-out-fold 1"
     tuning += " --input-pen 2.5"
     small = "--epochs 1 --train-subset 256 --val-size 500 --batch-size 64"
@@ -157,7 +157,7 @@ def test_fine_tuning_on_pen_drawings_from_the_command_line(
     # a finished run resumes to the same place: the drawings are rendered again, identically
     assert main(["train", "--resume", *common]) == 0
     model = tmp_path / "pen.onnx"
-    export = ["export", str(out / "last.pt"), "--out", str(model), "--data-dir", str(mnist_dir)]
+    export = ["export", str(out / "last.pt"), "--out", str(model), "--data-dir", str(small_mnist_dir)]
     assert main(export) == 0
     assert Classifier(model).info.normalization == Normalization(pen=2.5)
     # the drawing accuracy measured by evaluate-drawings goes into the metadata and the summary

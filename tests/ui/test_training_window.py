@@ -40,7 +40,7 @@ class Folders:
 @pytest.fixture
 def training_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Folders]:
     folders = Folders(tmp_path / "runs", tmp_path / "mnist", tmp_path / "digits.jsonl.gz",
-                      small_stand_in(tmp_path / "mnist"))
+                      small_stand_in(tmp_path / "mnist").accept_code)
     write_digits(folders.digits, writers=5, per_writer=3)
     monkeypatch.setenv("DIGITPAD_RUNS_DIR", str(folders.runs))
     monkeypatch.setenv(data.DATA_DIR_ENV, str(folders.mnist))
