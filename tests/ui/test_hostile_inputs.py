@@ -48,7 +48,7 @@ from tests.ui.helpers import (
 pytestmark = pytest.mark.gui
 
 #: Seconds a model may run on one input in these tests (the app's is RUN_SECONDS).
-LIMIT_S = 3.0
+LIMIT_S = 1.0
 
 
 def drawn(window: MainWindow, strokes: list[np.ndarray]) -> bool:
