@@ -114,9 +114,10 @@ def evaluate_probabilities(probabilities: np.ndarray, labels: np.ndarray) -> Eva
     )
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: Figure, tight: bool = True) -> bytes:
+    """The figure as PNG bytes; `tight` trims it to what is drawn (one more drawing pass)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight" if tight else None)
     return buffer.getvalue()
 
 
@@ -164,9 +165,7 @@ def mistakes_png(images: np.ndarray, labels: np.ndarray, evaluation: Evaluation,
     shown = f"{len(everything)}" if len(wrong) == len(everything) else f"the first {len(wrong)} of {len(everything)}"
     figure.suptitle(f"{shown} misclassified test digits (true→predicted, probability)", fontsize=10,
                     y=1 - 0.1 / height, va="top")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
+    return _png(figure, tight=False)  # laid out to fit already
 
 
 def write_report(evaluation: Evaluation, images: np.ndarray, labels: np.ndarray, out_dir: str | os.PathLike[str],
