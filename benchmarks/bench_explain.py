@@ -23,6 +23,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -33,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_app import PROFILE, WARM_UP_DRAWINGS, wait_for_answer  # noqa: E402
+from bench_app import EVENTS_PER_LIVE_ANSWER, PROFILE, WARM_UP_DRAWINGS, wait_for_answer  # noqa: E402
 from bench_core import mouse_drawings, percentiles  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -58,22 +59,31 @@ CPU: list[float] = []
 END_CPU: dict[str, list[float]] = {"closed": [], "open": []}
 
 
-def draw_closed(window: MainWindow, drawing: Drawing, app: QApplication) -> list[float]:
-    """bench_app's `draw`, recording the process's CPU time across each stroke's end too."""
+def replay(window: MainWindow, drawing: Drawing, app: QApplication, condition: str,
+           after_answer: Callable[[float], None] | None = None) -> list[float]:
+    """bench_app's `draw`, recording the process's CPU time across each stroke's end too (into
+    END_CPU[condition]); `after_answer(start)` runs once each answer has reached the window."""
     ends = []
     controller = window.controller
     for stroke in drawing.strokes:
         for end in range(1, len(stroke) + 1):
             controller.update_stroke(stroke[:end])
-            if end % 4 == 0:
+            if end % EVENTS_PER_LIVE_ANSWER == 0:
                 controller.recognize_live()
         start, cpu = time.perf_counter(), time.process_time()
         controller.finish_stroke(stroke)
         wait_for_answer(controller)
         ends.append(time.perf_counter() - start)
-        END_CPU["closed"].append(time.process_time() - cpu)
-        app.processEvents()
+        END_CPU[condition].append(time.process_time() - cpu)
+        app.processEvents()  # the answer reaches the window (which asks Look Inside for it, if open)
+        if after_answer is not None:
+            after_answer(start)
     return ends
+
+
+def draw_closed(window: MainWindow, drawing: Drawing, app: QApplication) -> list[float]:
+    """Replay a drawing with Look Inside closed; the stroke-end times."""
+    return replay(window, drawing, app, "closed")
 
 
 def draw_and_follow(window: MainWindow, inside: InsideWindow, drawing: Drawing, app: QApplication,
@@ -86,28 +96,17 @@ def draw_and_follow(window: MainWindow, inside: InsideWindow, drawing: Drawing, 
         shown_at.append(time.perf_counter())
         CPU.append(shown.cpu_seconds)
 
+    def follow(start: float) -> None:
+        while not inside.idle:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+        follows.append(shown_at[-1] - start)
+        app.processEvents()  # Look Inside repaints between strokes, as it would
+
     inside.shown.connect(record)
-    ends = []
-    controller = window.controller
     try:
-        for stroke in drawing.strokes:
-            for end in range(1, len(stroke) + 1):
-                controller.update_stroke(stroke[:end])
-                if end % 4 == 0:
-                    controller.recognize_live()
-            start, cpu = time.perf_counter(), time.process_time()
-            controller.finish_stroke(stroke)
-            wait_for_answer(controller)
-            ends.append(time.perf_counter() - start)
-            END_CPU["open"].append(time.process_time() - cpu)
-            app.processEvents()  # the answer reaches the window, which asks Look Inside for it
-            while not inside.idle:
-                QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
-            follows.append(shown_at[-1] - start)
-            app.processEvents()  # Look Inside repaints between strokes, as it would
+        return replay(window, drawing, app, "open", follow)
     finally:
         inside.shown.disconnect()
-    return ends
 
 
 def bench_window(model: Path, drawings: list[Drawing], app: QApplication, settings: AppSettings) -> None:
