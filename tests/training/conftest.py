@@ -2,7 +2,7 @@
 
 The repo carries MNIST's real test set (data/mnist-test/, 1.6 MB) but not the 9.9 MB training set, which a
 user downloads. Unless $DIGITPAD_MNIST_DIR names a folder with all four files (then the tests use it), the
-tests train on a stand-in: the test set's two files copied under the training files' names, with the
+tests train on a stand-in: the test set's digits written under all four names (`StandIn`), with the
 checksum table pointed at them for the test session only. Smoke runs need digits, not MNIST's exact split.
 """
 
@@ -12,7 +12,6 @@ import dataclasses
 import gzip
 import hashlib
 import os
-import shutil
 import socket
 import sys
 from collections.abc import Iterator
@@ -32,21 +31,19 @@ REPO = Path(__file__).resolve().parents[2]
 MNIST_TEST_DIR = REPO / "data" / "mnist-test"
 #: The real checksums, as the shipped model's metadata records them (taken before any stand-in patch).
 REAL_MNIST_MD5 = dict(data.MNIST_MD5)
-#: Python code that makes a training subprocess accept the stand-in (what `stand_in_checksums` does in here).
-ACCEPT_STAND_IN = (
-    "import training.data as d\n"
-    "d.MNIST_MD5[d.TRAIN_IMAGES] = d.MNIST_MD5[d.TEST_IMAGES]\n"
-    "d.MNIST_MD5[d.TRAIN_LABELS] = d.MNIST_MD5[d.TEST_LABELS]\n"
-)
 
 #: Test digits in `few_mnist` and `small_stand_in`: exports and evaluations of tiny runs check and
 #: measure on these instead of all 10,000 (each recipe's export and evaluation 30 s -> a few).
 FEW_TEST_DIGITS = 2000
+#: Digits in MNIST's test set: the stand-in of every file that the training tests read when there is no full copy.
+MNIST_TEST_DIGITS = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
 class StandIn:
-    """An MNIST folder whose four files each hold the repo's first test digits, and their checksums."""
+    """An MNIST folder whose four files each hold the repo's first test digits, and their checksums.
+
+    The training files hold test digits too: smoke runs need digits, not MNIST's exact split."""
 
     folder: Path
     checks: dict[str, tuple[str, int]]  #: file name -> MD5 and size of its decompressed content
@@ -112,20 +109,23 @@ def full_mnist_dir() -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def mnist_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def full_stand_in(tmp_path_factory: pytest.TempPathFactory) -> StandIn | None:
+    """None with the user's full MNIST copy, else the stand-in of the whole repo test set that `mnist_dir` is."""
+    if full_mnist_dir() is not None:
+        return None
+    return small_stand_in(tmp_path_factory.mktemp("mnist-stand-in"), MNIST_TEST_DIGITS)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(full_stand_in: StandIn | None) -> Iterator[Path]:
     """A folder with the four MNIST files: the user's full copy, else the stand-in made from the repo's test set."""
-    full = full_mnist_dir()
-    if full is not None:
+    if full_stand_in is None:
+        full = full_mnist_dir()
+        assert full is not None
         yield full
         return
-    folder = tmp_path_factory.mktemp("mnist-stand-in")
-    for test_name, train_name in ((data.TEST_IMAGES, data.TRAIN_IMAGES), (data.TEST_LABELS, data.TRAIN_LABELS)):
-        shutil.copy(MNIST_TEST_DIR / f"{test_name}.gz", folder / f"{test_name}.gz")
-        shutil.copy(MNIST_TEST_DIR / f"{test_name}.gz", folder / f"{train_name}.gz")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(data.MNIST_MD5, data.TRAIN_IMAGES, data.MNIST_MD5[data.TEST_IMAGES])
-        patch.setitem(data.MNIST_MD5, data.TRAIN_LABELS, data.MNIST_MD5[data.TEST_LABELS])
-        yield folder
+        yield full_stand_in.accept(patch)
 
 
 @pytest.fixture(scope="session")
@@ -141,9 +141,9 @@ def real_mnist_md5() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def subprocess_prelude(mnist_dir: Path) -> str:
+def subprocess_prelude(full_stand_in: StandIn | None) -> str:
     """Code to run first in a `python -c` subprocess that reads `mnist_dir`: accepts the stand-in's checksums."""
-    return "" if full_mnist_dir() is not None else ACCEPT_STAND_IN
+    return "" if full_stand_in is None else full_stand_in.accept_code
 
 
 @pytest.fixture(scope="session")
